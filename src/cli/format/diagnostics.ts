@@ -1,0 +1,76 @@
+import type { Diagnostic } from '../../recipe/types.js';
+import { painter } from '../color.js';
+
+export type DiagnosticFormat = 'text' | 'json' | 'github';
+
+/**
+ * actionlint-style: `file:line:col: severity: message [rule]`, then the source line with a caret
+ * under the offending node. `sources` maps a file to its text, for the excerpt.
+ */
+export function formatText(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>): string {
+  const paint = painter();
+  const out: string[] = [];
+  for (const d of diagnostics) {
+    const severity = d.severity === 'error' ? paint(['bold', 'red'], 'error') : paint(['bold', 'yellow'], 'warning');
+    out.push(`${paint('bold', `${d.file}:${d.line}:${d.col}`)}: ${severity}: ${d.message} ${paint('gray', `[${d.rule}]`)}`);
+    const lines = sources.get(d.file)?.split(/\r?\n/);
+    const line = lines?.[d.line - 1];
+    if (line === undefined) continue;
+    const gutter = String(d.line).length + 1;
+    const width = d.endLine === d.line ? Math.max(1, d.endCol - d.col) : Math.max(1, line.length - d.col + 1);
+    const caret = `^${'~'.repeat(Math.max(0, Math.min(width, line.length - d.col + 1) - 1))}`;
+    out.push(`${String(d.line).padStart(gutter)} | ${line}`);
+    out.push(`${' '.repeat(gutter)} | ${' '.repeat(d.col - 1)}${paint(d.severity === 'error' ? 'red' : 'yellow', caret)}`);
+  }
+  return out.length ? `${out.join('\n')}\n` : '';
+}
+
+export function formatJson(diagnostics: readonly Diagnostic[]): string {
+  const rows = diagnostics.map(({ file, line, col, endLine, endCol, severity, rule, message, path }) => ({
+    file,
+    line,
+    col,
+    endLine,
+    endCol,
+    severity,
+    rule,
+    message,
+    path,
+  }));
+  return `${JSON.stringify(rows, null, 2)}\n`;
+}
+
+/** GitHub Actions workflow commands: each becomes an annotation on the PR diff. */
+export function formatGithub(diagnostics: readonly Diagnostic[]): string {
+  return diagnostics
+    .map((d) => {
+      const props = [
+        `file=${property(d.file)}`,
+        `line=${d.line}`,
+        `col=${d.col}`,
+        `endLine=${d.endLine}`,
+        `endColumn=${d.endCol}`,
+        `title=${property(`vidrecipe ${d.rule}`)}`,
+      ].join(',');
+      return `::${d.severity} ${props}::${data(d.message)}\n`;
+    })
+    .join('');
+}
+
+// Escaping as the runner's command parser expects (actions/toolkit `escapeData` / `escapeProperty`).
+function data(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+function property(text: string): string {
+  return data(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+export function summary(file: string, diagnostics: readonly Diagnostic[], steps?: number): string {
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.length - errors;
+  const counts = [errors && `${errors} error${errors === 1 ? '' : 's'}`, warnings && `${warnings} warning${warnings === 1 ? '' : 's'}`].filter(Boolean).join(', ');
+  if (errors) return `${file}: ${counts}`;
+  const valid = steps === undefined ? 'valid' : `valid (${steps} step${steps === 1 ? '' : 's'})`;
+  return `${file}: ${valid}${counts ? `, ${counts}` : ''}`;
+}

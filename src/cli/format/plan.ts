@@ -1,0 +1,156 @@
+import { recipeOutputs, type Plan, type PlannedStep } from '../../graph/plan.js';
+import { usd } from './money.js';
+import { markdownTable, textTable } from './table.js';
+
+export type PlanFormat = 'text' | 'json' | 'markdown' | 'mermaid';
+
+const CACHE_LABEL: Record<PlannedStep['cache'], string> = {
+  cached: 'cached',
+  'not-cached': 'not cached',
+  disabled: 'cache: false',
+};
+
+export function formatPlan(plan: Plan, format: PlanFormat): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(planJson(plan), null, 2)}\n`;
+    case 'markdown':
+      return planMarkdown(plan);
+    case 'mermaid':
+      return `${planMermaid(plan)}\n`;
+    default:
+      return planText(plan);
+  }
+}
+
+/** DESIGN.md's shape, plus the pricing basis and cache status a reviewer needs. */
+export function planJson(plan: Plan) {
+  return {
+    recipe: plan.recipe.name,
+    file: plan.recipe.file,
+    steps: plan.steps.map((s) => ({
+      id: s.id,
+      uses: s.uses,
+      backend: s.backend,
+      needs: s.needs,
+      cached: s.cache === 'cached',
+      cache: s.cache,
+      estimated_cost_usd: s.estimatedCostUsd,
+      price_basis: s.priceBasis,
+    })),
+    order: plan.order,
+    outputs: Object.fromEntries(recipeOutputs(plan.recipe).map((o) => [o.name, o.from])),
+    total_estimated_cost_usd: plan.totalEstimatedCostUsd,
+    warnings: plan.diagnostics.filter((d) => d.severity === 'warning').map((d) => d.message),
+  };
+}
+
+function rows(plan: Plan): string[][] {
+  return plan.steps.map((s, i) => [
+    String(i + 1),
+    s.id,
+    s.uses,
+    s.backend,
+    s.needs.join(', ') || '—',
+    CACHE_LABEL[s.cache],
+    usd(s.estimatedCostUsd),
+  ]);
+}
+
+const HEADER = ['#', 'step', 'model', 'backend', 'needs', 'cache', 'est. cost'];
+
+function pricing(plan: Plan): string[] {
+  return plan.steps.map((s) => `${s.id}: ${s.cache === 'cached' ? 'cached, nothing to pay' : s.priceBasis}`);
+}
+
+function headline(plan: Plan): string {
+  const n = plan.steps.length;
+  const cached = plan.steps.filter((s) => s.cache === 'cached').length;
+  return `${n} step${n === 1 ? '' : 's'}${cached ? `, ${cached} cached` : ''}, estimated ${usd(plan.totalEstimatedCostUsd)}`;
+}
+
+function planText(plan: Plan): string {
+  const outputs = recipeOutputs(plan.recipe);
+  return [
+    `Plan for ${plan.recipe.file} (${plan.recipe.name}): ${headline(plan)}`,
+    '',
+    textTable(HEADER, rows(plan), '  '),
+    '',
+    `Estimated total: ${usd(plan.totalEstimatedCostUsd)} (estimates, before any money is spent; cached steps cost nothing)`,
+    'Pricing:',
+    ...pricing(plan).map((p) => `  ${p}`),
+    ...(outputs.length ? ['Outputs:', ...outputs.map((o) => `  ${o.name} ← ${o.from}`)] : []),
+    '',
+  ].join('\n');
+}
+
+/** A PR comment: what will run, where, for how much, and the graph. */
+function planMarkdown(plan: Plan): string {
+  const warnings = plan.diagnostics.filter((d) => d.severity === 'warning');
+  return [
+    `### vidrecipe plan: \`${plan.recipe.name}\``,
+    '',
+    `\`${plan.recipe.file}\` · ${headline(plan)}`,
+    '',
+    markdownTable(HEADER, rows(plan)),
+    '',
+    `**Estimated total: ${usd(plan.totalEstimatedCostUsd)}**`,
+    '',
+    '```mermaid',
+    planMermaid(plan),
+    '```',
+    '',
+    '<details><summary>Pricing assumptions</summary>',
+    '',
+    ...pricing(plan).map((p) => `- ${p}`),
+    '',
+    '</details>',
+    ...(warnings.length ? ['', ...warnings.map((w) => `> [!WARNING]\n> ${w.message}`)] : []),
+    '',
+  ].join('\n');
+}
+
+/** A flowchart: recipe inputs → steps → recipe outputs, each step labelled with its backend and cost. */
+export function planMermaid(plan: Plan): string {
+  const { recipe } = plan;
+  const out = ['flowchart LR'];
+  const node = (id: string) => `s_${id.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  const usedInputs = new Set<string>();
+  for (const step of recipe.steps.values()) {
+    for (const site of step.refs) if (site.ref.context === 'inputs') usedInputs.add(site.ref.name);
+  }
+  for (const name of usedInputs) out.push(`  in_${safe(name)}[/"${label(name)}"/]`);
+  for (const s of plan.steps) {
+    const model = s.uses.split('/').slice(-2).join('/');
+    const cost = s.cache === 'cached' ? 'cached' : usd(s.estimatedCostUsd);
+    out.push(`  ${node(s.id)}["<b>${label(s.id)}</b><br/>${label(model)}<br/>${s.backend} · ${cost}"]`);
+  }
+  for (const step of recipe.steps.values()) {
+    const edges = new Set<string>();
+    for (const site of step.refs) {
+      const from = site.ref.context === 'inputs' ? `in_${safe(site.ref.name)}` : node(site.ref.step);
+      const name = site.ref.context === 'inputs' ? '' : `|${site.ref.output}|`;
+      edges.add(`  ${from} -->${name} ${node(step.id)}`);
+    }
+    for (const need of step.needs) edges.add(`  ${node(need)} -.-> ${node(step.id)}`);
+    out.push(...edges);
+  }
+  for (const [name, site] of Object.entries(recipe.outputs)) {
+    out.push(`  out_${safe(name)}[\\"${label(name)}"\\]`);
+    const from = site.ref.context === 'steps' ? node(site.ref.step) : `in_${safe(site.ref.name)}`;
+    out.push(`  ${from} --> out_${safe(name)}`);
+  }
+  out.push('  classDef cached fill:#e6f4ea,stroke:#34a853');
+  const cached = plan.steps.filter((s) => s.cache === 'cached').map((s) => node(s.id));
+  if (cached.length) out.push(`  class ${cached.join(',')} cached`);
+  return out.join('\n');
+}
+
+function safe(name: string): string {
+  return name.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+/** Mermaid labels are quoted; a double quote inside would end them. */
+function label(text: string): string {
+  return text.replace(/"/g, '#quot;');
+}

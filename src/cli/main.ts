@@ -1,0 +1,74 @@
+import { Command, CommanderError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import { EXIT, UsageError, writeErr } from './exit.js';
+import { modelsCommand } from './models.js';
+import { planCommand } from './plan.js';
+import { schemaCommand } from './schema.js';
+import { validateCommand } from './validate.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+function program(): Command {
+  const cli = new Command('vidrecipe')
+    .description('AI video editing as code: validate, plan and run YAML recipes.')
+    .version(version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  cli
+    .command('validate')
+    .description('check recipes and report every problem with its line and column')
+    .argument('<recipe...>', 'recipe files')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
+    .action((files: string[], opts) => finish(validateCommand(files, opts)));
+
+  cli
+    .command('plan')
+    .description('show the steps in order, where each runs, what is cached and the estimated cost')
+    .argument('<recipe>', 'recipe file')
+    .option('--input <name=value>', 'override a recipe input (repeatable)', collect, [])
+    .option('--offline', 'run remote models on their local implementation', false)
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'mermaid']).default('text'))
+    .action((file: string, opts) => finish(planCommand(file, opts)));
+
+  cli
+    .command('models')
+    .description('list the model catalog, or show one model\'s parameters')
+    .argument('[id]', 'model id')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((id: string | undefined, opts) => finish(modelsCommand(id, opts)));
+
+  cli
+    .command('schema')
+    .description('print the recipe JSON Schema, or write all schemas to a folder')
+    .option('--out <dir>', 'write recipe.schema.json and models/<id>.schema.json here')
+    .action((opts) => finish(schemaCommand(opts)));
+
+  return cli;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function finish(code: number): void {
+  process.exitCode = code;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0; every usage mistake is exit 2, as documented.
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+      return;
+    }
+    if (error instanceof UsageError) {
+      writeErr(`vidrecipe: ${error.message}\n`);
+      process.exitCode = EXIT.invalid;
+      return;
+    }
+    throw error;
+  }
+}

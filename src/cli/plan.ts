@@ -1,0 +1,30 @@
+import { planRecipe } from '../graph/plan.js';
+import { loadRecipe } from '../recipe/load.js';
+import { EXIT, UsageError, write, writeErr } from './exit.js';
+import { formatText } from './format/diagnostics.js';
+import { formatPlan, type PlanFormat } from './format/plan.js';
+import { readSource } from './source-text.js';
+
+export interface PlanCommandOptions {
+  input: string[];
+  offline: boolean;
+  format: PlanFormat;
+}
+
+/** `vidrecipe plan <recipe>`: the DAG, backends, cache status and cost, before anything runs. */
+export function planCommand(file: string, options: PlanCommandOptions): number {
+  const text = readSource(file);
+  const { recipe, diagnostics, source } = loadRecipe(file, { text });
+  const sources = new Map(text === undefined ? [] : [[file, text]]);
+  if (!recipe || !source) {
+    writeErr(formatText(diagnostics, sources));
+    return EXIT.invalid;
+  }
+  const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
+  if (plan.usage.length) throw new UsageError(plan.usage.join('\n'));
+  const all = [...diagnostics, ...plan.diagnostics];
+  if (all.length) writeErr(formatText(all, sources));
+  if (all.some((d) => d.severity === 'error')) return EXIT.invalid;
+  write(formatPlan(plan, options.format));
+  return EXIT.ok;
+}

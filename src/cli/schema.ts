@@ -1,0 +1,20 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { EXIT, write } from './exit.js';
+import { schemaFiles } from './generated.js';
+
+/** `vidrecipe schema [--out DIR]`: writes the JSON Schemas, or prints the recipe schema. */
+export function schemaCommand(options: { out?: string }): number {
+  const files = schemaFiles();
+  if (!options.out) {
+    write(files[0]!.content);
+    return EXIT.ok;
+  }
+  for (const file of files) {
+    const target = join(options.out, file.path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, file.content);
+  }
+  write(`wrote ${files.length} schemas to ${options.out}\n`);
+  return EXIT.ok;
+}

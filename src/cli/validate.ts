@@ -1,0 +1,29 @@
+import { loadRecipe } from '../recipe/load.js';
+import { StructureChecker } from '../recipe/structure.js';
+import type { Diagnostic } from '../recipe/types.js';
+import { EXIT, write } from './exit.js';
+import { formatGithub, formatJson, formatText, summary, type DiagnosticFormat } from './format/diagnostics.js';
+import { readSource } from './source-text.js';
+
+export interface ValidateOptions {
+  format: DiagnosticFormat;
+}
+
+/** `vidrecipe validate <recipe...>`: every problem of every file, exit 2 if any is an error. */
+export function validateCommand(files: string[], options: ValidateOptions): number {
+  const checker = new StructureChecker();
+  const all: Diagnostic[] = [];
+  const sources = new Map<string, string>();
+  const lines: string[] = [];
+  for (const file of files) {
+    const text = readSource(file);
+    if (text !== undefined) sources.set(file, text);
+    const { recipe, diagnostics } = loadRecipe(file, { text, checker });
+    all.push(...diagnostics);
+    lines.push(summary(file, diagnostics, recipe?.steps.size));
+  }
+  if (options.format === 'json') write(formatJson(all));
+  else if (options.format === 'github') write(formatGithub(all));
+  else write(formatText(all, sources) + (all.length ? '\n' : '') + lines.join('\n') + '\n');
+  return all.some((d) => d.severity === 'error') ? EXIT.invalid : EXIT.ok;
+}

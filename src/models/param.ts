@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import type { MediaKind } from './types.js';
+
+/**
+ * JSON Schema keywords of our own, carried from Zod metadata into the generated schemas.
+ * `x-media` marks a parameter that takes a video or an image (a path, a URL or a reference), so the
+ * recipe checker can type `${{ }}` references and the engine knows what to upload or download.
+ * `x-half` says in which half of a DashScope body (`input` or `parameters`) a field travels.
+ */
+export const MEDIA_KEYWORD = 'x-media';
+export const HALF_KEYWORD = 'x-half';
+export type BodyHalf = 'input' | 'parameters';
+
+/** A media parameter: a path relative to the recipe, an http(s) URL, or a reference. */
+export function media(kind: MediaKind, description: string) {
+  return z.string().min(1).meta({ [MEDIA_KEYWORD]: kind, description });
+}
+
+/** Marks where a DashScope field travels in the request body. */
+export function half<T extends z.ZodType>(where: BodyHalf, schema: T): T {
+  return schema.meta({ ...schema.meta(), [HALF_KEYWORD]: where }) as T;
+}
+
+/** Is a value present (written as a literal or as an expression)? */
+export function given(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}

@@ -1,0 +1,74 @@
+import type { z } from 'zod';
+
+/** Where a step runs. A remote model's default backend is its provider. */
+export type Backend = 'wavespeed' | 'dashscope' | 'local';
+export const BACKENDS: readonly Backend[] = ['wavespeed', 'dashscope', 'local'];
+
+/** The kinds of value that flow between steps and recipe inputs. */
+export type MediaKind = 'video' | 'image';
+export type ValueKind = MediaKind | 'string' | 'number' | 'boolean';
+
+/** A problem a cross-field rule found, relative to the step's `with` map. */
+export interface ParamIssue {
+  /** Path inside `with`, e.g. `['obj_or_bg']` or `['ref_images_url', 2]`. Empty = the `with` map itself. */
+  path: (string | number)[];
+  message: string;
+  /** Short kebab-case rule name shown in brackets after the message. */
+  rule: string;
+  severity?: 'error' | 'warning';
+}
+
+/**
+ * Parameters as a rule sees them: literal values as written, and every `${{ }}` expression as the
+ * {@link UNKNOWN} marker, because its value is only known at run time. Rules must treat UNKNOWN as
+ * "present, value unknown" and skip checks that need the value.
+ */
+export type RuleParams = Readonly<Record<string, unknown>>;
+export const UNKNOWN: unique symbol = Symbol('vidrecipe.unknown');
+
+export interface CrossFieldRule {
+  /** What the rule enforces, in the words of the provider's docs; listed by `vidrecipe models ID`. */
+  description: string;
+  check(params: RuleParams): ParamIssue[];
+}
+
+/** An estimate of what one call costs, with the assumption it rests on. */
+export interface PriceEstimate {
+  usd: number;
+  /** Human-readable pricing assumption, e.g. "$0.10 per output second × 5 s". */
+  basis: string;
+}
+
+/** What a local implementation of a remote model cannot honour, and when it cannot run at all. */
+export interface LocalSupport {
+  /** Parameters accepted but ignored by the local implementation. */
+  ignores: readonly string[];
+  /** Why these params cannot run locally, or undefined when they can. */
+  refuse?(params: RuleParams): string | undefined;
+}
+
+export interface ModelDef<P extends z.ZodObject = z.ZodObject> {
+  /** Catalog id used in `uses:`. */
+  id: string;
+  /** The provider that hosts the model; `local` for glue steps. */
+  provider: Backend;
+  title: string;
+  summary: string;
+  /** Bump when the meaning of a parameter or the output changes, so cached results are not reused. */
+  specVersion: number;
+  /** Where the parameter table comes from. */
+  source?: string;
+  /** Parameters under the provider's own documented names. The single source of truth. */
+  params: P;
+  /** Named outputs and their kinds. */
+  outputs: Readonly<Record<string, MediaKind>>;
+  rules: readonly CrossFieldRule[];
+  /** The price table in words, for `vidrecipe models ID` and the docs. */
+  pricing: string;
+  price(params: z.output<P>): PriceEstimate;
+  /** Present when `--offline` / `backend: local` can run this model with a classical algorithm. */
+  local?: LocalSupport;
+}
+
+/** Any model, whatever its parameter shape. */
+export type AnyModel = ModelDef<z.ZodObject>;

@@ -1,0 +1,66 @@
+import type { Reference } from './types.js';
+
+/** One `${{ … }}` inside a string value. Offsets are relative to the string. */
+export interface ExpressionMatch {
+  start: number;
+  end: number;
+  ref?: Reference;
+  /** Why the expression does not parse; it then has no `ref`. */
+  error?: string;
+}
+
+const OPEN = '${{';
+const CLOSE = '}}';
+const NAME = '[A-Za-z_][A-Za-z0-9_-]*';
+const INPUT = new RegExp(`^inputs\\.(${NAME})$`);
+const STEP_OUTPUT = new RegExp(`^steps\\.(${NAME})\\.outputs\\.(${NAME})$`);
+const STEP_PREFIX = new RegExp(`^steps\\.(${NAME})(?:\\.(.*))?$`);
+
+/** Every expression in `value`, in order, including malformed ones (with an error). */
+export function findExpressions(value: string): ExpressionMatch[] {
+  const found: ExpressionMatch[] = [];
+  let from = 0;
+  for (;;) {
+    const start = value.indexOf(OPEN, from);
+    if (start < 0) return found;
+    const close = value.indexOf(CLOSE, start + OPEN.length);
+    if (close < 0) {
+      found.push({ start, end: value.length, error: 'unterminated expression: close it with }}' });
+      return found;
+    }
+    const end = close + CLOSE.length;
+    found.push({ start, end, ...parseReference(value.slice(start + OPEN.length, close)) });
+    from = end;
+  }
+}
+
+/** The expression when `value` is exactly one `${{ … }}` (surrounding blanks allowed). */
+export function wholeExpression(value: unknown): ExpressionMatch | undefined {
+  if (typeof value !== 'string') return undefined;
+  const found = findExpressions(value);
+  if (found.length !== 1) return undefined;
+  const only = found[0]!;
+  const outside = value.slice(0, only.start) + value.slice(only.end);
+  return outside.trim() === '' ? only : undefined;
+}
+
+export function parseReference(source: string): { ref: Reference } | { error: string } {
+  const body = source.trim();
+  if (body === '') return { error: 'empty expression: write ${{ inputs.NAME }} or ${{ steps.ID.outputs.NAME }}' };
+  const input = INPUT.exec(body);
+  if (input) return { ref: { context: 'inputs', name: input[1]! } };
+  const output = STEP_OUTPUT.exec(body);
+  if (output) return { ref: { context: 'steps', step: output[1]!, output: output[2]! } };
+  const step = STEP_PREFIX.exec(body);
+  if (step) {
+    return { error: `"${body}" does not name an output: write \${{ steps.${step[1]}.outputs.NAME }}` };
+  }
+  const context = body.split(/[.\s([]/, 1)[0];
+  return {
+    error: `unknown context "${context}" in "${body}": an expression reads inputs.NAME or steps.ID.outputs.NAME`,
+  };
+}
+
+export function formatReference(ref: Reference): string {
+  return ref.context === 'inputs' ? `inputs.${ref.name}` : `steps.${ref.step}.outputs.${ref.output}`;
+}

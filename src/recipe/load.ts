@@ -1,0 +1,283 @@
+import { readFileSync } from 'node:fs';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { MODEL_IDS, findModel } from '../models/catalog.js';
+import { UNKNOWN, type AnyModel, type Backend, type RuleParams } from '../models/types.js';
+import { findCycles, type Dependency } from './dependencies.js';
+import { parseDuration } from './duration.js';
+import { wholeExpression } from './expression.js';
+import { checkReferences, collectExpressions, type Scope } from './references.js';
+import { NAME_PATTERN, STEP_ID_PATTERN } from './schema.js';
+import { RecipeSource } from './source.js';
+import { StructureChecker, describe } from './structure.js';
+import { didYouMean } from './suggest.js';
+import type { Diagnostic, InputDecl, LoadResult, Recipe, ReferenceSite, Step } from './types.js';
+
+export interface LoadOptions {
+  /** Source text, when it is not to be read from `file` (editors, tests). */
+  text?: string;
+  /** Reuse compiled validators across many recipes. */
+  checker?: StructureChecker;
+}
+
+const STEP_ID = new RegExp(STEP_ID_PATTERN);
+const NAME = new RegExp(NAME_PATTERN);
+
+/**
+ * Reads a recipe and reports everything wrong with it in one pass: YAML syntax, structure, unknown
+ * models and parameters, cross-field rules, expressions, references and their types, and cycles.
+ * A recipe is returned only when there is no error.
+ */
+export function loadRecipe(file: string, options: LoadOptions = {}): LoadResult {
+  let text = options.text;
+  if (text === undefined) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+      return { diagnostics: [fileDiagnostic(file, `cannot read recipe: ${reason}`)] };
+    }
+  }
+  const source = new RecipeSource(file, text);
+  return new RecipeChecker(source, options.checker ?? new StructureChecker()).run();
+}
+
+function fileDiagnostic(file: string, message: string): Diagnostic {
+  return { file, line: 1, col: 1, endLine: 1, endCol: 1, severity: 'error', rule: 'file', message, path: '' };
+}
+
+type Raw = Record<string, unknown>;
+
+function isMap(value: unknown): value is Raw {
+  return Boolean(value) && typeof value === 'object' && !Array.isArray(value);
+}
+
+class RecipeChecker {
+  private readonly diagnostics: Diagnostic[] = [];
+
+  constructor(
+    private readonly source: RecipeSource,
+    private readonly structure: StructureChecker,
+  ) {}
+
+  run(): LoadResult {
+    const { source } = this;
+    const syntax = source.syntaxDiagnostics();
+    this.diagnostics.push(...syntax);
+    // Past a real syntax error the tree is a guess; duplicate keys still leave a sound tree.
+    if (syntax.some((d) => d.severity === 'error' && d.rule !== 'duplicate-key')) return this.result();
+
+    let data: unknown;
+    try {
+      data = source.doc.toJS({ maxAliasCount: 1000 });
+    } catch (error) {
+      this.diagnostics.push(source.error([], 'yaml-syntax', (error as Error).message));
+      return this.result();
+    }
+    if (!isMap(data)) {
+      this.diagnostics.push(source.error([], 'type', `a recipe is a YAML map with version, steps and optionally name, inputs and outputs; got ${describe(data)}`));
+      return this.result();
+    }
+
+    this.diagnostics.push(...this.structure.checkRecipe(data, source));
+    const inputs = this.inputs(data.inputs);
+    const rawSteps = isMap(data.steps) ? data.steps : {};
+    const scope: Scope = { inputs, steps: this.models(rawSteps) };
+    const steps = new Map<string, Step>();
+    const deps: Dependency[] = [];
+    for (const [id, raw] of Object.entries(rawSteps)) {
+      const step = this.step(id, raw, scope, deps);
+      if (step) steps.set(id, step);
+    }
+    const outputs = this.outputs(data.outputs, scope);
+    this.cycles([...Object.keys(rawSteps)], deps);
+    this.unusedOutputs(data, scope, steps, outputs);
+
+    if (this.diagnostics.some((d) => d.severity === 'error')) return this.result();
+    const name = typeof data.name === 'string' ? data.name : basename(source.file, extname(source.file));
+    const recipe: Recipe = {
+      file: source.file,
+      dir: dirname(resolve(source.file)),
+      version: 1,
+      name,
+      description: typeof data.description === 'string' ? data.description : undefined,
+      inputs,
+      steps,
+      outputs,
+    };
+    return { recipe, diagnostics: this.sorted(), source };
+  }
+
+  private result(): LoadResult {
+    return { diagnostics: this.sorted(), source: this.source };
+  }
+
+  private sorted(): Diagnostic[] {
+    return this.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
+  }
+
+  private inputs(raw: unknown): Record<string, InputDecl> {
+    const inputs: Record<string, InputDecl> = {};
+    if (!isMap(raw)) return inputs;
+    for (const [name, decl] of Object.entries(raw)) {
+      if (!NAME.test(name)) {
+        this.diagnostics.push(
+          this.source.error(['inputs', name], 'input-name', `input name "${name}" must start with a letter or _ and use only letters, digits, _ and -`, { key: true }),
+        );
+      }
+      if (!isMap(decl) || typeof decl.type !== 'string') continue;
+      const type = decl.type as InputDecl['type'];
+      const value = decl.default;
+      if (value !== undefined && value !== null) {
+        const expected = type === 'number' ? 'number' : type === 'boolean' ? 'boolean' : 'string';
+        if (typeof value !== expected) {
+          this.diagnostics.push(
+            this.source.error(['inputs', name, 'default'], 'input-default', `the default of input "${name}" must be ${expected === 'string' ? (type === 'string' ? 'text' : `a path or URL to ${type === 'image' ? 'an image' : 'a video'}`) : `a ${expected}`}, got ${describe(value)}`),
+          );
+        }
+      }
+      inputs[name] = {
+        type,
+        default: value as InputDecl['default'],
+        description: typeof decl.description === 'string' ? decl.description : undefined,
+      };
+    }
+    return inputs;
+  }
+
+  /** Step id → model, reporting bad ids and unknown models once, before anything refers to them. */
+  private models(rawSteps: Raw): Map<string, AnyModel | undefined> {
+    const models = new Map<string, AnyModel | undefined>();
+    for (const [id, raw] of Object.entries(rawSteps)) {
+      if (!STEP_ID.test(id)) {
+        const fixed = id.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[^a-z]+/, '');
+        const hint = fixed && STEP_ID.test(fixed) ? `; e.g. "${fixed}"` : '';
+        this.diagnostics.push(
+          this.source.error(['steps', id], 'step-id', `step id "${id}" must start with a lowercase letter and use only a-z, 0-9, _ and -${hint}`, { key: true }),
+        );
+      }
+      const uses = isMap(raw) ? raw.uses : undefined;
+      const model = typeof uses === 'string' ? findModel(uses) : undefined;
+      if (typeof uses === 'string' && !model) {
+        const hint = didYouMean(uses, MODEL_IDS) || '; run `vidrecipe models` to list the catalog';
+        this.diagnostics.push(this.source.error(['steps', id, 'uses'], 'unknown-model', `unknown model "${uses}"${hint}`));
+      }
+      models.set(id, model);
+    }
+    return models;
+  }
+
+  private step(id: string, raw: unknown, scope: Scope, deps: Dependency[]): Step | undefined {
+    if (!isMap(raw)) return undefined;
+    const model = scope.steps.get(id);
+    const at = ['steps', id];
+    const params = isMap(raw.with) ? raw.with : raw.with === undefined ? {} : undefined;
+    let refs: ReferenceSite[] = [];
+    if (model && params) {
+      this.diagnostics.push(...this.structure.checkParams(model, params, [...at, 'with'], this.source));
+      for (const issue of model.rules.flatMap((rule) => rule.check(ruleView(params)))) {
+        // A rule about the map as a whole ("give one of …") points at the `with:` key.
+        this.diagnostics.push(this.source.at([...at, 'with', ...issue.path], issue.severity ?? 'error', issue.rule, issue.message, { key: issue.path.length === 0 }));
+      }
+      const found = checkReferences(collectExpressions(params, [...at, 'with'], this.source), scope, this.source, { self: id, model, depth: 3 });
+      this.diagnostics.push(...found.diagnostics);
+      refs = found.sites;
+    }
+    for (const site of refs) {
+      if (site.ref.context === 'steps' && site.ref.step !== id) deps.push({ step: id, on: site.ref.step, via: 'reference', at: site.at });
+    }
+    const needs = this.needs(id, raw.needs, scope);
+    for (const [i, on] of needs.entries()) deps.push({ step: id, on, via: 'needs', at: [...at, 'needs', ...(Array.isArray(raw.needs) ? [i] : [])] });
+    const backend = typeof raw.backend === 'string' ? (raw.backend as Backend) : undefined;
+    if (model && backend) this.checkBackend(id, model, backend);
+    if (!model || !params) return undefined;
+    return {
+      id,
+      uses: model.id,
+      model,
+      with: params,
+      needs,
+      timeoutMs: raw.timeout === undefined ? undefined : parseDuration(raw.timeout as string | number),
+      retries: typeof raw.retries === 'number' ? raw.retries : 0,
+      cache: raw.cache !== false,
+      backend,
+      refs,
+    };
+  }
+
+  private needs(id: string, raw: unknown, scope: Scope): string[] {
+    const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw.filter((n): n is string => typeof n === 'string') : [];
+    const ok: string[] = [];
+    for (const [i, name] of list.entries()) {
+      const at = ['steps', id, 'needs', ...(Array.isArray(raw) ? [i] : [])];
+      if (name === id) {
+        this.diagnostics.push(this.source.error(at, 'cycle', `step "${id}" cannot need itself`));
+      } else if (!scope.steps.has(name)) {
+        this.diagnostics.push(this.source.error(at, 'reference', `needs names unknown step "${name}"${didYouMean(name, scope.steps.keys())}`));
+      } else {
+        ok.push(name);
+      }
+    }
+    return ok;
+  }
+
+  private checkBackend(id: string, model: AnyModel, backend: Backend): void {
+    const at = ['steps', id, 'backend'];
+    if (backend === model.provider) return;
+    if (backend === 'local' && model.local) return;
+    const can = model.local ? `${model.provider} or local` : model.provider;
+    const why = backend === 'local' ? `${model.id} has no local implementation` : `${model.id} is not hosted on ${backend}`;
+    this.diagnostics.push(this.source.error(at, 'backend', `${why}; it runs on ${can}`));
+  }
+
+  private outputs(raw: unknown, scope: Scope): Record<string, ReferenceSite> {
+    const outputs: Record<string, ReferenceSite> = {};
+    if (!isMap(raw)) return outputs;
+    for (const [name, value] of Object.entries(raw)) {
+      const at = ['outputs', name];
+      if (typeof value !== 'string') continue;
+      if (!wholeExpression(value)) {
+        this.diagnostics.push(this.source.error(at, 'expression', `output "${name}" must be one reference, e.g. \${{ steps.ID.outputs.video }}`));
+        continue;
+      }
+      const found = checkReferences(collectExpressions(value, at, this.source), scope, this.source, {});
+      this.diagnostics.push(...found.diagnostics);
+      if (found.sites[0]) outputs[name] = found.sites[0];
+    }
+    return outputs;
+  }
+
+  private cycles(order: string[], deps: Dependency[]): void {
+    for (const { cycle, closing } of findCycles(order, deps)) {
+      const how = closing.via === 'needs' ? 'needs' : 'uses the output of';
+      this.diagnostics.push(
+        this.source.error(closing.at, 'cycle', `dependency cycle: ${cycle.join(' → ')} (each step waits for the next; "${closing.step}" ${how} "${closing.on}" here)`),
+      );
+    }
+  }
+
+  /** With declared outputs, a step whose result nobody reads is probably a mistake. */
+  private unusedOutputs(data: Raw, scope: Scope, steps: Map<string, Step>, outputs: Record<string, ReferenceSite>): void {
+    if (!isMap(data.outputs)) return;
+    const read = new Set<string>();
+    for (const site of [...[...steps.values()].flatMap((s) => s.refs), ...Object.values(outputs)]) {
+      if (site.ref.context === 'steps') read.add(site.ref.step);
+    }
+    const needed = new Set([...steps.values()].flatMap((s) => s.needs));
+    for (const id of steps.keys()) {
+      if (read.has(id) || needed.has(id) || !scope.steps.get(id)) continue;
+      this.diagnostics.push(
+        this.source.warning(['steps', id], 'unused-output', `the output of step "${id}" is not used by any step or recipe output`, { key: true }),
+      );
+    }
+  }
+}
+
+/** Parameters as cross-field rules see them: every expression becomes {@link UNKNOWN}. */
+function ruleView(params: Raw): RuleParams {
+  const view = (value: unknown): unknown => {
+    if (typeof value === 'string' && value.includes('${{')) return UNKNOWN;
+    if (Array.isArray(value)) return value.map(view);
+    return value;
+  };
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, view(v)]));
+}

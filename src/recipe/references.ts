@@ -1,0 +1,151 @@
+import type { AnyModel, ValueKind } from '../models/types.js';
+import { findExpressions, formatReference } from './expression.js';
+import { paramShapes, type ParamShape } from './schema.js';
+import type { Path, RecipeSource, Span } from './source.js';
+import { didYouMean } from './suggest.js';
+import type { Diagnostic, InputDecl, ReferenceSite } from './types.js';
+
+/** What the checker knows about the recipe when it resolves references. */
+export interface Scope {
+  inputs: Readonly<Record<string, InputDecl>>;
+  /** Step id → model (undefined for a step whose `uses` is unknown: its outputs are unknowable). */
+  steps: ReadonlyMap<string, AnyModel | undefined>;
+}
+
+/** One expression occurrence with its place in the source, before resolution. */
+interface Occurrence {
+  at: Path;
+  span: Span;
+  whole: boolean;
+  ref?: ReferenceSite['ref'];
+  error?: string;
+}
+
+/** Every `${{ }}` in `value` (strings, lists and maps, recursively), with exact source spans. */
+export function collectExpressions(value: unknown, at: Path, source: RecipeSource): Occurrence[] {
+  if (typeof value === 'string') {
+    const matches = findExpressions(value);
+    if (matches.length === 0) return [];
+    const whole = matches.length === 1 && value.slice(0, matches[0]!.start).trim() === '' && value.slice(matches[0]!.end).trim() === '';
+    const [nodeStart, nodeEnd] = source.spanOf(at);
+    const raw = source.text.slice(nodeStart, nodeEnd);
+    let cursor = 0;
+    return matches.map((m) => {
+      // Find the expression's own text inside the node's source so the caret lands on it, not on the
+      // start of the value; escapes in quoted scalars can shift it, so fall back to the whole node.
+      const text = value.slice(m.start, m.end);
+      const offset = raw.indexOf(text, cursor);
+      const span: Span = offset >= 0 ? [nodeStart + offset, nodeStart + offset + text.length] : [nodeStart, nodeEnd];
+      if (offset >= 0) cursor = offset + text.length;
+      return { at, span, whole, ref: m.ref, error: m.error };
+    });
+  }
+  if (Array.isArray(value)) return value.flatMap((item, i) => collectExpressions(item, [...at, i], source));
+  if (value && typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => collectExpressions(v, [...at, k], source));
+  }
+  return [];
+}
+
+/** Kind of the value a reference yields, or a diagnostic when it does not resolve. */
+function resolve(o: Occurrence, scope: Scope, source: RecipeSource, self?: string): ValueKind | Diagnostic | undefined {
+  const ref = o.ref!;
+  const span = { span: o.span };
+  if (ref.context === 'inputs') {
+    const input = scope.inputs[ref.name];
+    if (input) return input.type;
+    const names = Object.keys(scope.inputs);
+    const hint = didYouMean(ref.name, names) || (names.length ? `; declared inputs: ${names.join(', ')}` : '; declare it under inputs:');
+    return source.error(o.at, 'reference', `unknown input "${ref.name}"${hint}`, span);
+  }
+  if (ref.step === self) {
+    return source.error(o.at, 'cycle', `step "${self}" cannot use its own output`, span);
+  }
+  if (!scope.steps.has(ref.step)) {
+    return source.error(o.at, 'reference', `unknown step "${ref.step}"${didYouMean(ref.step, scope.steps.keys())}`, span);
+  }
+  const model = scope.steps.get(ref.step);
+  if (!model) return undefined;
+  const kind = model.outputs[ref.output];
+  if (kind) return kind;
+  const outputs = Object.keys(model.outputs);
+  return source.error(
+    o.at,
+    'reference',
+    `step "${ref.step}" (${model.id}) has no output "${ref.output}"${didYouMean(ref.output, outputs) || `; its outputs: ${outputs.join(', ')}`}`,
+    span,
+  );
+}
+
+const ARTICLE: Record<ValueKind | 'list', string> = {
+  video: 'a video',
+  image: 'an image',
+  string: 'text',
+  number: 'a number',
+  boolean: 'true or false',
+  list: 'a list',
+};
+
+/** Can a value of kind `from` fill a slot that wants `to`? */
+function fits(from: ValueKind, to: ValueKind | 'list'): boolean {
+  if (from === to) return true;
+  // Numbers and flags read fine as text (prompts, labels); media never do.
+  return to === 'string' && (from === 'number' || from === 'boolean');
+}
+
+export interface ResolvedSites {
+  sites: ReferenceSite[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Resolves and type-checks the expressions of one value tree. With `model`, the tree is a step's
+ * `with` map (at path depth `depth`) and whole references must fit the parameter they fill.
+ */
+export function checkReferences(
+  occurrences: Occurrence[],
+  scope: Scope,
+  source: RecipeSource,
+  target: { self?: string; model?: AnyModel; depth?: number },
+): ResolvedSites {
+  const diagnostics: Diagnostic[] = [];
+  const sites: ReferenceSite[] = [];
+  const shapes = target.model ? paramShapes(target.model) : undefined;
+  for (const o of occurrences) {
+    if (o.error || !o.ref) {
+      diagnostics.push(source.error(o.at, 'expression', o.error ?? 'invalid expression', { span: o.span }));
+      continue;
+    }
+    const kind = resolve(o, scope, source, target.self);
+    if (kind && typeof kind === 'object') {
+      diagnostics.push(kind);
+      continue;
+    }
+    sites.push({ ref: o.ref, at: [...o.at], whole: o.whole });
+    if (!kind) continue;
+    const label = formatReference(o.ref);
+    if (!o.whole) {
+      if (kind === 'video' || kind === 'image') {
+        diagnostics.push(
+          source.error(o.at, 'reference-type', `${label} is ${ARTICLE[kind]} and cannot be interpolated into text; make the expression the whole value`, { span: o.span }),
+        );
+      }
+      continue;
+    }
+    const want = shapes && wanted(o.at.slice(target.depth ?? 0), shapes);
+    if (!want || fits(kind, want.kind)) continue;
+    diagnostics.push(
+      source.error(o.at, 'reference-type', `${want.name} needs ${ARTICLE[want.kind]}, but ${label} is ${ARTICLE[kind]}`, { span: o.span }),
+    );
+  }
+  return { sites, diagnostics };
+}
+
+/** What the slot at `rel` (relative to `with`) accepts: a parameter, or one item of a list parameter. */
+function wanted(rel: Path, shapes: Map<string, ParamShape>): { name: string; kind: ValueKind | 'list' } | undefined {
+  const shape = shapes.get(String(rel[0]));
+  if (!shape) return undefined;
+  if (rel.length === 1) return { name: String(rel[0]), kind: shape.kind };
+  if (rel.length === 2 && shape.kind === 'list' && shape.item) return { name: `${String(rel[0])}[${String(rel[1])}]`, kind: shape.item };
+  return undefined;
+}

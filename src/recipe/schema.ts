@@ -1,0 +1,236 @@
+import { z } from 'zod';
+import { HALF_KEYWORD, MEDIA_KEYWORD } from '../models/param.js';
+import { BACKENDS, type AnyModel, type MediaKind, type ValueKind } from '../models/types.js';
+
+/**
+ * JSON Schemas derived from the model catalog. One derivation serves three readers: the validator
+ * (per model, compiled lazily), the committed files under schemas/ that editors use through the
+ * yaml-language-server modeline, and the generated docs.
+ */
+export type JsonSchema = { [keyword: string]: unknown };
+
+export const SCHEMA_BASE = 'https://vidrecipe.dev/schemas';
+export const STEP_ID_PATTERN = '^[a-z][a-z0-9_-]*$';
+export const NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]*$';
+export const DURATION_PATTERN = '^\\s*(\\d+(\\.\\d+)?\\s*(ms|s|m|h)\\s*)+$';
+export const INPUT_TYPES: readonly ValueKind[] = ['video', 'image', 'string', 'number', 'boolean'];
+/** Marks the schema branch that accepts a `${{ }}` expression, so validator errors from it can be told apart. */
+export const EXPRESSION_KEYWORD = 'x-expression';
+/** Our own keywords; the validator must be told about them in strict mode. */
+export const CUSTOM_KEYWORDS = [MEDIA_KEYWORD, HALF_KEYWORD, EXPRESSION_KEYWORD] as const;
+
+export const EXPRESSION_SCHEMA: JsonSchema = {
+  [EXPRESSION_KEYWORD]: true,
+  type: 'string',
+  pattern: '^\\s*\\$\\{\\{[\\s\\S]*\\}\\}\\s*$',
+  description: 'A reference: ${{ inputs.NAME }} or ${{ steps.ID.outputs.NAME }}.',
+};
+
+const paramsCache = new WeakMap<AnyModel, JsonSchema>();
+
+/** The model's parameters as the provider documents them (no expressions), draft-07. */
+export function paramsSchema(model: AnyModel): JsonSchema {
+  let schema = paramsCache.get(model);
+  if (!schema) {
+    const { $schema: _drop, ...rest } = z.toJSONSchema(model.params, { target: 'draft-07', io: 'input' }) as JsonSchema;
+    schema = rest;
+    paramsCache.set(model, schema);
+  }
+  return schema;
+}
+
+/** What a parameter accepts, as far as references are concerned. */
+export interface ParamShape {
+  kind: ValueKind | 'list';
+  /** For lists: what each item is. */
+  item?: ValueKind;
+  required: boolean;
+}
+
+/** Parameter name → shape, for type-checking references. */
+export function paramShapes(model: AnyModel): Map<string, ParamShape> {
+  const schema = paramsSchema(model);
+  const required = new Set((schema.required as string[] | undefined) ?? []);
+  const shapes = new Map<string, ParamShape>();
+  for (const [name, prop] of Object.entries(properties(schema))) {
+    const kind = valueKind(prop);
+    const item = kind === 'list' ? valueKind((prop.items as JsonSchema | undefined) ?? {}) : undefined;
+    shapes.set(name, { kind, item: item === 'list' ? undefined : item, required: required.has(name) });
+  }
+  return shapes;
+}
+
+function valueKind(schema: JsonSchema): ValueKind | 'list' {
+  const media = schema[MEDIA_KEYWORD] as MediaKind | undefined;
+  if (media) return media;
+  const types = new Set<string>();
+  collectTypes(schema, types);
+  if (types.has('array')) return 'list';
+  if (types.has('number') || types.has('integer')) return types.has('string') ? 'string' : 'number';
+  if (types.has('boolean')) return 'boolean';
+  return 'string';
+}
+
+function collectTypes(schema: JsonSchema, into: Set<string>): void {
+  const type = schema.type;
+  if (typeof type === 'string') into.add(type);
+  if (Array.isArray(type)) for (const t of type) into.add(String(t));
+  for (const key of ['anyOf', 'oneOf'] as const) {
+    for (const branch of (schema[key] as JsonSchema[] | undefined) ?? []) collectTypes(branch, into);
+  }
+}
+
+function properties(schema: JsonSchema): Record<string, JsonSchema> {
+  return (schema.properties as Record<string, JsonSchema> | undefined) ?? {};
+}
+
+/** Keywords an editor shows on hover or uses for completion; they stay outside the expression `anyOf`. */
+const HOISTED = ['title', 'description', 'default', MEDIA_KEYWORD, HALF_KEYWORD] as const;
+
+/** Lets every parameter (and every list item) take an expression instead of a literal. */
+export function withExpressions(params: JsonSchema, expression: JsonSchema = EXPRESSION_SCHEMA): JsonSchema {
+  const wrapped: Record<string, JsonSchema> = {};
+  for (const [name, prop] of Object.entries(properties(params))) {
+    const literal: JsonSchema = { ...prop };
+    if (literal.type === 'array' && literal.items && typeof literal.items === 'object') {
+      literal.items = acceptExpression(literal.items as JsonSchema, expression);
+    }
+    wrapped[name] = acceptExpression(literal, expression);
+  }
+  return { ...params, properties: wrapped };
+}
+
+function acceptExpression(schema: JsonSchema, expression: JsonSchema): JsonSchema {
+  const outer: JsonSchema = {};
+  const inner: JsonSchema = { ...schema };
+  for (const key of HOISTED) {
+    if (key in inner) {
+      outer[key] = inner[key];
+      delete inner[key];
+    }
+  }
+  return { ...outer, anyOf: [expression, inner] };
+}
+
+/** Durations: a number of seconds, or text such as `90s`, `30m`, `1h30m`, `500ms`. */
+const DURATION: JsonSchema = {
+  anyOf: [
+    { type: 'number', exclusiveMinimum: 0 },
+    { type: 'string', pattern: DURATION_PATTERN },
+  ],
+  description: 'Seconds, or a duration such as 90s, 30m, 1h30m.',
+};
+
+function stepProperties(): Record<string, JsonSchema> {
+  return {
+    uses: { type: 'string', description: 'The model id from the catalog (see `vidrecipe models`).' },
+    name: { type: 'string', description: 'A display name for reports.' },
+    description: { type: 'string' },
+    with: { type: 'object', description: "The model's parameters, under the provider's documented names." },
+    needs: {
+      description: 'Steps that must finish first, besides those this step references.',
+      anyOf: [
+        { type: 'string', pattern: STEP_ID_PATTERN },
+        { type: 'array', items: { type: 'string', pattern: STEP_ID_PATTERN }, uniqueItems: true },
+      ],
+    },
+    timeout: DURATION,
+    retries: { type: 'integer', minimum: 0, maximum: 10, default: 0, description: 'How often to retry a failed attempt.' },
+    cache: { type: 'boolean', default: true, description: 'false = always run, never reuse a cached result.' },
+    backend: { enum: [...BACKENDS], description: 'Force a backend; `local` runs a remote model on its offline implementation.' },
+  };
+}
+
+/**
+ * The recipe without model-specific parameters: the validator checks `with` separately against the
+ * schema of the model the step uses, so one unknown model id does not drown the file in errors.
+ */
+export function recipeSkeletonSchema(step: JsonSchema = { type: 'object', required: ['uses'], additionalProperties: false, properties: stepProperties() }, expression: JsonSchema = EXPRESSION_SCHEMA): JsonSchema {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['version', 'steps'],
+    properties: {
+      $schema: { type: 'string' },
+      version: { const: 1, description: 'Recipe format version; always 1.' },
+      name: { type: 'string', minLength: 1, description: 'Names the output folder out/<name>/; defaults to the file name.' },
+      description: { type: 'string' },
+      inputs: {
+        type: 'object',
+        description: 'Values a run can override with --input NAME=VALUE.',
+        propertyNames: { pattern: NAME_PATTERN },
+        additionalProperties: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['type'],
+          properties: {
+            type: { enum: [...INPUT_TYPES] },
+            default: { type: ['string', 'number', 'boolean'], description: 'For media: a path relative to the recipe, or a URL.' },
+            description: { type: 'string' },
+          },
+        },
+      },
+      steps: {
+        type: 'object',
+        minProperties: 1,
+        propertyNames: { pattern: STEP_ID_PATTERN },
+        additionalProperties: step,
+      },
+      outputs: {
+        type: 'object',
+        description: 'Final outputs, copied to --out.',
+        propertyNames: { pattern: NAME_PATTERN },
+        additionalProperties: expression,
+      },
+    },
+  };
+}
+
+/** The whole recipe for editors: `with` completes per model, chosen by `uses`. */
+export function recipeSchema(models: readonly AnyModel[]): JsonSchema {
+  const ref = { $ref: '#/definitions/expression' };
+  const definitions: Record<string, JsonSchema> = { expression: EXPRESSION_SCHEMA };
+  const branches = models.map((model) => {
+    definitions[model.id] = { title: model.title, description: model.summary, ...withExpressions(paramsSchema(model), ref) };
+    const required = (paramsSchema(model).required as string[] | undefined)?.length ? ['uses', 'with'] : ['uses'];
+    return {
+      type: 'object',
+      additionalProperties: false,
+      required,
+      properties: {
+        ...stepProperties(),
+        uses: { const: model.id, description: model.title },
+        with: { $ref: `#/definitions/${escapePointer(model.id)}` },
+      },
+    };
+  });
+  const step: JsonSchema = {
+    type: 'object',
+    required: ['uses'],
+    properties: { uses: { enum: models.map((m) => m.id) } },
+    discriminator: { propertyName: 'uses' },
+    oneOf: branches,
+  };
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: `${SCHEMA_BASE}/recipe.schema.json`,
+    title: 'vidrecipe recipe',
+    ...recipeSkeletonSchema(step, ref),
+    definitions,
+  };
+}
+
+/** One model's parameters, standalone, as published under schemas/models/. */
+export function modelSchemaDocument(model: AnyModel): JsonSchema {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: `${SCHEMA_BASE}/models/${model.id}.schema.json`,
+    title: model.title,
+    description: model.summary,
+    ...paramsSchema(model),
+  };
+}
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}

@@ -1,0 +1,185 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { AnyModel } from '../models/types.js';
+import { CUSTOM_KEYWORDS, EXPRESSION_KEYWORD, paramsSchema, recipeSkeletonSchema, withExpressions, type JsonSchema } from './schema.js';
+import type { Path, RecipeSource } from './source.js';
+import { didYouMean } from './suggest.js';
+import type { Diagnostic } from './types.js';
+
+/**
+ * Structural validation with ajv against the derived JSON Schemas, with every error mapped to the
+ * node it is about. Validators are compiled on first use: a recipe pays only for the models it uses.
+ */
+export class StructureChecker {
+  private readonly ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+  private skeleton?: ValidateFunction;
+  private readonly models = new Map<string, ValidateFunction>();
+
+  constructor() {
+    for (const keyword of CUSTOM_KEYWORDS) this.ajv.addKeyword({ keyword, schemaType: ['string', 'boolean'] });
+  }
+
+  /** Top-level keys, inputs, step options and outputs; not the parameters of each step. */
+  checkRecipe(data: unknown, source: RecipeSource): Diagnostic[] {
+    this.skeleton ??= this.ajv.compile(recipeSkeletonSchema());
+    this.skeleton(data);
+    // Step ids and input names have their own check with a better message than `propertyNames`.
+    const errors = (this.skeleton.errors ?? []).filter((e) => !e.schemaPath.includes('/propertyNames'));
+    return mapErrors(errors, data, [], source);
+  }
+
+  /** A step's `with` map against the schema of its model. */
+  checkParams(model: AnyModel, params: unknown, at: Path, source: RecipeSource): Diagnostic[] {
+    let validate = this.models.get(model.id);
+    if (!validate) {
+      validate = this.ajv.compile(withExpressions(paramsSchema(model)));
+      this.models.set(model.id, validate);
+    }
+    validate(params);
+    return mapErrors(validate.errors ?? [], params, at, source, model.id);
+  }
+}
+
+/** `model` is set when checking a step's parameters, and names the model in messages. */
+function mapErrors(errors: ErrorObject[], data: unknown, base: Path, source: RecipeSource, model?: string): Diagnostic[] {
+  const kept = errors.filter((e) => !fromExpressionBranch(e));
+  // An `anyOf` of literal alternatives (e.g. `timeout: 90s | 90`) is reported once, as a whole.
+  const unions = kept.filter((e) => e.keyword === 'anyOf');
+  const inUnion = (e: ErrorObject) =>
+    e.keyword !== 'anyOf' && unions.some((u) => e.schemaPath.startsWith(`${u.schemaPath}/`) && e.instancePath.startsWith(u.instancePath));
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const error of kept) {
+    if (inUnion(error)) continue;
+    const diagnostic = toDiagnostic(error, data, base, source, model);
+    const key = `${diagnostic.path}|${diagnostic.rule}|${diagnostic.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(diagnostic);
+  }
+  return out;
+}
+
+/** Errors of the "it could also be an expression" branch say nothing useful about a literal value. */
+function fromExpressionBranch(e: ErrorObject): boolean {
+  const parent = e.parentSchema as JsonSchema | undefined;
+  if (parent?.[EXPRESSION_KEYWORD]) return true;
+  if (e.keyword === 'anyOf') {
+    const first = (parent?.anyOf as JsonSchema[] | undefined)?.[0];
+    return Boolean(first?.[EXPRESSION_KEYWORD] || first?.$ref === '#/definitions/expression');
+  }
+  return false;
+}
+
+function toDiagnostic(e: ErrorObject, data: unknown, base: Path, source: RecipeSource, model?: string): Diagnostic {
+  const rel = pointerToPath(e.instancePath, data);
+  const path = [...base, ...rel];
+  const name = String(path[path.length - 1] ?? 'recipe');
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required': {
+      const missing = String(params.missingProperty);
+      const what = model ? `parameter "${missing}" of ${model}` : `property "${missing}"${path.length ? ` in ${name}` : ''}`;
+      return source.error(path.concat(missing), 'required', `missing required ${what}`);
+    }
+    case 'additionalProperties': {
+      const extra = String(params.additionalProperty);
+      const known = Object.keys(((e.parentSchema as JsonSchema).properties as object | undefined) ?? {});
+      const what = model ? `unknown parameter "${extra}" for ${model}` : `unknown property "${extra}"${path.length ? ` in ${name}` : ''}`;
+      const hint = didYouMean(extra, known) || `; expected one of: ${known.join(', ')}`;
+      return source.error(path.concat(extra), model ? 'unknown-parameter' : 'unknown-property', `${what}${hint}`, { key: true });
+    }
+    case 'type':
+      return source.error(path, 'type', `${name} must be ${typeName(String(params.type))}, got ${describe(e.data)}`);
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map((v) => JSON.stringify(v));
+      const hint = typeof e.data === 'string' ? didYouMean(e.data, (params.allowedValues as unknown[]).map(String)) : nearest(e.data, params.allowedValues as unknown[]);
+      return source.error(path, 'enum', `${name} must be one of ${allowed.join(', ')}, got ${describe(e.data)}${hint}`);
+    }
+    case 'const':
+      if (path.length === 1 && name === 'version') {
+        return source.error(path, 'version', `unsupported recipe version ${describe(e.data)}: this vidrecipe reads version 1`);
+      }
+      return source.error(path, 'enum', `${name} must be ${JSON.stringify(params.allowedValue)}, got ${describe(e.data)}`);
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return source.error(path, 'range', `${name} must be ${COMPARISON[String(params.comparison)] ?? params.comparison} ${String(params.limit)}, got ${describe(e.data)}`);
+    case 'minItems':
+      return source.error(path, 'range', `${name} needs at least ${plural(Number(params.limit), 'item')}, got ${(e.data as unknown[]).length}`);
+    case 'maxItems':
+      return source.error(path, 'range', `${name} takes at most ${plural(Number(params.limit), 'item')}, got ${(e.data as unknown[]).length}`);
+    case 'minLength':
+      return source.error(path, 'range', Number(params.limit) === 1 ? `${name} must not be empty` : `${name} must be at least ${params.limit} characters long`);
+    case 'maxLength':
+      return source.error(path, 'range', `${name} must be at most ${params.limit} characters long, got ${(e.data as string).length}`);
+    case 'minProperties':
+      return source.error(path, 'required', name === 'steps' ? 'a recipe needs at least one step' : `${name} must not be empty`);
+    case 'uniqueItems':
+      return source.error(path.concat(Number(params.j)), 'duplicate', `${name} lists ${describe((e.data as unknown[])[Number(params.j)])} twice`);
+    case 'anyOf': {
+      const description = (e.parentSchema as JsonSchema).description;
+      const expected = typeof description === 'string' ? description.replace(/\.$/, '') : 'another kind of value';
+      return source.error(path, 'type', `${name} must be: ${lowerFirst(expected)}; got ${describe(e.data)}`);
+    }
+    default:
+      return source.error(path, 'schema', `${name} ${e.message ?? 'is invalid'}`);
+  }
+}
+
+/** JSON pointer → path, with array indices as numbers so they can be found in the YAML tree. */
+function pointerToPath(pointer: string, data: unknown): (string | number)[] {
+  if (pointer === '') return [];
+  const out: (string | number)[] = [];
+  let cursor: unknown = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const index = Array.isArray(cursor) ? Number(segment) : undefined;
+    out.push(index ?? segment);
+    cursor = cursor && typeof cursor === 'object' ? (cursor as Record<string, unknown>)[segment] : undefined;
+  }
+  return out;
+}
+
+const COMPARISON: Record<string, string> = { '<=': '≤', '>=': '≥', '<': '<', '>': '>' };
+
+/** For a number outside a list of allowed numbers: the closest allowed one. */
+function nearest(value: unknown, allowed: unknown[]): string {
+  if (typeof value !== 'number') return '';
+  const numbers = allowed.filter((v): v is number => typeof v === 'number');
+  if (!numbers.length) return '';
+  const best = numbers.reduce((a, b) => (Math.abs(b - value) < Math.abs(a - value) ? b : a));
+  return `; the nearest valid value is ${best}`;
+}
+
+function typeName(type: string): string {
+  const names: Record<string, string> = {
+    integer: 'a whole number',
+    number: 'a number',
+    string: 'text',
+    boolean: 'true or false',
+    object: 'a map of key: value',
+    array: 'a list',
+    null: 'empty',
+  };
+  return type
+    .split(',')
+    .map((t) => names[t] ?? t)
+    .join(' or ');
+}
+
+export function describe(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  const text = JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 37)}…"` : text;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
