@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { roundUsd } from '../models/price.js';
 import type { Backend } from '../models/types.js';
 import { formatReference } from '../recipe/expression.js';
@@ -78,9 +79,14 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
     const params = paramsForPlan(step, resolved.values);
     const parsed = resolved.diagnostics.length ? undefined : model.params.safeParse(params);
     if (parsed && !parsed.success) {
+      // Validation passed, so what fails now is a value that only an input supplies.
       for (const issue of parsed.error.issues) {
-        const path = [...at, 'with', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
-        diagnostics.push(source.error(path, 'input-value', `with the given inputs, ${issue.path.join('.') || 'with'}: ${issue.message}`));
+        const rel = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+        const written = rel.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], step.with);
+        const value = rel.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], params);
+        diagnostics.push(
+          source.error([...at, 'with', ...rel], 'input-value', `${String(written)} = ${JSON.stringify(value)} does not fit ${rel.join('.')}: ${issueText(issue)}`),
+        );
       }
     }
     if (backend === 'local' && model.local?.refuse) {
@@ -88,9 +94,14 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
       if (why) diagnostics.push(source.error([...at, 'with'], 'offline', `step "${id}" cannot run locally: ${why}`));
     }
     const key = API_KEYS[backend];
-    if (key && !env[key]) keyless.set(backend, [...(keyless.get(backend) ?? []), id]);
+    if (key && !env[key] && !options.offline) keyless.set(backend, [...(keyless.get(backend) ?? []), id]);
 
-    const price = parsed?.success ? model.price(parsed.data) : { usd: 0, basis: 'unknown until the parameters are valid' };
+    const price =
+      backend === 'local'
+        ? { usd: 0, basis: model.provider === 'local' ? 'local, free' : `local preview of ${model.id}, free` }
+        : parsed?.success
+          ? model.price(parsed.data)
+          : { usd: 0, basis: 'unknown until the parameters are valid' };
     const cached = !step.cache ? 'disabled' : options.cache?.(step, backend, params) ? 'cached' : 'not-cached';
     steps.push({
       id,
@@ -122,6 +133,22 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
     diagnostics: diagnostics.sort((a, b) => a.line - b.line || a.col - b.col),
     usage: resolved.usage,
   };
+}
+
+/** A Zod issue in the words the validator uses for the same mistakes. */
+function issueText(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'too_big':
+      return `must be ${issue.inclusive === false ? '<' : '≤'} ${String(issue.maximum)}`;
+    case 'too_small':
+      return `must be ${issue.inclusive === false ? '>' : '≥'} ${String(issue.minimum)}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_type':
+      return `must be ${issue.expected}`;
+    default:
+      return issue.message;
+  }
 }
 
 /** The recipe outputs and the step outputs they name, for reports and graphs. */

@@ -122,7 +122,7 @@ export function planMermaid(plan: Plan): string {
   for (const name of usedInputs) out.push(`  in_${safe(name)}[/"${label(name)}"/]`);
   for (const s of plan.steps) {
     const model = s.uses.split('/').slice(-2).join('/');
-    const cost = s.cache === 'cached' ? 'cached' : usd(s.estimatedCostUsd);
+    const cost = s.cache === 'cached' ? 'cached' : s.estimatedCostUsd === 0 ? 'free' : usd(s.estimatedCostUsd);
     out.push(`  ${node(s.id)}["<b>${label(s.id)}</b><br/>${label(model)}<br/>${s.backend} · ${cost}"]`);
   }
   for (const step of recipe.steps.values()) {

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // The CLI runs as a subprocess in most tests; two cores share them.
+    pool: 'forks',
+    testTimeout: 30_000,
+  },
+});
