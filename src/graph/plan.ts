@@ -91,7 +91,7 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
     }
     if (backend === 'local' && model.local?.refuse) {
       const why = model.local.refuse(params);
-      if (why) diagnostics.push(source.error([...at, 'with'], 'offline', `step "${id}" cannot run locally: ${why}`));
+      if (why) diagnostics.push(source.error([...at, 'with'], 'offline', `step "${id}" cannot run locally: ${why}`, { key: true }));
     }
     const key = API_KEYS[backend];
     if (key && !env[key] && !options.offline) keyless.set(backend, [...(keyless.get(backend) ?? []), id]);
