@@ -91,7 +91,9 @@ function toDiagnostic(e: ErrorObject, data: unknown, base: Path, source: RecipeS
     case 'type':
       return source.error(path, 'type', `${name} must be ${typeName(String(params.type))}, got ${describe(e.data)}`);
     case 'enum': {
-      const allowed = (params.allowedValues as unknown[]).map((v) => JSON.stringify(v));
+      const values = (params.allowedValues as unknown[]).map((v) => JSON.stringify(v));
+      // A long list reads better as its start and end, e.g. num_frames: 69, 77, 85, …, 197.
+      const allowed = values.length > 8 ? [...values.slice(0, 3), '…', values[values.length - 1]!] : values;
       const hint = typeof e.data === 'string' ? didYouMean(e.data, (params.allowedValues as unknown[]).map(String)) : nearest(e.data, params.allowedValues as unknown[]);
       return source.error(path, 'enum', `${name} must be one of ${allowed.join(', ')}, got ${describe(e.data)}${hint}`);
     }

@@ -1,0 +1,6 @@
+// `npm run bench`: every benchmark, each writing its own section of docs/benchmarks.md.
+import * as frontend from './frontend.js';
+
+const results = { frontend: frontend.run() };
+console.log(JSON.stringify(results, null, 2));
+console.log('wrote docs/benchmarks.md');
