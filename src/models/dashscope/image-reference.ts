@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { given, half } from '../param.js';
-import type { ModelDef } from '../types.js';
-import { duration, prompt, promptExtend, refImages, seed, size, VACE_SOURCE, vacePrice, VACE_PRICING, watermark } from './vace-common.js';
+import { duration, prompt, promptExtend, refImages, seed, size, vaceFunction, watermark } from './vace-common.js';
 
 const params = z.strictObject({
   prompt: prompt('What the video shows, combining the referenced subjects and background.'),
@@ -25,15 +24,11 @@ const params = z.strictObject({
   watermark,
 });
 
-export const imageReference: ModelDef<typeof params> = {
+export const imageReference = vaceFunction({
   id: 'alibaba/wan2.1-vace-plus/image_reference',
-  provider: 'dashscope',
   title: 'Wan2.1-VACE multi-image reference',
   summary: 'Generates a 5 s 720P video that merges up to three reference images (subjects and a background) following a prompt.',
-  specVersion: 1,
-  source: VACE_SOURCE,
   params,
-  outputs: { video: 'video' },
   rules: [
     {
       description: 'obj_or_bg must have the same length as ref_images_url.',
@@ -75,6 +70,4 @@ export const imageReference: ModelDef<typeof params> = {
       },
     },
   ],
-  pricing: VACE_PRICING,
-  price: vacePrice,
-};
+});

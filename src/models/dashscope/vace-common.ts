@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { half, media } from '../param.js';
 import { roundUsd } from '../price.js';
-import type { PriceEstimate } from '../types.js';
+import type { ModelDef, PriceEstimate } from '../types.js';
 
 /** The five functions share one reference page; each model file covers one `input.function`. */
 export const VACE_SOURCE = 'https://www.alibabacloud.com/help/en/model-studio/wanx-vace-api-reference';
@@ -58,11 +58,27 @@ export function refImages(max: number, description: string) {
  * Billing is per output second. image_reference and extension always produce 5 s; repainting, edit and
  * outpainting produce the input's length capped at 5 s, so $0.50 is the ceiling a budget check wants.
  */
-export const VACE_PRICING = '$0.10 per output second (Singapore wan2.1-vace-plus; Beijing wanx2.1-vace-plus $0.100347/s); every call returns up to 5 s, estimated at 5 s = $0.50. Failed calls are free.';
+const VACE_PRICING = '$0.10 per output second (Singapore wan2.1-vace-plus; Beijing wanx2.1-vace-plus $0.100347/s); every call returns up to 5 s, estimated at 5 s = $0.50. Failed calls are free.';
 
-export function vacePrice(): PriceEstimate {
+function vacePrice(): PriceEstimate {
   return {
     usd: roundUsd(0.1 * 5),
     basis: '$0.10 per output second × 5 s (wan2.1-vace-plus, Singapore; wanx2.1-vace-plus in Beijing is $0.100347/s)',
+  };
+}
+
+type VaceSpec<P extends z.ZodObject> = Pick<ModelDef<P>, 'id' | 'title' | 'summary' | 'params'> & Partial<Pick<ModelDef<P>, 'rules' | 'local' | 'specVersion'>>;
+
+/** One `input.function` of wan2.1-vace-plus: hosted on DashScope, one video out, priced per output second. */
+export function vaceFunction<P extends z.ZodObject>(spec: VaceSpec<P>): ModelDef<P> {
+  return {
+    provider: 'dashscope',
+    specVersion: 1,
+    source: VACE_SOURCE,
+    outputs: { video: 'video' },
+    rules: [],
+    pricing: VACE_PRICING,
+    price: vacePrice,
+    ...spec,
   };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { given, half, media } from '../param.js';
-import type { ModelDef, ParamIssue } from '../types.js';
-import { IMAGE_LIMITS, VACE_SOURCE, VIDEO_LIMITS, controlCondition, duration, prompt, promptExtend, refImages, seed, size, vacePrice, VACE_PRICING, watermark } from './vace-common.js';
+import type { ParamIssue } from '../types.js';
+import { controlCondition, duration, IMAGE_LIMITS, prompt, promptExtend, refImages, seed, size, vaceFunction, VIDEO_LIMITS, watermark } from './vace-common.js';
 
 const params = z.strictObject({
   prompt: prompt('What the masked region should show (add, remove or change elements, or replace a subject or the background).'),
@@ -39,15 +39,11 @@ const params = z.strictObject({
   watermark,
 });
 
-export const videoEdit: ModelDef<typeof params> = {
+export const videoEdit = vaceFunction({
   id: 'alibaba/wan2.1-vace-plus/video_edit',
-  provider: 'dashscope',
   title: 'Wan2.1-VACE local editing',
   summary: 'Edits the masked region of a video from a prompt (add, remove, modify, replace a subject or the background); a mask image is tracked through the video.',
-  specVersion: 1,
-  source: VACE_SOURCE,
   params,
-  outputs: { video: 'video' },
   rules: [
     {
       description: 'Give exactly one of mask_image_url (recommended) and mask_video_url.',
@@ -94,6 +90,4 @@ export const videoEdit: ModelDef<typeof params> = {
           : [],
     },
   ],
-  pricing: VACE_PRICING,
-  price: vacePrice,
-};
+});

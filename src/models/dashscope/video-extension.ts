@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { given, half, media } from '../param.js';
-import type { ModelDef } from '../types.js';
-import { IMAGE_LIMITS, VACE_SOURCE, controlCondition, duration, prompt, promptExtend, seed, vacePrice, VACE_PRICING, watermark } from './vace-common.js';
+import { controlCondition, duration, IMAGE_LIMITS, prompt, promptExtend, seed, vaceFunction, watermark } from './vace-common.js';
 
 const CLIP_LIMITS = 'MP4, at least 16 fps, at most 50 MB, at most 3 s; with both clips, the same frame rate and at most 3 s together';
 
@@ -24,15 +23,11 @@ const params = z.strictObject({
 
 const ANCHORS = ['first_frame_url', 'last_frame_url', 'first_clip_url', 'last_clip_url'] as const;
 
-export const videoExtension: ModelDef<typeof params> = {
+export const videoExtension = vaceFunction({
   id: 'alibaba/wan2.1-vace-plus/video_extension',
-  provider: 'dashscope',
   title: 'Wan2.1-VACE video extension',
   summary: 'Generates a 5 s video that continues from a first frame or clip, or leads up to a last frame or clip.',
-  specVersion: 1,
-  source: VACE_SOURCE,
   params,
-  outputs: { video: 'video' },
   rules: [
     {
       description: 'Give at least one of first_frame_url, last_frame_url, first_clip_url and last_clip_url.',
@@ -49,10 +44,8 @@ export const videoExtension: ModelDef<typeof params> = {
           : [],
     },
   ],
-  pricing: VACE_PRICING,
-  price: vacePrice,
   local: {
     // A classical extension holds or continues the given frames and clips; it cannot follow text or a motion reference.
     ignores: ['prompt', 'prompt_extend', 'seed', 'watermark', 'video_url', 'control_condition'],
   },
-};
+});

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { half, media } from '../param.js';
-import type { ModelDef } from '../types.js';
-import { VACE_SOURCE, VIDEO_LIMITS, duration, prompt, promptExtend, seed, vacePrice, VACE_PRICING, watermark } from './vace-common.js';
+import { duration, prompt, promptExtend, seed, vaceFunction, VIDEO_LIMITS, watermark } from './vace-common.js';
 
 function scale(side: string) {
   return half(
@@ -23,20 +22,13 @@ const params = z.strictObject({
   watermark,
 });
 
-export const videoOutpainting: ModelDef<typeof params> = {
+export const videoOutpainting = vaceFunction({
   id: 'alibaba/wan2.1-vace-plus/video_outpainting',
-  provider: 'dashscope',
   title: 'Wan2.1-VACE frame expansion (outpainting)',
   summary: 'Widens a video’s frame upward, downward, left or right, generating content that blends with the original.',
-  specVersion: 1,
-  source: VACE_SOURCE,
   params,
-  outputs: { video: 'video' },
-  rules: [],
-  pricing: VACE_PRICING,
-  price: vacePrice,
   local: {
     // A classical fill (blurred or mirrored borders) honours the scales but generates nothing from text.
     ignores: ['prompt', 'prompt_extend', 'seed', 'watermark'],
   },
-};
+});

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { half, media } from '../param.js';
-import type { ModelDef } from '../types.js';
-import { controlCondition, prompt, promptExtend, refImages, seed, VACE_SOURCE, VIDEO_LIMITS, vacePrice, VACE_PRICING, watermark } from './vace-common.js';
+import { controlCondition, prompt, promptExtend, refImages, seed, vaceFunction, VIDEO_LIMITS, watermark } from './vace-common.js';
 
 const params = z.strictObject({
   prompt: prompt('The new video: it keeps the input’s pose, composition or sketch structure and takes its look from this text.'),
@@ -20,16 +19,9 @@ const params = z.strictObject({
   watermark,
 });
 
-export const videoRepainting: ModelDef<typeof params> = {
+export const videoRepainting = vaceFunction({
   id: 'alibaba/wan2.1-vace-plus/video_repainting',
-  provider: 'dashscope',
   title: 'Wan2.1-VACE video repainting',
   summary: 'Re-renders a video from a prompt while keeping its pose, depth or sketch structure; a reference image can replace the subject.',
-  specVersion: 1,
-  source: VACE_SOURCE,
   params,
-  outputs: { video: 'video' },
-  rules: [],
-  pricing: VACE_PRICING,
-  price: vacePrice,
-};
+});

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { media } from '../param.js';
-import { FREE } from '../price.js';
-import type { ModelDef } from '../types.js';
+import { localStep } from './define.js';
 
 const params = z.strictObject({
   videos: z.array(media('video', 'A video to compare.')).min(2).max(16).describe('Videos to show together, in order.'),
@@ -9,12 +8,10 @@ const params = z.strictObject({
   layout: z.enum(['hstack', 'vstack', 'grid']).default('hstack').describe('hstack = side by side, vstack = one above the other, grid = rows and columns.'),
 });
 
-export const compare: ModelDef<typeof params> = {
+export const compare = localStep({
   id: 'local/compare',
-  provider: 'local',
   title: 'Compare',
   summary: 'Plays videos side by side (or stacked, or in a grid) in one video, optionally captioned, for review.',
-  specVersion: 1,
   params,
   outputs: { video: 'video' },
   rules: [
@@ -26,6 +23,4 @@ export const compare: ModelDef<typeof params> = {
           : [],
     },
   ],
-  pricing: 'free: runs on this machine with ffmpeg',
-  price: () => FREE,
-};
+});

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { media } from '../param.js';
-import { FREE } from '../price.js';
-import type { ModelDef } from '../types.js';
+import { localStep } from './define.js';
 
 const params = z.strictObject({
   video: media('video', 'Video to take the frame from.'),
@@ -11,15 +10,10 @@ const params = z.strictObject({
     .describe('Which frame: first, last, or a time in seconds from the beginning.'),
 });
 
-export const extractFrame: ModelDef<typeof params> = {
+export const extractFrame = localStep({
   id: 'local/extract-frame',
-  provider: 'local',
   title: 'Extract frame',
   summary: 'Saves one frame of a video as an image, e.g. the last frame to feed a VACE extension.',
-  specVersion: 1,
   params,
   outputs: { image: 'image' },
-  rules: [],
-  pricing: 'free: runs on this machine with ffmpeg',
-  price: () => FREE,
-};
+});

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { media } from '../param.js';
-import { FREE } from '../price.js';
-import type { ModelDef } from '../types.js';
+import { localStep } from './define.js';
 
 // The providers use opposite polarity (VOID: black = remove; VACE: white = edit), so one input convention
 // is fixed here and every target is derived from it.
@@ -16,15 +15,10 @@ const params = z.strictObject({
   threshold: z.number().int().min(0).max(255).default(128).describe('Grey level at or above which a pixel is marked (below it when invert is set).'),
 });
 
-export const mask: ModelDef<typeof params> = {
+export const mask = localStep({
   id: 'local/mask',
-  provider: 'local',
   title: 'Convert mask',
   summary: 'Converts a mask video between VOID (0 = remove, 255 = keep; quadmask 0/63/127/255) and VACE (white = edit) conventions, with threshold, invert and dilation.',
-  specVersion: 1,
   params,
   outputs: { video: 'video' },
-  rules: [],
-  pricing: 'free: runs on this machine with ffmpeg',
-  price: () => FREE,
-};
+});

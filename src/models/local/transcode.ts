@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { media } from '../param.js';
-import { FREE } from '../price.js';
-import type { ModelDef } from '../types.js';
+import { localStep } from './define.js';
 
 const params = z.strictObject({
   video: media('video', 'Video to re-encode.'),
@@ -16,15 +15,10 @@ const params = z.strictObject({
 });
 
 // No parameter is required: a bare transcode to MP4 (H.264) already makes any input acceptable to the providers.
-export const transcode: ModelDef<typeof params> = {
+export const transcode = localStep({
   id: 'local/transcode',
-  provider: 'local',
   title: 'Transcode',
   summary: 'Re-encodes a video to MP4 (H.264), optionally resizing it, changing its frame rate or capping its length.',
-  specVersion: 1,
   params,
   outputs: { video: 'video' },
-  rules: [],
-  pricing: 'free: runs on this machine with ffmpeg',
-  price: () => FREE,
-};
+});

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { given, media } from '../param.js';
-import { FREE } from '../price.js';
-import type { ModelDef, ParamIssue } from '../types.js';
+import type { ParamIssue } from '../types.js';
+import { localStep } from './define.js';
 
 // A zero-length cut cannot be encoded, so lengths must be positive while positions may be 0.
 const params = z.strictObject({
@@ -12,12 +12,10 @@ const params = z.strictObject({
   last: z.number().positive().describe('Keep only the last N seconds. Excludes start, end and duration.').optional(),
 });
 
-export const trim: ModelDef<typeof params> = {
+export const trim = localStep({
   id: 'local/trim',
-  provider: 'local',
   title: 'Trim',
   summary: 'Keeps part of a video: from start to end, start plus duration, or the last N seconds.',
-  specVersion: 1,
   params,
   outputs: { video: 'video' },
   rules: [
@@ -54,6 +52,4 @@ export const trim: ModelDef<typeof params> = {
       },
     },
   ],
-  pricing: 'free: runs on this machine with ffmpeg',
-  price: () => FREE,
-};
+});
