@@ -6,5 +6,7 @@ export default defineConfig({
     // The CLI runs as a subprocess in most tests; two cores share them.
     pool: 'forks',
     testTimeout: 30_000,
+    // In CI, also a machine-readable result for .ci/run's closing line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results.json' }]] : ['default'],
   },
 });

@@ -3,7 +3,6 @@ import { loadRecipe } from '../recipe/load.js';
 import { EXIT, UsageError, write, writeErr } from './exit.js';
 import { formatText } from './format/diagnostics.js';
 import { formatPlan, type PlanFormat } from './format/plan.js';
-import { readSource } from './source-text.js';
 
 export interface PlanCommandOptions {
   input: string[];
@@ -13,9 +12,8 @@ export interface PlanCommandOptions {
 
 /** `vidrecipe plan <recipe>`: the DAG, backends, cache status and cost, before anything runs. */
 export function planCommand(file: string, options: PlanCommandOptions): number {
-  const text = readSource(file);
-  const { recipe, diagnostics, source } = loadRecipe(file, { text });
-  const sources = new Map(text === undefined ? [] : [[file, text]]);
+  const { recipe, diagnostics, source } = loadRecipe(file);
+  const sources = new Map(source ? [[file, source.text]] : []);
   if (!recipe || !source) {
     writeErr(formatText(diagnostics, sources));
     return EXIT.invalid;

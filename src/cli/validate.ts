@@ -3,7 +3,6 @@ import { StructureChecker } from '../recipe/structure.js';
 import type { Diagnostic } from '../recipe/types.js';
 import { EXIT, write } from './exit.js';
 import { formatGithub, formatJson, formatText, summary, type DiagnosticFormat } from './format/diagnostics.js';
-import { readSource } from './source-text.js';
 
 export interface ValidateOptions {
   format: DiagnosticFormat;
@@ -16,9 +15,8 @@ export function validateCommand(files: string[], options: ValidateOptions): numb
   const sources = new Map<string, string>();
   const lines: string[] = [];
   for (const file of files) {
-    const text = readSource(file);
-    if (text !== undefined) sources.set(file, text);
-    const { recipe, diagnostics } = loadRecipe(file, { text, checker });
+    const { recipe, diagnostics, source } = loadRecipe(file, { checker });
+    if (source) sources.set(file, source.text);
     all.push(...diagnostics);
     lines.push(summary(file, diagnostics, recipe?.steps.size));
   }

@@ -15,6 +15,7 @@ const NAME = '[A-Za-z_][A-Za-z0-9_-]*';
 const INPUT = new RegExp(`^inputs\\.(${NAME})$`);
 const STEP_OUTPUT = new RegExp(`^steps\\.(${NAME})\\.outputs\\.(${NAME})$`);
 const STEP_PREFIX = new RegExp(`^steps\\.(${NAME})(?:\\.(.*))?$`);
+const NAME_ONLY = new RegExp(`^${NAME}$`);
 
 /** Every expression in `value`, in order, including malformed ones (with an error). */
 export function findExpressions(value: string): ExpressionMatch[] {
@@ -53,7 +54,8 @@ export function parseReference(source: string): { ref: Reference } | { error: st
   if (output) return { ref: { context: 'steps', step: output[1]!, output: output[2]! } };
   const step = STEP_PREFIX.exec(body);
   if (step) {
-    return { error: `"${body}" does not name an output: write \${{ steps.${step[1]}.outputs.NAME }}` };
+    const name = step[2] && NAME_ONLY.test(step[2]) ? step[2] : 'NAME';
+    return { error: `"${body}" does not name an output: write \${{ steps.${step[1]}.outputs.${name} }}` };
   }
   const context = body.split(/[.\s([]/, 1)[0];
   return {

@@ -6,9 +6,10 @@ import { findCycles, type Dependency } from './dependencies.js';
 import { parseDuration } from './duration.js';
 import { wholeExpression } from './expression.js';
 import { checkReferences, collectExpressions, type Scope } from './references.js';
-import { NAME_PATTERN, STEP_ID_PATTERN } from './schema.js';
+import { INPUT_TYPES, NAME_PATTERN, STEP_ID_PATTERN } from './schema.js';
 import { RecipeSource } from './source.js';
 import { StructureChecker, describe } from './structure.js';
+import { syntaxDiagnostics } from './syntax.js';
 import { didYouMean } from './suggest.js';
 import type { Diagnostic, InputDecl, LoadResult, Recipe, ReferenceSite, Step } from './types.js';
 
@@ -61,7 +62,7 @@ class RecipeChecker {
 
   run(): LoadResult {
     const { source } = this;
-    const syntax = source.syntaxDiagnostics();
+    const syntax = syntaxDiagnostics(source);
     this.diagnostics.push(...syntax);
     // Past a real syntax error the tree is a guess; duplicate keys still leave a sound tree.
     if (syntax.some((d) => d.severity === 'error' && d.rule !== 'duplicate-key')) return this.result();
@@ -124,10 +125,11 @@ class RecipeChecker {
           this.source.error(['inputs', name], 'input-name', `input name "${name}" must start with a letter or _ and use only letters, digits, _ and -`, { key: true }),
         );
       }
-      if (!isMap(decl) || typeof decl.type !== 'string') continue;
-      const type = decl.type as InputDecl['type'];
+      if (!isMap(decl)) continue;
+      // An input with a missing or unknown type is still declared: references to it resolve, untyped.
+      const type = INPUT_TYPES.includes(decl.type as InputDecl['type']) ? (decl.type as InputDecl['type']) : undefined;
       const value = decl.default;
-      if (value !== undefined && value !== null) {
+      if (type && value !== undefined && value !== null) {
         const expected = type === 'number' ? 'number' : type === 'boolean' ? 'boolean' : 'string';
         if (typeof value !== expected) {
           this.diagnostics.push(
@@ -136,7 +138,7 @@ class RecipeChecker {
         }
       }
       inputs[name] = {
-        type,
+        type: type as InputDecl['type'],
         default: value as InputDecl['default'],
         description: typeof decl.description === 'string' ? decl.description : undefined,
       };
@@ -149,8 +151,9 @@ class RecipeChecker {
     const models = new Map<string, AnyModel | undefined>();
     for (const [id, raw] of Object.entries(rawSteps)) {
       if (!STEP_ID.test(id)) {
-        const fixed = id.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[^a-z]+/, '');
-        const hint = fixed && STEP_ID.test(fixed) ? `; e.g. "${fixed}"` : '';
+        const fixed = id.toLowerCase().replace(/[^a-z0-9_-]/g, '-');
+        // Suggest only a one-to-one rewrite (case, spaces, dots); "2nd-pass" has no obvious fix.
+        const hint = STEP_ID.test(fixed) ? `; e.g. "${fixed}"` : '';
         this.diagnostics.push(
           this.source.error(['steps', id], 'step-id', `step id "${id}" must start with a lowercase letter and use only a-z, 0-9, _ and -${hint}`, { key: true }),
         );
@@ -189,6 +192,8 @@ class RecipeChecker {
     for (const [i, on] of needs.entries()) deps.push({ step: id, on, via: 'needs', at: [...at, 'needs', ...(Array.isArray(raw.needs) ? [i] : [])] });
     const backend = typeof raw.backend === 'string' ? (raw.backend as Backend) : undefined;
     if (model && backend) this.checkBackend(id, model, backend);
+    const timeoutMs = typeof raw.timeout === 'string' ? parseDuration(raw.timeout) : undefined;
+    if (timeoutMs === 0) this.diagnostics.push(this.source.error([...at, 'timeout'], 'range', 'timeout must be longer than 0; remove it to wait as long as the provider takes'));
     if (!model || !params) return undefined;
     return {
       id,
@@ -234,8 +239,11 @@ class RecipeChecker {
     if (!isMap(raw)) return outputs;
     for (const [name, value] of Object.entries(raw)) {
       const at = ['outputs', name];
-      if (typeof value !== 'string') continue;
-      if (!wholeExpression(value)) {
+      if (!NAME.test(name)) {
+        // Output names become file names under --out: no spaces, no path separators.
+        this.diagnostics.push(this.source.error(at, 'output-name', `output name "${name}" must start with a letter or _ and use only letters, digits, _ and -`, { key: true }));
+      }
+      if (typeof value !== 'string' || !wholeExpression(value)) {
         this.diagnostics.push(this.source.error(at, 'expression', `output "${name}" must be one reference, e.g. \${{ steps.ID.outputs.video }}`));
         continue;
       }

@@ -53,7 +53,7 @@ function resolve(o: Occurrence, scope: Scope, source: RecipeSource, self?: strin
   const span = { span: o.span };
   if (ref.context === 'inputs') {
     const input = scope.inputs[ref.name];
-    if (input) return input.type;
+    if (input) return input.type;  // undefined when the declaration's type is itself in error
     const names = Object.keys(scope.inputs);
     const hint = didYouMean(ref.name, names) || (names.length ? `; declared inputs: ${names.join(', ')}` : '; declare it under inputs:');
     return source.error(o.at, 'reference', `unknown input "${ref.name}"${hint}`, span);

@@ -1,4 +1,4 @@
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import type { Diagnostic, Severity } from './types.js';
 
 export type Path = readonly (string | number)[];
@@ -14,46 +14,49 @@ export interface DiagnosticOptions {
 }
 
 /**
- * A recipe file parsed with positions. Every later stage reports through {@link RecipeSource.diagnostic},
+ * A recipe file parsed with positions. Every later stage reports through {@link RecipeSource.at},
  * which turns a path in the data into the line and column of the node that holds it, falling back to
  * the nearest node that exists (a missing key is reported at the map that lacks it).
  */
 export class RecipeSource {
   readonly doc: Document.Parsed;
+  readonly text: string;
   private readonly lines: LineCounter;
 
   constructor(
     readonly file: string,
-    readonly text: string,
+    text: string,
   ) {
+    // A byte-order mark is not part of line 1's first column.
+    this.text = text.replace(/^\uFEFF/, '');
     this.lines = new LineCounter();
-    this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, strict: true });
+    this.doc = parseDocument(this.text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, strict: true });
   }
 
-  /** YAML syntax errors and warnings, duplicate keys among them. */
-  syntaxDiagnostics(): Diagnostic[] {
-    const out: Diagnostic[] = [];
-    for (const [severity, list] of [['error', this.doc.errors], ['warning', this.doc.warnings]] as const) {
-      for (const e of list) {
-        if (e.code === 'DUPLICATE_KEY') {
-          // The parser marks one character; underline the whole key and name it.
-          const key = /^("[^"\n]*"|'[^'\n]*'|[^:#\n]+?)\s*:/.exec(this.text.slice(e.pos[0]))?.[1] ?? '';
-          const span: Span = [e.pos[0], e.pos[0] + Math.max(1, key.length)];
-          out.push(this.at([], severity, 'duplicate-key', `duplicate key ${key ? `"${key.replace(/^["']|["']$/g, '')}" ` : ''}in this map: the later one would silently win; remove or rename one of them`, { span }));
-        } else {
-          out.push(this.at([], severity, 'yaml-syntax', e.message, { span: [e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)] }));
-        }
+  /** Path of the innermost node holding `offset`, e.g. to name where a syntax error is. */
+  pathAt(offset: number): (string | number)[] {
+    const path: (string | number)[] = [];
+    let node = (this.doc.contents ?? undefined) as Node | undefined;
+    const holds = (n: unknown) => {
+      const range = (n as Node | null)?.range;
+      return Boolean(range && range[0] <= offset && offset < Math.max(range[2], range[0] + 1));
+    };
+    for (;;) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => holds(p.key) || holds(p.value));
+        if (!pair) return path;
+        path.push(String(isScalar(pair.key) ? pair.key.value : pair.key));
+        if (!holds(pair.value)) return path;
+        node = pair.value as Node;
+      } else if (isSeq(node)) {
+        const index = node.items.findIndex(holds);
+        if (index < 0) return path;
+        path.push(index);
+        node = node.items[index] as Node;
+      } else {
+        return path;
       }
     }
-    // An alias to an anchor that is not defined is not a parse error in `yaml`; it throws later.
-    visit(this.doc, {
-      Alias: (_key, alias) => {
-        if (alias.resolve(this.doc) === undefined && alias.range) {
-          out.push(this.at([], 'error', 'yaml-syntax', `unknown alias *${alias.source}: define the anchor &${alias.source} before using it`, { span: [alias.range[0], alias.range[1]] }));
-        }
-      },
-    });
-    return out;
   }
 
   /** The node at `path`, or undefined when some segment is missing. */
@@ -112,8 +115,9 @@ export class RecipeSource {
         const pair = node.items.findLast((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(segment));
         if (pair) {
           nextKey = pair.key as Node;
-          // `key:` with nothing after it has a null value node; report at the key then.
-          next = (pair.value as Node | null) ?? nextKey;
+          // `key:` with nothing after it has an empty null node just past the colon; report at the key.
+          const value = pair.value as Node | null;
+          next = value?.range && value.range[0] < value.range[1] ? value : nextKey;
         }
       } else if (isSeq(node) && typeof segment === 'number') {
         next = node.items[segment] as Node | undefined;

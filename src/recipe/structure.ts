@@ -42,14 +42,26 @@ export class StructureChecker {
 /** `model` is set when checking a step's parameters, and names the model in messages. */
 function mapErrors(errors: ErrorObject[], data: unknown, base: Path, source: RecipeSource, model?: string): Diagnostic[] {
   const kept = errors.filter((e) => !fromExpressionBranch(e));
-  // An `anyOf` of literal alternatives (e.g. `timeout: 90s | 90`) is reported once, as a whole.
-  const unions = kept.filter((e) => e.keyword === 'anyOf');
-  const inUnion = (e: ErrorObject) =>
-    e.keyword !== 'anyOf' && unions.some((u) => e.schemaPath.startsWith(`${u.schemaPath}/`) && e.instancePath.startsWith(u.instancePath));
+  // An `anyOf` of literal alternatives (e.g. `timeout: 90s | 90`) is reported once, as a whole, unless
+  // the value is a list, map or number of the one alternative of that type: then that alternative's own
+  // errors (a duplicate item, a value out of range) say more. A failed text pattern never does.
+  const drop = new Set<ErrorObject>();
+  for (const union of kept.filter((e) => e.keyword === 'anyOf')) {
+    const branches = ((union.parentSchema as JsonSchema).anyOf as JsonSchema[]) ?? [];
+    const type = jsonType(union.data);
+    const matching = type === 'string' ? [] : branches.flatMap((b, i) => (b.type === type || (b.type === 'number' && type === 'integer') ? [i] : []));
+    const inside = kept.filter((e) => e !== union && e.schemaPath.startsWith(`${union.schemaPath}/`) && e.instancePath.startsWith(union.instancePath));
+    if (matching.length === 1) {
+      drop.add(union);
+      for (const e of inside) if (!e.schemaPath.startsWith(`${union.schemaPath}/${matching[0]}/`)) drop.add(e);
+    } else {
+      for (const e of inside) drop.add(e);
+    }
+  }
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const error of kept) {
-    if (inUnion(error)) continue;
+    if (drop.has(error)) continue;
     const diagnostic = toDiagnostic(error, data, base, source, model);
     const key = `${diagnostic.path}|${diagnostic.rule}|${diagnostic.message}`;
     if (seen.has(key)) continue;
@@ -57,6 +69,13 @@ function mapErrors(errors: ErrorObject[], data: unknown, base: Path, source: Rec
     out.push(diagnostic);
   }
   return out;
+}
+
+function jsonType(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (value === null) return 'null';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
 }
 
 /** Errors of the "it could also be an expression" branch say nothing useful about a literal value. */

@@ -1,23 +1,36 @@
-/** The candidate closest to `word` by edit distance, when it is close enough to be a likely typo. */
+/** The candidate closest to `word`, when it is close enough to be a likely typo. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   const lower = word.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
+  let truncated: string | undefined;
   for (const candidate of candidates) {
-    const d = distance(lower, candidate.toLowerCase());
+    const other = candidate.toLowerCase();
+    const d = distance(lower, other);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
     }
+    // A cut-short or re-ended word ("retry" for "retries") shares most of its start.
+    if (!truncated && lower.length >= 4 && commonPrefix(lower, other) >= Math.ceil(lower.length * 0.8)) truncated = candidate;
   }
-  const limit = Math.max(2, Math.floor(word.length / 3));
-  return best !== undefined && bestDistance <= limit ? best : undefined;
+  if (best === undefined) return undefined;
+  // Mostly-digit values ("1920*1080") are near many wrong answers by edit count; demand a near match.
+  const digits = (word.match(/\d/g) ?? []).length;
+  const limit = digits * 2 >= word.length ? 1 : Math.max(2, Math.floor(word.length / 3));
+  return bestDistance <= limit ? best : truncated;
 }
 
 /** "; did you mean "x"?" or nothing. */
 export function didYouMean(word: string, candidates: Iterable<string>): string {
   const hit = closest(word, candidates);
   return hit === undefined ? '' : `; did you mean "${hit}"?`;
+}
+
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return i;
 }
 
 /** Levenshtein distance with adjacent transpositions counted as one edit. */
