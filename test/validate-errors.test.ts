@@ -42,6 +42,10 @@ const FIXTURES = readdirSync(join(ROOT, DIR))
 
 /** Targeted message checks, by fixture and `line:col`: each message must contain the text. */
 const MESSAGES: Record<string, [at: string, contains: string][]> = {
+  'media-type.yaml': [
+    ['10:24', 'ref_images_url[0] must be a path or URL to an image, or a reference, got 3'],
+    ['14:14', 'video must be a path or URL to a video, or a reference, got a list'],
+  ],
   'unknown-parameter.yaml': [
     ['12:7', 'did you mean "prompt"?'],
     ['13:7', 'did you mean "mask_video"?'],

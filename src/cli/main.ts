@@ -10,7 +10,7 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 
 function program(): Command {
   const cli = new Command('vidrecipe')
-    .description('AI video editing as code: validate, plan and run YAML recipes.')
+    .description('AI video editing as code: validate YAML recipes and plan them, with their cost, before anything runs.')
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

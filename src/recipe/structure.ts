@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { AnyModel } from '../models/types.js';
-import { CUSTOM_KEYWORDS, EXPRESSION_KEYWORD, paramsSchema, recipeSkeletonSchema, withExpressions, type JsonSchema } from './schema.js';
+import type { AnyModel, MediaKind } from '../models/types.js';
+import { CUSTOM_KEYWORDS, EXPRESSION_KEYWORD, paramShapes, paramsSchema, recipeSkeletonSchema, withExpressions, type JsonSchema } from './schema.js';
 import type { Path, RecipeSource } from './source.js';
 import { didYouMean } from './suggest.js';
 import type { Diagnostic } from './types.js';
@@ -35,12 +35,12 @@ export class StructureChecker {
       this.models.set(model.id, validate);
     }
     validate(params);
-    return mapErrors(validate.errors ?? [], params, at, source, model.id);
+    return mapErrors(validate.errors ?? [], params, at, source, model);
   }
 }
 
 /** `model` is set when checking a step's parameters, and names the model in messages. */
-function mapErrors(errors: ErrorObject[], data: unknown, base: Path, source: RecipeSource, model?: string): Diagnostic[] {
+function mapErrors(errors: ErrorObject[], data: unknown, base: Path, source: RecipeSource, model?: AnyModel): Diagnostic[] {
   const kept = errors.filter((e) => !fromExpressionBranch(e));
   // An `anyOf` of literal alternatives (e.g. `timeout: 90s | 90`) is reported once, as a whole, unless
   // the value is a list, map or number of the one alternative of that type: then that alternative's own
@@ -71,6 +71,20 @@ function mapErrors(errors: ErrorObject[], data: unknown, base: Path, source: Rec
   return out;
 }
 
+/** How a message names the node: its key, or `list[2]` for an item. */
+function label(path: Path): string {
+  const last = path[path.length - 1];
+  if (last === undefined) return 'recipe';
+  return typeof last === 'number' ? `${String(path[path.length - 2] ?? 'item')}[${last}]` : last;
+}
+
+/** The media kind of the parameter (or list item) at `rel` inside `with`, if it takes media. */
+function mediaAt(model: AnyModel, rel: Path): MediaKind | undefined {
+  const shape = paramShapes(model).get(String(rel[0]));
+  const kind = rel.length === 1 ? shape?.kind : rel.length === 2 ? shape?.item : undefined;
+  return kind === 'video' || kind === 'image' ? kind : undefined;
+}
+
 function jsonType(value: unknown): string {
   if (Array.isArray(value)) return 'array';
   if (value === null) return 'null';
@@ -89,26 +103,29 @@ function fromExpressionBranch(e: ErrorObject): boolean {
   return false;
 }
 
-function toDiagnostic(e: ErrorObject, data: unknown, base: Path, source: RecipeSource, model?: string): Diagnostic {
+function toDiagnostic(e: ErrorObject, data: unknown, base: Path, source: RecipeSource, model?: AnyModel): Diagnostic {
   const rel = pointerToPath(e.instancePath, data);
   const path = [...base, ...rel];
-  const name = String(path[path.length - 1] ?? 'recipe');
+  const name = label(path);
   const params = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required': {
       const missing = String(params.missingProperty);
-      const what = model ? `parameter "${missing}" of ${model}` : `property "${missing}"${path.length ? ` in ${name}` : ''}`;
+      const what = model ? `parameter "${missing}" of ${model.id}` : `property "${missing}"${path.length ? ` in ${name}` : ''}`;
       return source.error(path.concat(missing), 'required', `missing required ${what}`);
     }
     case 'additionalProperties': {
       const extra = String(params.additionalProperty);
       const known = Object.keys(((e.parentSchema as JsonSchema).properties as object | undefined) ?? {});
-      const what = model ? `unknown parameter "${extra}" for ${model}` : `unknown property "${extra}"${path.length ? ` in ${name}` : ''}`;
+      const what = model ? `unknown parameter "${extra}" for ${model.id}` : `unknown property "${extra}"${path.length ? ` in ${name}` : ''}`;
       const hint = didYouMean(extra, known) || `; expected one of: ${known.join(', ')}`;
       return source.error(path.concat(extra), model ? 'unknown-parameter' : 'unknown-property', `${what}${hint}`, { key: true });
     }
-    case 'type':
-      return source.error(path, 'type', `${name} must be ${typeName(String(params.type))}, got ${describe(e.data)}`);
+    case 'type': {
+      const media = model && mediaAt(model, rel);
+      const expected = media ? `a path or URL to ${media === 'image' ? 'an image' : 'a video'}, or a reference` : typeName(String(params.type));
+      return source.error(path, 'type', `${name} must be ${expected}, got ${describe(e.data)}`);
+    }
     case 'enum': {
       const values = (params.allowedValues as unknown[]).map((v) => JSON.stringify(v));
       // A long list reads better as its start and end, e.g. num_frames: 69, 77, 85, …, 197.
