@@ -48,6 +48,15 @@ function fileDiagnostic(file: string, message: string): Diagnostic {
 
 type Raw = Record<string, unknown>;
 
+/** What a default of each input type must be: its JS type, and how to say so. */
+const DEFAULT_OF: Record<InputDecl['type'], [jsType: string, words: string]> = {
+  video: ['string', 'a path or URL to a video'],
+  image: ['string', 'a path or URL to an image'],
+  string: ['string', 'text'],
+  number: ['number', 'a number'],
+  boolean: ['boolean', 'true or false'],
+};
+
 function isMap(value: unknown): value is Raw {
   return Boolean(value) && typeof value === 'object' && !Array.isArray(value);
 }
@@ -129,15 +138,12 @@ class RecipeChecker {
       // An input with a missing or unknown type is still declared: references to it resolve, untyped.
       const type = INPUT_TYPES.includes(decl.type as InputDecl['type']) ? (decl.type as InputDecl['type']) : undefined;
       const value = decl.default;
-      if (type && value !== undefined && value !== null) {
-        const expected = type === 'number' ? 'number' : type === 'boolean' ? 'boolean' : 'string';
-        if (typeof value !== expected) {
-          this.diagnostics.push(
-            this.source.error(['inputs', name, 'default'], 'input-default', `the default of input "${name}" must be ${expected === 'string' ? (type === 'string' ? 'text' : `a path or URL to ${type === 'image' ? 'an image' : 'a video'}`) : `a ${expected}`}, got ${describe(value)}`),
-          );
-        }
+      const want = type && DEFAULT_OF[type];
+      if (want && value !== undefined && value !== null && typeof value !== want[0]) {
+        this.diagnostics.push(this.source.error(['inputs', name, 'default'], 'input-default', `the default of input "${name}" must be ${want[1]}, got ${describe(value)}`));
       }
       inputs[name] = {
+        // Left undefined when in error; a recipe with errors is never returned, so users never see it.
         type: type as InputDecl['type'],
         default: value as InputDecl['default'],
         description: typeof decl.description === 'string' ? decl.description : undefined,
