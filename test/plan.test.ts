@@ -147,7 +147,7 @@ steps:
     expect(md).toContain('| # | step | model | backend | needs | cache | est. cost |');
     expect(md).toContain('| 2 | widen | alibaba/wan2.1-vace-plus/video_outpainting | dashscope | remove | not cached | $0.50 |');
     expect(md).toContain('**Estimated total: $1.10**');
-    expect(md).toMatch(/```mermaid\nflowchart LR\n[\s\S]*s_remove -->\|video\| s_widen[\s\S]*```/);
+    expect(md).toMatch(/```mermaid\nflowchart LR\n[\s\S]*s0 -->\|video\| s1[\s\S]*```/);
     expect(md).toContain('> [!WARNING]');
   });
 
@@ -156,9 +156,11 @@ steps:
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toBe('flowchart LR');
-    expect(lines).toContain('  in_video --> s_remove');
-    expect(lines).toContain('  s_widen -->|video| s_extend');
-    expect(lines).toContain('  s_extend --> out_video');
+    expect(lines).toContain('  in0[/"video"/]');
+    expect(lines).toContain('  s0["<b>remove</b><br/>void-video-inpainting/mask<br/>wavespeed · $0.10"]');
+    expect(lines).toContain('  in0 --> s0');
+    expect(lines).toContain('  s1 -->|video| s2');
+    expect(lines).toContain('  s2 --> out0');
   });
 
   it('text shows the table, the total and the pricing assumptions', () => {
@@ -176,5 +178,66 @@ steps:
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/recipe\.yaml:3:48: error: unknown parameter "lst" for local\/trim; did you mean "last"\? \[unknown-parameter\]/);
+  });
+});
+
+describe('vidrecipe plan, edge cases', () => {
+  it('keeps steps whose ids differ only in - and _ apart in the graph', () => {
+    const file = tempRecipe(`version: 1
+steps:
+  cut-a: { uses: local/trim, with: { video: in.mp4, last: 1 } }
+  cut_a: { uses: local/trim, with: { video: "\${{ steps.cut-a.outputs.video }}", last: 1 } }
+`);
+    const lines = runCli(['plan', file, '--format', 'mermaid']).stdout.split('\n');
+    expect(lines).toContain('  s0 -->|video| s1');
+    expect(lines.filter((l) => l.startsWith('  s0[') || l.startsWith('  s1['))).toHaveLength(2);
+  });
+
+  it('turns a number input into text where text is wanted, and re-checks rules with input values', () => {
+    const file = tempRecipe(`version: 1
+inputs:
+  n: { type: number, default: 3 }
+  e: { type: number, default: 1 }
+steps:
+  cut: { uses: local/trim, with: { video: in.mp4, start: 2, end: "\${{ inputs.e }}" } }
+  cmp: { uses: local/compare, with: { videos: [a.mp4, b.mp4], labels: ["\${{ inputs.n }}", b] } }
+`);
+    expect(runCli(['validate', file]).code).toBe(0);
+    const result = runCli(['plan', file]);
+    expect(result.code).toBe(2);
+    const errors = result.stderr.split('\n').filter((l) => l.includes(': error: '));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/recipe\.yaml:6:66: error: with the given inputs, end \(1 s\) must be after start \(2 s\).*\[end-after-start\]/);
+    expect(runCli(['plan', file, '--input', 'e=3']).code).toBe(0);
+  });
+
+  it('refuses empty and non-decimal values on the command line', () => {
+    expect(runCli(['plan', 'recipes/vace-outpaint.yaml', '--input', 'video=']).stderr).toContain('--input video=: "video" is a video; "" is not one');
+    expect(runCli(['plan', 'recipes/vace-outpaint.yaml', '--input', 'width=0x10']).code).toBe(2);
+  });
+
+  it('explains a step pinned to its provider under --offline', () => {
+    const file = tempRecipe(`version: 1
+steps:
+  widen:
+    uses: alibaba/wan2.1-vace-plus/video_outpainting
+    backend: dashscope
+    with: { video_url: a.mp4, prompt: wide }
+`);
+    const result = runCli(['plan', file, '--offline']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/recipe\.yaml:5:14: error: step "widen" pins backend: dashscope; remove that line to run it offline \[offline\]/);
+  });
+
+  it('carries validation warnings into the json plan', () => {
+    const file = tempRecipe(`version: 1
+steps:
+  a: { uses: local/trim, with: { video: in.mp4, last: 1 } }
+  b: { uses: local/trim, with: { video: in.mp4, last: 2 } }
+outputs:
+  video: \${{ steps.a.outputs.video }}
+`);
+    const plan = planJson([file]);
+    expect(plan.warnings).toEqual(['the output of step "b" is not used by any step or recipe output']);
   });
 });

@@ -20,7 +20,9 @@ export function planCommand(file: string, options: PlanCommandOptions): number {
   }
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
   if (plan.usage.length) throw new UsageError(plan.usage.join('\n'));
-  const all = [...diagnostics, ...plan.diagnostics];
+  // Validation warnings (an unused output …) belong in the plan a reviewer reads, too.
+  plan.diagnostics.unshift(...diagnostics);
+  const all = plan.diagnostics;
   if (all.length) writeErr(formatText(all, sources));
   if (all.some((d) => d.severity === 'error')) return EXIT.invalid;
   write(formatPlan(plan, options.format));

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { EXIT, write } from './exit.js';
+import { EXIT, UsageError, write } from './exit.js';
 import { schemaFiles } from './generated.js';
 
 /** `vidrecipe schema [--out DIR]`: writes the JSON Schemas, or prints the recipe schema. */
@@ -12,8 +12,12 @@ export function schemaCommand(options: { out?: string }): number {
   }
   for (const file of files) {
     const target = join(options.out, file.path);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, file.content);
+    try {
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, file.content);
+    } catch (error) {
+      throw new UsageError(`cannot write ${target}: ${(error as Error).message.replace(/^\w+: /, '')}`);
+    }
   }
   write(`wrote ${files.length} schemas to ${options.out}\n`);
   return EXIT.ok;

@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
-import { findExpressions, wholeExpression } from '../recipe/expression.js';
+import { substitute } from '../recipe/expression.js';
+import { paramShapes } from '../recipe/schema.js';
 import { RecipeSource } from '../recipe/source.js';
 import { didYouMean } from '../recipe/suggest.js';
-import type { Diagnostic, InputDecl, Recipe, Step } from '../recipe/types.js';
+import type { Diagnostic, InputDecl, Recipe, Reference, Step } from '../recipe/types.js';
 
 export type InputValue = string | number | boolean;
 
@@ -54,14 +55,14 @@ export function resolveInputs(recipe: Recipe, overrides: readonly string[], sour
 
 function convert(raw: string, decl: InputDecl, cwd: string): InputValue | undefined {
   switch (decl.type) {
-    case 'number': {
-      const n = Number(raw);
-      return raw.trim() !== '' && Number.isFinite(n) ? n : undefined;
-    }
+    case 'number':
+      // Decimal only: Number() would also take "0x10" and "" (as 16 and 0).
+      return /^\s*-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(raw) ? Number(raw) : undefined;
     case 'boolean':
       return raw === 'true' ? true : raw === 'false' ? false : undefined;
     case 'video':
     case 'image':
+      if (raw.trim() === '') return undefined;
       return /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : resolve(cwd, raw);
     default:
       return raw;
@@ -69,24 +70,19 @@ function convert(raw: string, decl: InputDecl, cwd: string): InputValue | undefi
 }
 
 /**
- * A step's parameters with inputs substituted and step outputs standing in as placeholders, good
- * for checking values that only the command line supplies and for pricing before anything runs.
+ * A step's parameters with input values filled in, for checking values that only the command line
+ * supplies and for pricing before anything runs. A step output becomes `output(ref)`: a placeholder
+ * path for parsing, or UNKNOWN for cross-field rules. Numbers and flags that fill text become text.
  */
-export function paramsForPlan(step: Step, values: Record<string, InputValue>): Record<string, unknown> {
-  const fill = (value: unknown): unknown => {
-    if (typeof value === 'string') {
-      const whole = wholeExpression(value);
-      if (whole?.ref) return whole.ref.context === 'inputs' ? values[whole.ref.name] : `<steps.${whole.ref.step}.outputs.${whole.ref.output}>`;
-      let out = '';
-      let last = 0;
-      for (const m of findExpressions(value)) {
-        out += value.slice(last, m.start) + (m.ref?.context === 'inputs' ? String(values[m.ref.name]) : value.slice(m.start, m.end));
-        last = m.end;
-      }
-      return out + value.slice(last);
-    }
-    if (Array.isArray(value)) return value.map(fill);
-    return value;
-  };
-  return Object.fromEntries(Object.entries(step.with).map(([k, v]) => [k, fill(v)]));
+export function paramsForPlan(step: Step, values: Record<string, InputValue>, output: (ref: Reference) => unknown): Record<string, unknown> {
+  const input = (ref: Reference) => (ref.context === 'inputs' ? values[ref.name] : output(ref));
+  const filled = substitute(step.with, input, (ref) => (ref.context === 'inputs' ? String(values[ref.name]) : undefined)) as Record<string, unknown>;
+  const shapes = paramShapes(step.model);
+  const text = (v: unknown) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v);
+  for (const [name, value] of Object.entries(filled)) {
+    const shape = shapes.get(name);
+    if (shape?.kind === 'string') filled[name] = text(value);
+    else if (shape?.kind === 'list' && shape.item === 'string' && Array.isArray(value)) filled[name] = value.map(text);
+  }
+  return filled;
 }

@@ -1,17 +1,14 @@
 import type { z } from 'zod';
 import { roundUsd } from '../models/price.js';
-import type { Backend } from '../models/types.js';
-import { formatReference } from '../recipe/expression.js';
+import { UNKNOWN, type Backend, type ParamIssue, type RuleParams } from '../models/types.js';
+import { formatReference, substitute } from '../recipe/expression.js';
 import type { RecipeSource } from '../recipe/source.js';
 import type { Diagnostic, Recipe, Step } from '../recipe/types.js';
 import { buildDag, type Dag } from './dag.js';
 import { paramsForPlan, resolveInputs, type InputValue } from './inputs.js';
 
-/** Whether a step's result can be reused. The engine's cache answers `cached`; until then, `not-cached`. */
+/** Whether a step's result can be reused. Until the engine's cache exists, nothing is `cached`. */
 export type CacheStatus = 'cached' | 'not-cached' | 'disabled';
-
-/** Looks a step up in the result cache; the engine provides one. */
-export type CacheLookup = (step: Step, backend: Backend, params: Record<string, unknown>) => boolean;
 
 export interface PlannedStep {
   id: string;
@@ -24,7 +21,6 @@ export interface PlannedStep {
   estimatedCostUsd: number;
   /** What the estimate assumes, from the model's price table. */
   priceBasis: string;
-  level: number;
 }
 
 export interface Plan {
@@ -44,9 +40,6 @@ export interface PlanOptions {
   inputs?: readonly string[];
   offline?: boolean;
   env?: Readonly<Record<string, string | undefined>>;
-  /** `error` when the plan is about to run; a plan alone only warns. */
-  missingKey?: 'error' | 'warning';
-  cache?: CacheLookup;
   cwd?: string;
 }
 
@@ -74,21 +67,13 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
     const backend: Backend = step.backend ?? (options.offline && model.local ? 'local' : model.provider);
     const at = ['steps', id];
     if (options.offline && backend !== 'local') {
-      diagnostics.push(source.error([...at, 'uses'], 'offline', `step "${id}" uses ${model.id}, which has no local implementation, so it cannot run with --offline`));
+      const why = step.backend ? `pins backend: ${step.backend}; remove that line to run it offline` : `uses ${model.id}, which has no local implementation, so it cannot run with --offline`;
+      diagnostics.push(source.error([...at, step.backend ? 'backend' : 'uses'], 'offline', `step "${id}" ${why}`));
     }
-    const params = paramsForPlan(step, resolved.values);
+    const params = paramsForPlan(step, resolved.values, (ref) => `<${formatReference(ref)}>`);
+    // Without every input there is nothing sound to check or price.
     const parsed = resolved.diagnostics.length ? undefined : model.params.safeParse(params);
-    if (parsed && !parsed.success) {
-      // Validation passed, so what fails now is a value that only an input supplies.
-      for (const issue of parsed.error.issues) {
-        const rel = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-        const written = rel.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], step.with);
-        const value = rel.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], params);
-        diagnostics.push(
-          source.error([...at, 'with', ...rel], 'input-value', `${String(written)} = ${JSON.stringify(value)} does not fit ${rel.join('.')}: ${issueText(issue)}`),
-        );
-      }
-    }
+    if (parsed) diagnostics.push(...inputValueDiagnostics(step, resolved.values, params, parsed, source));
     if (backend === 'local' && model.local?.refuse) {
       const why = model.local.refuse(params);
       if (why) diagnostics.push(source.error([...at, 'with'], 'offline', `step "${id}" cannot run locally: ${why}`, { key: true }));
@@ -102,16 +87,15 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
         : parsed?.success
           ? model.price(parsed.data)
           : { usd: 0, basis: 'unknown until the parameters are valid' };
-    const cached = !step.cache ? 'disabled' : options.cache?.(step, backend, params) ? 'cached' : 'not-cached';
+    const cached: CacheStatus = step.cache ? 'not-cached' : 'disabled';
     steps.push({
       id,
       uses: model.id,
       backend,
       needs: dag.deps.get(id)!,
       cache: cached,
-      estimatedCostUsd: cached === 'cached' ? 0 : price.usd,
+      estimatedCostUsd: price.usd,
       priceBasis: price.basis,
-      level: dag.level.get(id)!,
     });
   }
 
@@ -119,7 +103,7 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
     const key = API_KEYS[backend]!;
     const first = recipe.steps.get(ids[0]!)!;
     diagnostics.push(
-      source.at(['steps', first.id, 'uses'], options.missingKey ?? 'warning', 'api-key', `${key} is not set; ${ids.length === 1 ? 'step' : 'steps'} ${ids.map((i) => `"${i}"`).join(', ')} ${ids.length === 1 ? 'needs' : 'need'} it to run on ${backend}: export ${key}=… or run with --offline where a local implementation exists`),
+      source.warning(['steps', first.id, 'uses'], 'api-key', `${key} is not set; ${ids.length === 1 ? 'step' : 'steps'} ${ids.map((i) => `"${i}"`).join(', ')} ${ids.length === 1 ? 'needs' : 'need'} it to run on ${backend}: export ${key}=… or run with --offline where a local implementation exists`),
     );
   }
 
@@ -133,6 +117,37 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
     diagnostics: diagnostics.sort((a, b) => a.line - b.line || a.col - b.col),
     usage: resolved.usage,
   };
+}
+
+/**
+ * Problems that only the input values reveal: validation saw `${{ inputs.x }}`, the plan sees its value.
+ * Rules are run again with the values; what they said already at validation is not repeated.
+ */
+function inputValueDiagnostics(
+  step: Step,
+  values: Record<string, InputValue>,
+  params: Record<string, unknown>,
+  parsed: z.ZodSafeParseResult<unknown>,
+  source: RecipeSource,
+): Diagnostic[] {
+  const at = ['steps', step.id, 'with'];
+  const out: Diagnostic[] = [];
+  for (const issue of parsed.success ? [] : parsed.error.issues) {
+    const rel = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    const label = rel.map((k, i) => (typeof k === 'number' ? `[${k}]` : i ? `.${k}` : k)).join('');
+    out.push(source.error([...at, ...rel], 'input-value', `${String(valueAt(step.with, rel))} = ${JSON.stringify(valueAt(params, rel))} does not fit ${label}: ${issueText(issue)}`));
+  }
+  const key = (i: ParamIssue) => `${i.rule} ${i.path.join('.')}`;
+  const seen = new Set(step.model.rules.flatMap((r) => r.check(substitute(step.with, () => UNKNOWN) as RuleParams)).map(key));
+  for (const issue of step.model.rules.flatMap((r) => r.check(paramsForPlan(step, values, () => UNKNOWN)))) {
+    if (seen.has(key(issue))) continue;
+    out.push(source.at([...at, ...issue.path], issue.severity ?? 'error', issue.rule, `with the given inputs, ${issue.message}`, { key: issue.path.length === 0 }));
+  }
+  return out;
+}
+
+function valueAt(tree: unknown, path: readonly (string | number)[]): unknown {
+  return path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], tree);
 }
 
 /** A Zod issue in the words the validator uses for the same mistakes. */

@@ -66,3 +66,26 @@ export function parseReference(source: string): { ref: Reference } | { error: st
 export function formatReference(ref: Reference): string {
   return ref.context === 'inputs' ? `inputs.${ref.name}` : `steps.${ref.step}.outputs.${ref.output}`;
 }
+
+/**
+ * A parameter tree with its expressions replaced: a whole-value expression by `whole(ref)`, each
+ * embedded one by the text `embedded(ref)` returns (or left as written when that is undefined).
+ */
+export function substitute(value: unknown, whole: (ref: Reference) => unknown, embedded: (ref: Reference) => string | undefined = () => undefined): unknown {
+  if (typeof value === 'string') {
+    const only = wholeExpression(value);
+    if (only?.ref) return whole(only.ref);
+    let out = '';
+    let last = 0;
+    for (const m of findExpressions(value)) {
+      out += value.slice(last, m.start) + ((m.ref && embedded(m.ref)) ?? value.slice(m.start, m.end));
+      last = m.end;
+    }
+    return out + value.slice(last);
+  }
+  if (Array.isArray(value)) return value.map((item) => substitute(item, whole, embedded));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, whole, embedded)]));
+  }
+  return value;
+}

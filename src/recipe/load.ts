@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { MODEL_IDS, findModel } from '../models/catalog.js';
-import { UNKNOWN, type AnyModel, type Backend, type RuleParams } from '../models/types.js';
+import { BACKENDS, UNKNOWN, type AnyModel, type Backend, type RuleParams } from '../models/types.js';
 import { findCycles, type Dependency } from './dependencies.js';
 import { parseDuration } from './duration.js';
-import { wholeExpression } from './expression.js';
+import { substitute, wholeExpression } from './expression.js';
 import { checkReferences, collectExpressions, type Scope } from './references.js';
 import { INPUT_TYPES, NAME_PATTERN, STEP_ID_PATTERN } from './schema.js';
 import { RecipeSource } from './source.js';
@@ -134,19 +134,21 @@ class RecipeChecker {
           this.source.error(['inputs', name], 'input-name', `input name "${name}" must start with a letter or _ and use only letters, digits, _ and -`, { key: true }),
         );
       }
-      if (!isMap(decl)) continue;
-      // An input with a missing or unknown type is still declared: references to it resolve, untyped.
-      const type = INPUT_TYPES.includes(decl.type as InputDecl['type']) ? (decl.type as InputDecl['type']) : undefined;
-      const value = decl.default;
+      // A declaration in error (no map, no or an unknown type) still declares the name: references
+      // to it resolve, untyped, instead of each becoming a second, misleading error.
+      const map = isMap(decl) ? decl : {};
+      const type = INPUT_TYPES.includes(map.type as InputDecl['type']) ? (map.type as InputDecl['type']) : undefined;
+      const value = map.default;
       const want = type && DEFAULT_OF[type];
-      if (want && value !== undefined && value !== null && typeof value !== want[0]) {
+      const scalar = ['string', 'number', 'boolean'].includes(typeof value);
+      if (want && scalar && typeof value !== want[0]) {
         this.diagnostics.push(this.source.error(['inputs', name, 'default'], 'input-default', `the default of input "${name}" must be ${want[1]}, got ${describe(value)}`));
       }
       inputs[name] = {
         // Left undefined when in error; a recipe with errors is never returned, so users never see it.
         type: type as InputDecl['type'],
         default: value as InputDecl['default'],
-        description: typeof decl.description === 'string' ? decl.description : undefined,
+        description: typeof map.description === 'string' ? map.description : undefined,
       };
     }
     return inputs;
@@ -196,9 +198,10 @@ class RecipeChecker {
     }
     const needs = this.needs(id, raw.needs, scope);
     for (const [i, on] of needs.entries()) deps.push({ step: id, on, via: 'needs', at: [...at, 'needs', ...(Array.isArray(raw.needs) ? [i] : [])] });
-    const backend = typeof raw.backend === 'string' ? (raw.backend as Backend) : undefined;
-    if (model && backend) this.checkBackend(id, model, backend);
-    const timeoutMs = typeof raw.timeout === 'string' ? parseDuration(raw.timeout) : undefined;
+    const backend = BACKENDS.includes(raw.backend as Backend) ? (raw.backend as Backend) : undefined;
+    if (model && params && backend) this.checkBackend(id, model, backend, params);
+    // The schema has already rejected a timeout that is neither text nor a number.
+    const timeoutMs = typeof raw.timeout === 'string' || typeof raw.timeout === 'number' ? parseDuration(raw.timeout) : undefined;
     if (timeoutMs === 0) this.diagnostics.push(this.source.error([...at, 'timeout'], 'range', 'timeout must be longer than 0; remove it to wait as long as the provider takes'));
     if (!model || !params) return undefined;
     return {
@@ -207,7 +210,7 @@ class RecipeChecker {
       model,
       with: params,
       needs,
-      timeoutMs: raw.timeout === undefined ? undefined : parseDuration(raw.timeout as string | number),
+      timeoutMs,
       retries: typeof raw.retries === 'number' ? raw.retries : 0,
       cache: raw.cache !== false,
       backend,
@@ -220,7 +223,9 @@ class RecipeChecker {
     const ok: string[] = [];
     for (const [i, name] of list.entries()) {
       const at = ['steps', id, 'needs', ...(Array.isArray(raw) ? [i] : [])];
-      if (name === id) {
+      if (!STEP_ID.test(name)) {
+        continue; // not a step id at all: the schema check has said so
+      } else if (name === id) {
         this.diagnostics.push(this.source.error(at, 'cycle', `step "${id}" cannot need itself`));
       } else if (!scope.steps.has(name)) {
         this.diagnostics.push(this.source.error(at, 'reference', `needs names unknown step "${name}"${didYouMean(name, scope.steps.keys())}`));
@@ -231,10 +236,14 @@ class RecipeChecker {
     return ok;
   }
 
-  private checkBackend(id: string, model: AnyModel, backend: Backend): void {
+  private checkBackend(id: string, model: AnyModel, backend: Backend, params: Raw): void {
     const at = ['steps', id, 'backend'];
     if (backend === model.provider) return;
-    if (backend === 'local' && model.local) return;
+    if (backend === 'local' && model.local) {
+      const why = model.local.refuse?.(ruleView(params));
+      if (why) this.diagnostics.push(this.source.error(at, 'backend', `step "${id}" cannot run locally: ${why}`));
+      return;
+    }
     const can = model.local ? `${model.provider} or local` : model.provider;
     const why = backend === 'local' ? `${model.id} has no local implementation` : `${model.id} is not hosted on ${backend}`;
     this.diagnostics.push(this.source.error(at, 'backend', `${why}; it runs on ${can}`));
@@ -286,12 +295,7 @@ class RecipeChecker {
   }
 }
 
-/** Parameters as cross-field rules see them: every expression becomes {@link UNKNOWN}. */
+/** Parameters as cross-field rules see them: a whole-value expression becomes {@link UNKNOWN}. */
 function ruleView(params: Raw): RuleParams {
-  const view = (value: unknown): unknown => {
-    if (typeof value === 'string' && value.includes('${{')) return UNKNOWN;
-    if (Array.isArray(value)) return value.map(view);
-    return value;
-  };
-  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, view(v)]));
+  return substitute(params, () => UNKNOWN) as RuleParams;
 }

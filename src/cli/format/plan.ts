@@ -114,12 +114,15 @@ function planMarkdown(plan: Plan): string {
 export function planMermaid(plan: Plan): string {
   const { recipe } = plan;
   const out = ['flowchart LR'];
-  const node = (id: string) => `s_${id.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  // Ids by position: names like `cut-a` and `cut_a` must not become one node.
+  const stepIds = new Map(plan.steps.map((s, i) => [s.id, `s${i}`]));
+  const inputIds = new Map(Object.keys(recipe.inputs).map((name, i) => [name, `in${i}`]));
+  const node = (id: string) => stepIds.get(id)!;
+  const input = (name: string) => inputIds.get(name)!;
   const usedInputs = new Set<string>();
-  for (const step of recipe.steps.values()) {
-    for (const site of step.refs) if (site.ref.context === 'inputs') usedInputs.add(site.ref.name);
-  }
-  for (const name of usedInputs) out.push(`  in_${safe(name)}[/"${label(name)}"/]`);
+  const sites = [...[...recipe.steps.values()].flatMap((s) => s.refs), ...Object.values(recipe.outputs)];
+  for (const site of sites) if (site.ref.context === 'inputs') usedInputs.add(site.ref.name);
+  for (const name of usedInputs) out.push(`  ${input(name)}[/"${label(name)}"/]`);
   for (const s of plan.steps) {
     const model = s.uses.split('/').slice(-2).join('/');
     const cost = s.cache === 'cached' ? 'cached' : s.estimatedCostUsd === 0 ? 'free' : usd(s.estimatedCostUsd);
@@ -128,26 +131,22 @@ export function planMermaid(plan: Plan): string {
   for (const step of recipe.steps.values()) {
     const edges = new Set<string>();
     for (const site of step.refs) {
-      const from = site.ref.context === 'inputs' ? `in_${safe(site.ref.name)}` : node(site.ref.step);
+      const from = site.ref.context === 'inputs' ? input(site.ref.name) : node(site.ref.step);
       const name = site.ref.context === 'inputs' ? '' : `|${site.ref.output}|`;
       edges.add(`  ${from} -->${name} ${node(step.id)}`);
     }
     for (const need of step.needs) edges.add(`  ${node(need)} -.-> ${node(step.id)}`);
     out.push(...edges);
   }
-  for (const [name, site] of Object.entries(recipe.outputs)) {
-    out.push(`  out_${safe(name)}[\\"${label(name)}"\\]`);
-    const from = site.ref.context === 'steps' ? node(site.ref.step) : `in_${safe(site.ref.name)}`;
-    out.push(`  ${from} --> out_${safe(name)}`);
+  for (const [i, [name, site]] of Object.entries(recipe.outputs).entries()) {
+    out.push(`  out${i}[\\"${label(name)}"\\]`);
+    const from = site.ref.context === 'steps' ? node(site.ref.step) : input(site.ref.name);
+    out.push(`  ${from} --> out${i}`);
   }
   out.push('  classDef cached fill:#e6f4ea,stroke:#34a853');
   const cached = plan.steps.filter((s) => s.cache === 'cached').map((s) => node(s.id));
   if (cached.length) out.push(`  class ${cached.join(',')} cached`);
   return out.join('\n');
-}
-
-function safe(name: string): string {
-  return name.replace(/[^A-Za-z0-9_]/g, '_');
 }
 
 /** Mermaid labels are quoted; a double quote inside would end them. */
