@@ -42,6 +42,13 @@ const FIXTURES = readdirSync(join(ROOT, DIR))
 
 /** Targeted message checks, by fixture and `line:col`: each message must contain the text. */
 const MESSAGES: Record<string, [at: string, contains: string][]> = {
+  'multi-document.yaml': [['6:1', 'a recipe is one YAML document']],
+  'unquoted-flow-expression.yaml': [['10:23', 'quote each expression']],
+  'short-model-id.yaml': [
+    ['5:10', 'must be the number 1, not text'],
+    ['8:11', 'did you mean "local/trim"?'],
+    ['11:11', 'did you mean "alibaba/wan2.1-vace-plus/video_outpainting"?'],
+  ],
   'media-type.yaml': [
     ['10:24', 'ref_images_url[0] must be a path or URL to an image, or a reference, got 3'],
     ['14:14', 'video must be a path or URL to a video, or a reference, got a list'],

@@ -57,9 +57,13 @@ export function parseReference(source: string): { ref: Reference } | { error: st
     const name = step[2] && NAME_ONLY.test(step[2]) ? step[2] : 'NAME';
     return { error: `"${body}" does not name an output: write \${{ steps.${step[1]}.outputs.${name} }}` };
   }
-  const context = body.split(/[.\s([]/, 1)[0];
+  const [context = '', name = ''] = body.split(/\.(.*)/s);
+  if (context === 'inputs') {
+    return { error: `"${name}" is not an input name: names use letters, digits, _ and -` };
+  }
+  const hint = context === 'input' || context === 'step' ? `; did you mean "${context}s"?` : '';
   return {
-    error: `unknown context "${context}" in "${body}": an expression reads inputs.NAME or steps.ID.outputs.NAME`,
+    error: `unknown context "${context}" in "${body}"${hint}: an expression reads inputs.NAME or steps.ID.outputs.NAME`,
   };
 }
 

@@ -169,7 +169,9 @@ class RecipeChecker {
       const uses = isMap(raw) ? raw.uses : undefined;
       const model = typeof uses === 'string' ? findModel(uses) : undefined;
       if (typeof uses === 'string' && !model) {
-        const hint = didYouMean(uses, MODEL_IDS) || '; run `vidrecipe models` to list the catalog';
+        // "trim" or "video_outpainting" name a model by its last part; match that before edit distance.
+        const tail = MODEL_IDS.filter((m) => m.endsWith(`/${uses}`) || m.split('/').pop()!.includes(uses));
+        const hint = (tail.length === 1 ? `; did you mean "${tail[0]}"?` : didYouMean(uses, MODEL_IDS)) || '; run `vidrecipe models` to list the catalog';
         this.diagnostics.push(this.source.error(['steps', id, 'uses'], 'unknown-model', `unknown model "${uses}"${hint}`));
       }
       models.set(id, model);

@@ -150,6 +150,8 @@ export function recipeSkeletonSchema(step: JsonSchema = { type: 'object', requir
     type: 'object',
     additionalProperties: false,
     required: ['version', 'steps'],
+    // `x-…` keys are free, e.g. to hold YAML anchors that steps merge in with `<<: *common`.
+    patternProperties: { '^x-': {} },
     properties: {
       $schema: { type: 'string' },
       version: { const: 1, description: 'Recipe format version; always 1.' },

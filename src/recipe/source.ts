@@ -30,7 +30,7 @@ export class RecipeSource {
     // A byte-order mark is not part of line 1's first column.
     this.text = text.replace(/^\uFEFF/, '');
     this.lines = new LineCounter();
-    this.doc = parseDocument(this.text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, strict: true });
+    this.doc = parseDocument(this.text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, strict: true, merge: true });
   }
 
   /** Path of the innermost node holding `offset`, e.g. to name where a syntax error is. */

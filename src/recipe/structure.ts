@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { AnyModel, MediaKind } from '../models/types.js';
-import { CUSTOM_KEYWORDS, EXPRESSION_KEYWORD, paramShapes, paramsSchema, recipeSkeletonSchema, withExpressions, type JsonSchema } from './schema.js';
+import { CUSTOM_KEYWORDS, EXPRESSION_KEYWORD, STEP_ID_PATTERN, paramShapes, paramsSchema, recipeSkeletonSchema, withExpressions, type JsonSchema } from './schema.js';
 import type { Path, RecipeSource } from './source.js';
 import { didYouMean } from './suggest.js';
 import type { Diagnostic } from './types.js';
@@ -41,7 +41,8 @@ export class StructureChecker {
 
 /** `model` is set when checking a step's parameters, and names the model in messages. */
 function mapErrors(errors: ErrorObject[], data: unknown, base: Path, source: RecipeSource, model?: AnyModel): Diagnostic[] {
-  const kept = errors.filter((e) => !fromExpressionBranch(e));
+  // A string holding `${{` is an expression attempt; the expression checker reports what is wrong with it.
+  const kept = errors.filter((e) => !fromExpressionBranch(e) && !(typeof e.data === 'string' && e.data.includes('${{')));
   // An `anyOf` of literal alternatives (e.g. `timeout: 90s | 90`) is reported once, as a whole, unless
   // the value is a list, map or number of the one alternative of that type: then that alternative's own
   // errors (a duplicate item, a value out of range) say more. A failed text pattern never does.
@@ -134,6 +135,9 @@ function toDiagnostic(e: ErrorObject, data: unknown, base: Path, source: RecipeS
       return source.error(path, 'enum', `${name} must be one of ${allowed.join(', ')}, got ${describe(e.data)}${hint}`);
     }
     case 'const':
+      if (String(e.data) === String(params.allowedValue)) {
+        return source.error(path, 'type', `${name} must be the number ${String(params.allowedValue)}, not text; remove the quotes`);
+      }
       if (path.length === 1 && name === 'version') {
         return source.error(path, 'version', `unsupported recipe version ${describe(e.data)}: this vidrecipe reads version 1`);
       }
@@ -153,6 +157,11 @@ function toDiagnostic(e: ErrorObject, data: unknown, base: Path, source: RecipeS
       return source.error(path, 'range', `${name} must be at most ${params.limit} characters long, got ${(e.data as string).length}`);
     case 'minProperties':
       return source.error(path, 'required', name === 'steps' ? 'a recipe needs at least one step' : `${name} must not be empty`);
+    case 'pattern':
+      if (params.pattern === STEP_ID_PATTERN) {
+        return source.error(path, 'step-id', `${describe(e.data)} is not a step id: step ids use a-z, 0-9, _ and -, and start with a letter`);
+      }
+      return source.error(path, 'schema', `${name} ${e.message ?? 'is invalid'}`);
     case 'uniqueItems':
       return source.error(path.concat(Number(params.j)), 'duplicate', `${name} lists ${describe((e.data as unknown[])[Number(params.j)])} twice`);
     case 'anyOf': {

@@ -17,7 +17,8 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   if (best === undefined) return undefined;
   // Mostly-digit values ("1920*1080") are near many wrong answers by edit count; demand a near match.
   const digits = (word.match(/\d/g) ?? []).length;
-  const limit = digits * 2 >= word.length ? 1 : Math.max(2, Math.floor(word.length / 3));
+  // Short words are near everything: one edit at most.
+  const limit = digits * 2 >= word.length || word.length <= 4 ? 1 : Math.max(2, Math.floor(word.length / 3));
   return bestDistance <= limit ? best : truncated;
 }
 

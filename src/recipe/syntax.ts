@@ -44,7 +44,11 @@ function fromYamlError(source: RecipeSource, e: YAMLError, severity: 'error' | '
   // (a tab is itself the offence, so it stays underlined).
   while (start < text.length && text[start] === ' ') start++;
   const end = open !== undefined ? start + 1 : Math.max(start + 1, e.pos[1]);
-  const message = e.message.replace(/\s+at line \d+, column \d+[\s\S]*$/, '');
+  let message = e.message.replace(/\s+at line \d+, column \d+[\s\S]*$/, '');
+  if (e.code === 'MULTIPLE_DOCS') message = 'a recipe is one YAML document; remove the --- that starts another';
+  // `[${{ a }}, b]` reads as a nested flow map: the fix is quoting, which the parser cannot know.
+  const line = text.slice(text.lastIndexOf('\n', start - 1) + 1, text.indexOf('\n', start) < 0 ? undefined : text.indexOf('\n', start));
+  if (/[[{][^\n]*\$\{\{/.test(line) && !/["']\$\{\{/.test(line)) message += '; inside [ ] or { }, quote each expression: "${{ … }}"';
   return source.at(source.pathAt(start), severity, 'yaml-syntax', message, { span: [start, end] });
 }
 
