@@ -11,11 +11,3 @@ export const EXIT = {
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
-
-export function write(text: string): void {
-  process.stdout.write(text);
-}
-
-export function writeErr(text: string): void {
-  process.stderr.write(text);
-}

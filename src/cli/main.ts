@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
-import { EXIT, UsageError, writeErr } from './exit.js';
+import { EXIT, UsageError } from './exit.js';
 import { modelsCommand } from './models.js';
 import { planCommand } from './plan.js';
 import { schemaCommand } from './schema.js';
@@ -65,7 +65,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
       return;
     }
     if (error instanceof UsageError) {
-      writeErr(`vidrecipe: ${error.message}\n`);
+      process.stderr.write(`vidrecipe: ${error.message}\n`);
       process.exitCode = EXIT.invalid;
       return;
     }

@@ -1,6 +1,6 @@
 import { MODELS, MODEL_IDS, findModel } from '../models/catalog.js';
 import { didYouMean } from '../recipe/suggest.js';
-import { EXIT, UsageError, write } from './exit.js';
+import { EXIT, UsageError } from './exit.js';
 import { modelJson, modelText, modelsText } from './format/models.js';
 
 export interface ModelsOptions {
@@ -10,11 +10,11 @@ export interface ModelsOptions {
 /** `vidrecipe models [ID]`: the catalog, or one model's parameter table. */
 export function modelsCommand(id: string | undefined, options: ModelsOptions): number {
   if (id === undefined) {
-    write(options.format === 'json' ? `${JSON.stringify(MODELS.map(modelJson), null, 2)}\n` : modelsText(MODELS));
+    process.stdout.write(options.format === 'json' ? `${JSON.stringify(MODELS.map(modelJson), null, 2)}\n` : modelsText(MODELS));
     return EXIT.ok;
   }
   const model = findModel(id);
   if (!model) throw new UsageError(`unknown model "${id}"${didYouMean(id, MODEL_IDS) || '; run `vidrecipe models` to list the catalog'}`);
-  write(options.format === 'json' ? `${JSON.stringify(modelJson(model), null, 2)}\n` : modelText(model));
+  process.stdout.write(options.format === 'json' ? `${JSON.stringify(modelJson(model), null, 2)}\n` : modelText(model));
   return EXIT.ok;
 }

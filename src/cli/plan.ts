@@ -1,6 +1,6 @@
 import { planRecipe } from '../graph/plan.js';
 import { loadRecipe } from '../recipe/load.js';
-import { EXIT, UsageError, write, writeErr } from './exit.js';
+import { EXIT, UsageError } from './exit.js';
 import { formatText } from './format/diagnostics.js';
 import { formatPlan, type PlanFormat } from './format/plan.js';
 
@@ -15,7 +15,7 @@ export function planCommand(file: string, options: PlanCommandOptions): number {
   const { recipe, diagnostics, source } = loadRecipe(file);
   const sources = new Map(source ? [[file, source.text]] : []);
   if (!recipe || !source) {
-    writeErr(formatText(diagnostics, sources));
+    process.stderr.write(formatText(diagnostics, sources));
     return EXIT.invalid;
   }
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
@@ -23,8 +23,8 @@ export function planCommand(file: string, options: PlanCommandOptions): number {
   // Validation warnings (an unused output …) belong in the plan a reviewer reads, too.
   plan.diagnostics.unshift(...diagnostics);
   const all = plan.diagnostics;
-  if (all.length) writeErr(formatText(all, sources));
+  if (all.length) process.stderr.write(formatText(all, sources));
   if (all.some((d) => d.severity === 'error')) return EXIT.invalid;
-  write(formatPlan(plan, options.format));
+  process.stdout.write(formatPlan(plan, options.format));
   return EXIT.ok;
 }

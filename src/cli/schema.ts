@@ -1,13 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { EXIT, UsageError, write } from './exit.js';
+import { EXIT, UsageError } from './exit.js';
 import { schemaFiles } from './generated.js';
 
 /** `vidrecipe schema [--out DIR]`: writes the JSON Schemas, or prints the recipe schema. */
 export function schemaCommand(options: { out?: string }): number {
   const files = schemaFiles();
   if (!options.out) {
-    write(files[0]!.content);
+    process.stdout.write(files[0]!.content);
     return EXIT.ok;
   }
   for (const file of files) {
@@ -19,6 +19,6 @@ export function schemaCommand(options: { out?: string }): number {
       throw new UsageError(`cannot write ${target}: ${(error as Error).message.replace(/^\w+: /, '')}`);
     }
   }
-  write(`wrote ${files.length} schemas to ${options.out}\n`);
+  process.stdout.write(`wrote ${files.length} schemas to ${options.out}\n`);
   return EXIT.ok;
 }

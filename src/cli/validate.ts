@@ -1,7 +1,7 @@
 import { loadRecipe } from '../recipe/load.js';
 import { StructureChecker } from '../recipe/structure.js';
 import type { Diagnostic } from '../recipe/types.js';
-import { EXIT, write } from './exit.js';
+import { EXIT } from './exit.js';
 import { formatGithub, formatJson, formatText, summary, type DiagnosticFormat } from './format/diagnostics.js';
 
 export interface ValidateOptions {
@@ -20,8 +20,8 @@ export function validateCommand(files: string[], options: ValidateOptions): numb
     all.push(...diagnostics);
     lines.push(summary(file, diagnostics, recipe?.steps.size));
   }
-  if (options.format === 'json') write(formatJson(all));
-  else if (options.format === 'github') write(formatGithub(all));
-  else write(formatText(all, sources) + (all.length ? '\n' : '') + lines.join('\n') + '\n');
+  if (options.format === 'json') process.stdout.write(formatJson(all));
+  else if (options.format === 'github') process.stdout.write(formatGithub(all));
+  else process.stdout.write(formatText(all, sources) + (all.length ? '\n' : '') + lines.join('\n') + '\n');
   return all.some((d) => d.severity === 'error') ? EXIT.invalid : EXIT.ok;
 }

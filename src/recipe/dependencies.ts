@@ -1,4 +1,4 @@
-import type { Path, Span } from './source.js';
+import type { Path } from './source.js';
 
 /** "`step` cannot start before `on` has finished", and where the recipe says so. */
 export interface Dependency {
@@ -6,7 +6,6 @@ export interface Dependency {
   on: string;
   via: 'reference' | 'needs';
   at: Path;
-  span?: Span;
 }
 
 /**

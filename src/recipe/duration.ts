@@ -8,12 +8,3 @@ export function parseDuration(value: string | number): number | undefined {
   if (parts.length === 0 || rest !== '') return undefined;
   return parts.reduce((sum, [, n, unit]) => sum + Number(n) * UNIT_MS[unit as keyof typeof UNIT_MS], 0);
 }
-
-/** `90s`, `30m`, `1h30m`: the shortest way to write a duration back. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = Math.round((ms % 60_000) / 100) / 10;
-  return [h && `${h}h`, m && `${m}m`, s && `${s}s`].filter(Boolean).join('') || '0s';
-}

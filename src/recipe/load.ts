@@ -8,9 +8,10 @@ import { substitute, wholeExpression } from './expression.js';
 import { checkReferences, collectExpressions, type Scope } from './references.js';
 import { INPUT_TYPES, NAME_PATTERN, STEP_ID_PATTERN } from './schema.js';
 import { RecipeSource } from './source.js';
-import { StructureChecker, describe } from './structure.js';
+import { StructureChecker } from './structure.js';
 import { syntaxDiagnostics } from './syntax.js';
 import { didYouMean } from './suggest.js';
+import { describe, mediaWords } from './words.js';
 import type { Diagnostic, InputDecl, LoadResult, Recipe, ReferenceSite, Step } from './types.js';
 
 export interface LoadOptions {
@@ -50,8 +51,8 @@ type Raw = Record<string, unknown>;
 
 /** What a default of each input type must be: its JS type, and how to say so. */
 const DEFAULT_OF: Record<InputDecl['type'], [jsType: string, words: string]> = {
-  video: ['string', 'a path or URL to a video'],
-  image: ['string', 'a path or URL to an image'],
+  video: ['string', mediaWords('video')],
+  image: ['string', mediaWords('image')],
   string: ['string', 'text'],
   number: ['number', 'a number'],
   boolean: ['boolean', 'true or false'],

@@ -1,8 +1,9 @@
 import type { AnyModel, ValueKind } from '../models/types.js';
-import { findExpressions, formatReference } from './expression.js';
+import { findExpressions, formatReference, wholeExpression } from './expression.js';
 import { paramShapes, type ParamShape } from './schema.js';
 import type { Path, RecipeSource, Span } from './source.js';
 import { didYouMean } from './suggest.js';
+import { KIND_WORDS } from './words.js';
 import type { Diagnostic, InputDecl, ReferenceSite } from './types.js';
 
 /** What the checker knows about the recipe when it resolves references. */
@@ -26,7 +27,7 @@ export function collectExpressions(value: unknown, at: Path, source: RecipeSourc
   if (typeof value === 'string') {
     const matches = findExpressions(value);
     if (matches.length === 0) return [];
-    const whole = matches.length === 1 && value.slice(0, matches[0]!.start).trim() === '' && value.slice(matches[0]!.end).trim() === '';
+    const whole = wholeExpression(value) !== undefined;
     const [nodeStart, nodeEnd] = source.spanOf(at);
     const raw = source.text.slice(nodeStart, nodeEnd);
     let cursor = 0;
@@ -77,14 +78,6 @@ function resolve(o: Occurrence, scope: Scope, source: RecipeSource, self?: strin
   );
 }
 
-const ARTICLE: Record<ValueKind | 'list', string> = {
-  video: 'a video',
-  image: 'an image',
-  string: 'text',
-  number: 'a number',
-  boolean: 'true or false',
-  list: 'a list',
-};
 
 /** Can a value of kind `from` fill a slot that wants `to`? */
 function fits(from: ValueKind, to: ValueKind | 'list'): boolean {
@@ -127,7 +120,7 @@ export function checkReferences(
     if (!o.whole) {
       if (kind === 'video' || kind === 'image') {
         diagnostics.push(
-          source.error(o.at, 'reference-type', `${label} is ${ARTICLE[kind]} and cannot be interpolated into text; make the expression the whole value`, { span: o.span }),
+          source.error(o.at, 'reference-type', `${label} is ${KIND_WORDS[kind]} and cannot be interpolated into text; make the expression the whole value`, { span: o.span }),
         );
       }
       continue;
@@ -135,7 +128,7 @@ export function checkReferences(
     const want = shapes && wanted(o.at.slice(target.depth ?? 0), shapes);
     if (!want || fits(kind, want.kind)) continue;
     diagnostics.push(
-      source.error(o.at, 'reference-type', `${want.name} needs ${ARTICLE[want.kind]}, but ${label} is ${ARTICLE[kind]}`, { span: o.span }),
+      source.error(o.at, 'reference-type', `${want.name} needs ${KIND_WORDS[want.kind]}, but ${label} is ${KIND_WORDS[kind]}`, { span: o.span }),
     );
   }
   return { sites, diagnostics };

@@ -44,18 +44,16 @@ export interface ParamShape {
   kind: ValueKind | 'list';
   /** For lists: what each item is. */
   item?: ValueKind;
-  required: boolean;
 }
 
 /** Parameter name → shape, for type-checking references. */
 export function paramShapes(model: AnyModel): Map<string, ParamShape> {
   const schema = paramsSchema(model);
-  const required = new Set((schema.required as string[] | undefined) ?? []);
   const shapes = new Map<string, ParamShape>();
   for (const [name, prop] of Object.entries(properties(schema))) {
     const kind = valueKind(prop);
     const item = kind === 'list' ? valueKind((prop.items as JsonSchema | undefined) ?? {}) : undefined;
-    shapes.set(name, { kind, item: item === 'list' ? undefined : item, required: required.has(name) });
+    shapes.set(name, { kind, item: item === 'list' ? undefined : item });
   }
   return shapes;
 }

@@ -59,12 +59,6 @@ export class RecipeSource {
     }
   }
 
-  /** The node at `path`, or undefined when some segment is missing. */
-  node(path: Path): Node | undefined {
-    const found = this.walk(path);
-    return found.depth === path.length ? found.node : undefined;
-  }
-
   /** The source text of the node at `path` (for reading back what the user wrote). */
   spanOf(path: Path, options: DiagnosticOptions = {}): Span {
     if (options.span) return options.span;

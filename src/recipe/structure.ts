@@ -3,6 +3,7 @@ import type { AnyModel, MediaKind } from '../models/types.js';
 import { CUSTOM_KEYWORDS, EXPRESSION_KEYWORD, STEP_ID_PATTERN, paramShapes, paramsSchema, recipeSkeletonSchema, withExpressions, type JsonSchema } from './schema.js';
 import type { Path, RecipeSource } from './source.js';
 import { didYouMean } from './suggest.js';
+import { describe, jsonTypeWords, mediaWords } from './words.js';
 import type { Diagnostic } from './types.js';
 
 /**
@@ -124,7 +125,7 @@ function toDiagnostic(e: ErrorObject, data: unknown, base: Path, source: RecipeS
     }
     case 'type': {
       const media = model && mediaAt(model, rel);
-      const expected = media ? `a path or URL to ${media === 'image' ? 'an image' : 'a video'}, or a reference` : typeName(String(params.type));
+      const expected = media ? `${mediaWords(media)}, or a reference` : jsonTypeWords(String(params.type));
       return source.error(path, 'type', `${name} must be ${expected}, got ${describe(e.data)}`);
     }
     case 'enum': {
@@ -197,30 +198,6 @@ function nearest(value: unknown, allowed: unknown[]): string {
   if (!numbers.length) return '';
   const best = numbers.reduce((a, b) => (Math.abs(b - value) < Math.abs(a - value) ? b : a));
   return `; the nearest valid value is ${best}`;
-}
-
-function typeName(type: string): string {
-  const names: Record<string, string> = {
-    integer: 'a whole number',
-    number: 'a number',
-    string: 'text',
-    boolean: 'true or false',
-    object: 'a map of key: value',
-    array: 'a list',
-    null: 'empty',
-  };
-  return type
-    .split(',')
-    .map((t) => names[t] ?? t)
-    .join(' or ');
-}
-
-export function describe(value: unknown): string {
-  if (value === null || value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a map';
-  const text = JSON.stringify(value);
-  return text.length > 40 ? `${text.slice(0, 37)}…"` : text;
 }
 
 function plural(n: number, word: string): string {
