@@ -4,15 +4,18 @@ import { MODEL_IDS, findModel } from '../models/catalog.js';
 import { BACKENDS, UNKNOWN, type AnyModel, type Backend, type RuleParams } from '../models/types.js';
 import { findCycles, type Dependency } from './dependencies.js';
 import { parseDuration } from './duration.js';
-import { substitute, wholeExpression } from './expression.js';
+import { substitute } from './expression.js';
+import { checkInputs } from './inputs.js';
+import { isMap, type Raw } from './map.js';
+import { checkOutputs, unusedOutputs } from './outputs.js';
 import { checkReferences, collectExpressions, type Scope } from './references.js';
-import { INPUT_TYPES, NAME_PATTERN, STEP_ID_PATTERN } from './schema.js';
+import { STEP_ID_PATTERN } from './schema.js';
 import { RecipeSource } from './source.js';
 import { StructureChecker } from './structure.js';
 import { syntaxDiagnostics } from './syntax.js';
 import { didYouMean } from './suggest.js';
-import { describe, mediaWords } from './words.js';
-import type { Diagnostic, InputDecl, LoadResult, Recipe, ReferenceSite, Step } from './types.js';
+import { describe } from './words.js';
+import type { Diagnostic, LoadResult, Recipe, ReferenceSite, Step } from './types.js';
 
 export interface LoadOptions {
   /** Source text, when it is not to be read from `file` (editors, tests). */
@@ -22,7 +25,6 @@ export interface LoadOptions {
 }
 
 const STEP_ID = new RegExp(STEP_ID_PATTERN);
-const NAME = new RegExp(NAME_PATTERN);
 
 /**
  * Reads a recipe and reports everything wrong with it in one pass: YAML syntax, structure, unknown
@@ -47,20 +49,7 @@ function fileDiagnostic(file: string, message: string): Diagnostic {
   return { file, line: 1, col: 1, endLine: 1, endCol: 1, severity: 'error', rule: 'file', message, path: '' };
 }
 
-type Raw = Record<string, unknown>;
 
-/** What a default of each input type must be: its JS type, and how to say so. */
-const DEFAULT_OF: Record<InputDecl['type'], [jsType: string, words: string]> = {
-  video: ['string', mediaWords('video')],
-  image: ['string', mediaWords('image')],
-  string: ['string', 'text'],
-  number: ['number', 'a number'],
-  boolean: ['boolean', 'true or false'],
-};
-
-function isMap(value: unknown): value is Raw {
-  return Boolean(value) && typeof value === 'object' && !Array.isArray(value);
-}
 
 class RecipeChecker {
   private readonly diagnostics: Diagnostic[] = [];
@@ -90,7 +79,7 @@ class RecipeChecker {
     }
 
     this.diagnostics.push(...this.structure.checkRecipe(data, source));
-    const inputs = this.inputs(data.inputs);
+    const inputs = checkInputs(data.inputs, source, this.diagnostics);
     const rawSteps = isMap(data.steps) ? data.steps : {};
     const scope: Scope = { inputs, steps: this.models(rawSteps) };
     const steps = new Map<string, Step>();
@@ -99,9 +88,9 @@ class RecipeChecker {
       const step = this.step(id, raw, scope, deps);
       if (step) steps.set(id, step);
     }
-    const outputs = this.outputs(data.outputs, scope);
+    const outputs = checkOutputs(data.outputs, scope, source, this.diagnostics);
     this.cycles([...Object.keys(rawSteps)], deps);
-    this.unusedOutputs(data, scope, steps, outputs);
+    if (isMap(data.outputs)) this.diagnostics.push(...unusedOutputs(steps, outputs, source));
 
     if (this.diagnostics.some((d) => d.severity === 'error')) return this.result();
     const name = typeof data.name === 'string' ? data.name : basename(source.file, extname(source.file));
@@ -124,35 +113,6 @@ class RecipeChecker {
 
   private sorted(): Diagnostic[] {
     return this.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
-  }
-
-  private inputs(raw: unknown): Record<string, InputDecl> {
-    const inputs: Record<string, InputDecl> = {};
-    if (!isMap(raw)) return inputs;
-    for (const [name, decl] of Object.entries(raw)) {
-      if (!NAME.test(name)) {
-        this.diagnostics.push(
-          this.source.error(['inputs', name], 'input-name', `input name "${name}" must start with a letter or _ and use only letters, digits, _ and -`, { key: true }),
-        );
-      }
-      // A declaration in error (no map, no or an unknown type) still declares the name: references
-      // to it resolve, untyped, instead of each becoming a second, misleading error.
-      const map = isMap(decl) ? decl : {};
-      const type = INPUT_TYPES.includes(map.type as InputDecl['type']) ? (map.type as InputDecl['type']) : undefined;
-      const value = map.default;
-      const want = type && DEFAULT_OF[type];
-      const scalar = ['string', 'number', 'boolean'].includes(typeof value);
-      if (want && scalar && typeof value !== want[0]) {
-        this.diagnostics.push(this.source.error(['inputs', name, 'default'], 'input-default', `the default of input "${name}" must be ${want[1]}, got ${describe(value)}`));
-      }
-      inputs[name] = {
-        // Left undefined when in error; a recipe with errors is never returned, so users never see it.
-        type: type as InputDecl['type'],
-        default: value as InputDecl['default'],
-        description: typeof map.description === 'string' ? map.description : undefined,
-      };
-    }
-    return inputs;
   }
 
   /** Step id → model, reporting bad ids and unknown models once, before anything refers to them. */
@@ -252,47 +212,11 @@ class RecipeChecker {
     this.diagnostics.push(this.source.error(at, 'backend', `${why}; it runs on ${can}`));
   }
 
-  private outputs(raw: unknown, scope: Scope): Record<string, ReferenceSite> {
-    const outputs: Record<string, ReferenceSite> = {};
-    if (!isMap(raw)) return outputs;
-    for (const [name, value] of Object.entries(raw)) {
-      const at = ['outputs', name];
-      if (!NAME.test(name)) {
-        // Output names become file names under --out: no spaces, no path separators.
-        this.diagnostics.push(this.source.error(at, 'output-name', `output name "${name}" must start with a letter or _ and use only letters, digits, _ and -`, { key: true }));
-      }
-      if (typeof value !== 'string' || !wholeExpression(value)) {
-        this.diagnostics.push(this.source.error(at, 'expression', `output "${name}" must be one reference, e.g. \${{ steps.ID.outputs.video }}`));
-        continue;
-      }
-      const found = checkReferences(collectExpressions(value, at, this.source), scope, this.source, {});
-      this.diagnostics.push(...found.diagnostics);
-      if (found.sites[0]) outputs[name] = found.sites[0];
-    }
-    return outputs;
-  }
-
   private cycles(order: string[], deps: Dependency[]): void {
     for (const { cycle, closing } of findCycles(order, deps)) {
       const how = closing.via === 'needs' ? 'needs' : 'uses the output of';
       this.diagnostics.push(
         this.source.error(closing.at, 'cycle', `dependency cycle: ${cycle.join(' → ')} (each step waits for the next; "${closing.step}" ${how} "${closing.on}" here)`),
-      );
-    }
-  }
-
-  /** With declared outputs, a step whose result nobody reads is probably a mistake. */
-  private unusedOutputs(data: Raw, scope: Scope, steps: Map<string, Step>, outputs: Record<string, ReferenceSite>): void {
-    if (!isMap(data.outputs)) return;
-    const read = new Set<string>();
-    for (const site of [...[...steps.values()].flatMap((s) => s.refs), ...Object.values(outputs)]) {
-      if (site.ref.context === 'steps') read.add(site.ref.step);
-    }
-    const needed = new Set([...steps.values()].flatMap((s) => s.needs));
-    for (const id of steps.keys()) {
-      if (read.has(id) || needed.has(id) || !scope.steps.get(id)) continue;
-      this.diagnostics.push(
-        this.source.warning(['steps', id], 'unused-output', `the output of step "${id}" is not used by any step or recipe output`, { key: true }),
       );
     }
   }
