@@ -67,7 +67,7 @@ export function run() {
     }
     const ratio = median(small) / median(bare);
     const bigMs = median(bigCli);
-    const row = (name, value, target, ok) => `| ${name} | ${value} | ${target} | ${ok ? 'met' : '**missed**'} |`;
+    const row = (name, value, target, ok) => `| ${name} | ${value} | ${target} | ${ok === undefined ? '' : ok ? 'met' : '**missed**'} |`;
     const body = `## Front end: validate
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}.
@@ -75,7 +75,7 @@ Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}.
 | measure | result | target | |
 | --- | --- | --- | --- |
 ${row('validate a generated 1,000-step recipe (CLI, wall time incl. start-up)', `${bigMs.toFixed(0)} ms`, '< 1 s', bigMs < 1000)}
-${row('the same, in process (load + validate + references + cycles)', `${median(inProcess).toFixed(0)} ms`, '—', true)}
+${row('the same, in process (load + validate + references + cycles)', `${median(inProcess).toFixed(0)} ms`, '—')}
 ${row('validate a 4-step recipe (CLI) ÷ bare \`node -e 0\`', `${ratio.toFixed(2)}× (${median(small).toFixed(0)} ms ÷ ${median(bare).toFixed(0)} ms)`, '≤ 6×', ratio <= 6)}
 
 The 1,000-step recipe (${(text.length / 1024).toFixed(0)} KiB) mixes all six local models, each step reading the previous
