@@ -3,12 +3,6 @@ import type { RecipeSource } from './source.js';
 
 export type Severity = 'error' | 'warning';
 
-/** A 1-based line and column. */
-export interface Position {
-  line: number;
-  col: number;
-}
-
 /** One finding about a recipe, anchored at the node it is about. */
 export interface Diagnostic {
   file: string;
@@ -39,10 +33,8 @@ export interface ReferenceSite {
   whole: boolean;
 }
 
-export type InputType = ValueKind;
-
 export interface InputDecl {
-  type: InputType;
+  type: ValueKind;
   default?: string | number | boolean;
   description?: string;
 }
