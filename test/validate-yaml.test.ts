@@ -44,3 +44,15 @@ steps:
     expect(source.slice(caret.indexOf('^'), caret.indexOf('^') + 3)).toBe('lst');
   });
 });
+
+describe('columns', () => {
+  it('count characters, so an emoji before an expression is one column', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vidrecipe-yaml-'));
+    const file = join(dir, 'emoji.yaml');
+    const line = '  a: { uses: local/compare, with: { videos: [a.mp4, b.mp4], labels: ["🎬 take", "${{ inputs.x }}"] } }';
+    writeFileSync(file, `version: 1\nsteps:\n${line}\n`);
+    const { diagnostics } = validateJson([file]);
+    expect(diagnostics.map((d) => [d.line, d.col, d.rule])).toEqual([[3, [...line].indexOf('$') + 1, 'reference']]);
+    expect([...line].indexOf('$')).toBe(line.indexOf('$') - 1);
+  });
+});

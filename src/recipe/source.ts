@@ -73,8 +73,8 @@ export class RecipeSource {
 
   at(path: Path, severity: Severity, rule: string, message: string, options: DiagnosticOptions = {}): Diagnostic {
     const [start, end] = this.spanOf(path, options);
-    const from = this.lines.linePos(start);
-    const to = this.lines.linePos(Math.min(end, this.text.length));
+    const from = this.position(start);
+    const to = this.position(Math.min(end, this.text.length));
     return {
       file: this.file,
       line: from.line,
@@ -94,6 +94,13 @@ export class RecipeSource {
 
   warning(path: Path, rule: string, message: string, options?: DiagnosticOptions): Diagnostic {
     return this.at(path, 'warning', rule, message, options);
+  }
+
+  /** 1-based line and column, the column counted in characters (an emoji is one, not two UTF-16 units). */
+  private position(offset: number): { line: number; col: number } {
+    const { line } = this.lines.linePos(offset);
+    const lineStart = this.lines.lineStarts[line - 1] ?? 0;
+    return { line, col: [...this.text.slice(lineStart, offset)].length + 1 };
   }
 
   /** Deepest node along `path`, with the key node of the last map entry walked through. */

@@ -13,13 +13,15 @@ export function formatText(diagnostics: readonly Diagnostic[], sources: Readonly
   for (const d of diagnostics) {
     const severity = d.severity === 'error' ? paint(['bold', 'red'], 'error') : paint(['bold', 'yellow'], 'warning');
     out.push(`${paint('bold', `${d.file}:${d.line}:${d.col}`)}: ${severity}: ${d.message} ${paint('gray', `[${d.rule}]`)}`);
-    const full = sources.get(d.file)?.split(/\r?\n/)[d.line - 1];
-    if (full === undefined) continue;
+    const text = sources.get(d.file)?.split(/\r?\n/)[d.line - 1];
+    if (text === undefined) continue;
+    // Columns count characters, as the diagnostics do.
+    const full = [...text];
     const { line, col } = excerpt(full, d.col);
     const gutter = String(d.line).length + 1;
     const width = d.endLine === d.line ? Math.max(1, d.endCol - d.col) : Math.max(1, full.length - d.col + 1);
     const caret = `^${'~'.repeat(Math.max(0, Math.min(width, line.length - col + 1) - 1))}`;
-    out.push(`${String(d.line).padStart(gutter)} | ${line}`);
+    out.push(`${String(d.line).padStart(gutter)} | ${line.join('')}`);
     out.push(`${' '.repeat(gutter)} | ${' '.repeat(col - 1)}${paint(d.severity === 'error' ? 'red' : 'yellow', caret)}`);
   }
   return out.length ? `${out.join('\n')}\n` : '';
@@ -27,13 +29,13 @@ export function formatText(diagnostics: readonly Diagnostic[], sources: Readonly
 
 const EXCERPT = 120;
 
-/** A long line cut to a window around `col`, and the column within the window. */
-function excerpt(line: string, col: number): { line: string; col: number } {
+/** A long line (as characters) cut to a window around `col`, and the column within the window. */
+function excerpt(line: string[], col: number): { line: string[]; col: number } {
   if (line.length <= EXCERPT) return { line, col };
   const start = Math.max(0, Math.min(col - 1 - 40, line.length - EXCERPT));
-  const head = start > 0 ? '…' : '';
-  const tail = start + EXCERPT < line.length ? '…' : '';
-  return { line: head + line.slice(start, start + EXCERPT) + tail, col: col - start + head.length };
+  const head = start > 0 ? ['…'] : [];
+  const tail = start + EXCERPT < line.length ? ['…'] : [];
+  return { line: [...head, ...line.slice(start, start + EXCERPT), ...tail], col: col - start + head.length };
 }
 
 export function formatJson(diagnostics: readonly Diagnostic[]): string {
