@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { roundUsd } from '../models/price.js';
-import { UNKNOWN, type Backend, type ParamIssue, type RuleParams } from '../models/types.js';
-import { formatReference, substitute } from '../recipe/expression.js';
+import { UNKNOWN, type Backend, type ParamIssue } from '../models/types.js';
+import { formatReference, ruleView } from '../recipe/expression.js';
 import type { RecipeSource } from '../recipe/source.js';
 import type { Diagnostic, Recipe, Step } from '../recipe/types.js';
 import { buildDag, type Dag } from './dag.js';
@@ -138,7 +138,7 @@ function inputValueDiagnostics(
     out.push(source.error([...at, ...rel], 'input-value', `${String(valueAt(step.with, rel))} = ${JSON.stringify(valueAt(params, rel))} does not fit ${label}: ${issueText(issue)}`));
   }
   const key = (i: ParamIssue) => `${i.rule} ${i.path.join('.')}`;
-  const seen = new Set(step.model.rules.flatMap((r) => r.check(substitute(step.with, () => UNKNOWN) as RuleParams)).map(key));
+  const seen = new Set(step.model.rules.flatMap((r) => r.check(ruleView(step.with))).map(key));
   for (const issue of step.model.rules.flatMap((r) => r.check(paramsForPlan(step, values, () => UNKNOWN)))) {
     if (seen.has(key(issue))) continue;
     out.push(source.at([...at, ...issue.path], issue.severity ?? 'error', issue.rule, `with the given inputs, ${issue.message}`, { key: issue.path.length === 0 }));

@@ -1,3 +1,4 @@
+import { UNKNOWN, type RuleParams } from '../models/types.js';
 import type { Reference } from './types.js';
 
 /** One `${{ … }}` inside a string value. Offsets are relative to the string. */
@@ -92,4 +93,9 @@ export function substitute(value: unknown, whole: (ref: Reference) => unknown, e
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, whole, embedded)]));
   }
   return value;
+}
+
+/** Parameters as cross-field rules see them: a whole-value expression becomes {@link UNKNOWN}. */
+export function ruleView(params: Readonly<Record<string, unknown>>): RuleParams {
+  return substitute(params, () => UNKNOWN) as RuleParams;
 }

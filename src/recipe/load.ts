@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { MODEL_IDS, findModel } from '../models/catalog.js';
-import { BACKENDS, UNKNOWN, type AnyModel, type Backend, type RuleParams } from '../models/types.js';
+import { BACKENDS, type AnyModel, type Backend } from '../models/types.js';
 import { findCycles, type Dependency } from './dependencies.js';
 import { parseDuration } from './duration.js';
-import { substitute } from './expression.js';
+import { ruleView } from './expression.js';
 import { checkInputs } from './inputs.js';
 import { isMap, type Raw } from './map.js';
 import { checkOutputs, unusedOutputs } from './outputs.js';
@@ -220,9 +220,4 @@ class RecipeChecker {
       );
     }
   }
-}
-
-/** Parameters as cross-field rules see them: a whole-value expression becomes {@link UNKNOWN}. */
-function ruleView(params: Raw): RuleParams {
-  return substitute(params, () => UNKNOWN) as RuleParams;
 }

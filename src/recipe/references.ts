@@ -1,6 +1,6 @@
 import type { AnyModel, ValueKind } from '../models/types.js';
 import { findExpressions, formatReference, wholeExpression } from './expression.js';
-import { paramShapes, type ParamShape } from './schema.js';
+import { slotKind } from './schema.js';
 import type { Path, RecipeSource, Span } from './source.js';
 import { didYouMean } from './suggest.js';
 import { KIND_WORDS } from './words.js';
@@ -103,7 +103,6 @@ export function checkReferences(
 ): ResolvedSites {
   const diagnostics: Diagnostic[] = [];
   const sites: ReferenceSite[] = [];
-  const shapes = target.model ? paramShapes(target.model) : undefined;
   for (const o of occurrences) {
     if (o.error || !o.ref) {
       diagnostics.push(source.error(o.at, 'expression', o.error ?? 'invalid expression', { span: o.span }));
@@ -125,20 +124,11 @@ export function checkReferences(
       }
       continue;
     }
-    const want = shapes && wanted(o.at.slice(target.depth ?? 0), shapes);
-    if (!want || fits(kind, want.kind)) continue;
-    diagnostics.push(
-      source.error(o.at, 'reference-type', `${want.name} needs ${KIND_WORDS[want.kind]}, but ${label} is ${KIND_WORDS[kind]}`, { span: o.span }),
-    );
+    const rel = o.at.slice(target.depth ?? 0);
+    const want = target.model && slotKind(target.model, rel);
+    if (!want || fits(kind, want)) continue;
+    const slot = rel.length === 2 ? `${String(rel[0])}[${String(rel[1])}]` : String(rel[0]);
+    diagnostics.push(source.error(o.at, 'reference-type', `${slot} needs ${KIND_WORDS[want]}, but ${label} is ${KIND_WORDS[kind]}`, { span: o.span }));
   }
   return { sites, diagnostics };
-}
-
-/** What the slot at `rel` (relative to `with`) accepts: a parameter, or one item of a list parameter. */
-function wanted(rel: Path, shapes: Map<string, ParamShape>): { name: string; kind: ValueKind | 'list' } | undefined {
-  const shape = shapes.get(String(rel[0]));
-  if (!shape) return undefined;
-  if (rel.length === 1) return { name: String(rel[0]), kind: shape.kind };
-  if (rel.length === 2 && shape.kind === 'list' && shape.item) return { name: `${String(rel[0])}[${String(rel[1])}]`, kind: shape.item };
-  return undefined;
 }

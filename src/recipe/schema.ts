@@ -47,15 +47,27 @@ export interface ParamShape {
 }
 
 /** Parameter name → shape, for type-checking references. */
-export function paramShapes(model: AnyModel): Map<string, ParamShape> {
-  const schema = paramsSchema(model);
-  const shapes = new Map<string, ParamShape>();
-  for (const [name, prop] of Object.entries(properties(schema))) {
-    const kind = valueKind(prop);
-    const item = kind === 'list' ? valueKind((prop.items as JsonSchema | undefined) ?? {}) : undefined;
-    shapes.set(name, { kind, item: item === 'list' ? undefined : item });
+export function paramShapes(model: AnyModel): ReadonlyMap<string, ParamShape> {
+  let shapes = shapesCache.get(model);
+  if (!shapes) {
+    shapes = new Map();
+    for (const [name, prop] of Object.entries(properties(paramsSchema(model)))) {
+      const kind = valueKind(prop);
+      const item = kind === 'list' ? valueKind((prop.items as JsonSchema | undefined) ?? {}) : undefined;
+      shapes.set(name, { kind, item: item === 'list' ? undefined : item });
+    }
+    shapesCache.set(model, shapes);
   }
   return shapes;
+}
+
+const shapesCache = new WeakMap<AnyModel, Map<string, ParamShape>>();
+
+/** What the slot at `rel` inside `with` accepts: a parameter (`[name]`) or one item of a list (`[name, i]`). */
+export function slotKind(model: AnyModel, rel: readonly (string | number)[]): ValueKind | 'list' | undefined {
+  const shape = paramShapes(model).get(String(rel[0]));
+  if (rel.length === 1) return shape?.kind;
+  return rel.length === 2 && shape?.kind === 'list' ? shape.item : undefined;
 }
 
 function valueKind(schema: JsonSchema): ValueKind | 'list' {

@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { AnyModel, MediaKind } from '../models/types.js';
-import { CUSTOM_KEYWORDS, EXPRESSION_KEYWORD, STEP_ID_PATTERN, paramShapes, paramsSchema, recipeSkeletonSchema, withExpressions, type JsonSchema } from './schema.js';
+import { CUSTOM_KEYWORDS, EXPRESSION_KEYWORD, STEP_ID_PATTERN, paramsSchema, recipeSkeletonSchema, slotKind, withExpressions, type JsonSchema } from './schema.js';
 import type { Path, RecipeSource } from './source.js';
 import { didYouMean } from './suggest.js';
 import { describe, jsonTypeWords, mediaWords } from './words.js';
@@ -82,8 +82,7 @@ function label(path: Path): string {
 
 /** The media kind of the parameter (or list item) at `rel` inside `with`, if it takes media. */
 function mediaAt(model: AnyModel, rel: Path): MediaKind | undefined {
-  const shape = paramShapes(model).get(String(rel[0]));
-  const kind = rel.length === 1 ? shape?.kind : rel.length === 2 ? shape?.item : undefined;
+  const kind = slotKind(model, rel);
   return kind === 'video' || kind === 'image' ? kind : undefined;
 }
 
