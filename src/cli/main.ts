@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { EXIT, UsageError } from './exit.js';
 import { modelsCommand } from './models.js';
 import { planCommand } from './plan.js';
+import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
 import { validateCommand } from './validate.js';
 
@@ -10,7 +11,7 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 
 function program(): Command {
   const cli = new Command('vidrecipe')
-    .description('AI video editing as code: validate YAML recipes and plan them, with their cost, before anything runs.')
+    .description('AI video editing as code: validate, plan (with the cost, before anything runs) and run YAML recipes, cached and resumable.')
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
@@ -29,7 +30,22 @@ function program(): Command {
     .option('--input <name=value>', 'override a recipe input (repeatable)', collect, [])
     .option('--offline', 'run remote models on their local implementation', false)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'mermaid']).default('text'))
-    .action((file: string, opts) => finish(planCommand(file, opts)));
+    .option('--state-dir <dir>', 'where the cache is looked up', DEFAULT_STATE_DIR)
+    .action(async (file: string, opts) => finish(await planCommand(file, opts)));
+
+  cli
+    .command('run')
+    .description('run a recipe: cached steps are reused, the rest run within each backend\'s limits')
+    .argument('<recipe>', 'recipe file')
+    .option('--input <name=value>', 'override a recipe input (repeatable)', collect, [])
+    .option('--offline', 'run remote models on their local implementation', false)
+    .option('--out <dir>', 'copy the recipe outputs here (default: out/<recipe name>/)')
+    .option('--state-dir <dir>', 'cache, journals and reports', DEFAULT_STATE_DIR)
+    .option('--max-cost <usd>', 'refuse to start when the uncached steps are estimated above this (exit 3)')
+    .option('--no-cache', 'recompute every step (results are still stored)')
+    .option('--force <step>', 'recompute this step even when cached (repeatable)', collect, [])
+    .option('--json', 'print one JSON object on stdout when done, no progress', false)
+    .action(async (file: string, opts) => finish(await runCommand(file, opts)));
 
   cli
     .command('models')
@@ -46,6 +62,8 @@ function program(): Command {
 
   return cli;
 }
+
+const DEFAULT_STATE_DIR = '.vidrecipe';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

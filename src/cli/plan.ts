@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { checkCache } from '../engine/cache-status.js';
 import { planRecipe } from '../graph/plan.js';
 import { loadRecipe } from '../recipe/load.js';
 import { EXIT, UsageError } from './exit.js';
@@ -8,10 +10,11 @@ export interface PlanCommandOptions {
   input: string[];
   offline: boolean;
   format: PlanFormat;
+  stateDir: string;
 }
 
 /** `vidrecipe plan <recipe>`: the DAG, backends, cache status and cost, before anything runs. */
-export function planCommand(file: string, options: PlanCommandOptions): number {
+export async function planCommand(file: string, options: PlanCommandOptions): Promise<number> {
   const { recipe, diagnostics, source } = loadRecipe(file);
   const sources = new Map(source ? [[file, source.text]] : []);
   if (!recipe || !source) {
@@ -20,6 +23,7 @@ export function planCommand(file: string, options: PlanCommandOptions): number {
   }
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
   if (plan.usage.length) throw new UsageError(plan.usage.join('\n'));
+  await checkCache(plan, resolve(options.stateDir), source);
   // Validation warnings (an unused output …) belong in the plan a reviewer reads, too.
   plan.diagnostics.unshift(...diagnostics);
   const all = plan.diagnostics;

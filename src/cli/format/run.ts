@@ -1,0 +1,51 @@
+import { relative } from 'node:path';
+import { formatMs } from '../../engine/attempt.js';
+import type { RunResult } from '../../engine/run.js';
+import { usd } from './money.js';
+
+/** `run --json`, as DESIGN.md fixes it. A step cancelled by Ctrl-C did not run: `skipped`. */
+export function runJson(result: RunResult) {
+  return {
+    run_id: result.runId,
+    status: result.status,
+    cost_usd: result.costUsd,
+    outputs: Object.fromEntries(Object.entries(result.outputs).map(([name, o]) => [name, o.file])),
+    steps: Object.fromEntries(
+      result.steps.map((s) => [
+        s.id,
+        {
+          status: s.status === 'cancelled' || !['succeeded', 'cached', 'failed'].includes(s.status) ? 'skipped' : s.status,
+          backend: s.backend,
+          outputs: Object.fromEntries(Object.entries(s.outputs).map(([name, o]) => [name, o.path])),
+          cost_usd: s.costUsd,
+          ...(s.taskId ? { task_id: s.taskId } : {}),
+          attempts: s.attempts,
+          ...(s.error ? { error: s.error } : {}),
+          ...(s.status === 'skipped' || s.status === 'cancelled' ? { reason: s.message } : {}),
+        },
+      ]),
+    ),
+    report: result.runDir,
+  };
+}
+
+/** What a person reads at the end of a run: the first failure first, then counts, outputs and the report. */
+export function runSummary(result: RunResult, cwd: string): string {
+  const lines: string[] = [];
+  const failed = result.steps.filter((s) => s.status === 'failed');
+  failed.sort((a, b) => (a.id === result.firstFailure ? -1 : b.id === result.firstFailure ? 1 : 0));
+  for (const step of failed) lines.push(`error: step "${step.id}" failed: ${step.error ?? 'unknown error'}`);
+  const count = (status: string) => result.steps.filter((s) => s.status === status).length;
+  const notRun = count('skipped') + count('cancelled');
+  lines.push(
+    `run ${result.runId} ${result.status} in ${formatMs(result.endedAt - result.startedAt)} · ${result.steps.length} steps: ${count('succeeded')} ran, ${count('cached')} cached` +
+      `${failed.length ? `, ${failed.length} failed` : ''}${notRun ? `, ${notRun} not run` : ''} · cost ${usd(result.costUsd)}`,
+  );
+  const outputs = Object.entries(result.outputs);
+  if (outputs.length) {
+    const width = Math.max(...outputs.map(([n]) => n.length));
+    lines.push('outputs:', ...outputs.map(([name, o]) => `  ${name.padEnd(width)}  ${relative(cwd, o.file) || o.file}`));
+  }
+  lines.push(`report: ${relative(cwd, `${result.runDir}/report.md`)}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,129 @@
+import { Listr, ProcessOutput } from 'listr2';
+import { formatMs } from '../engine/attempt.js';
+import { FINAL_STATUSES, type RunEvent, type StepView } from '../engine/events.js';
+import { usd } from './format/money.js';
+
+/** Shows a run's progress on stderr; stdout stays free for `--json` and pipes. */
+export interface ProgressView {
+  onEvent(event: RunEvent): void;
+  close(): Promise<void>;
+}
+
+/** Listr2 at a terminal, plain lines anywhere else (CI logs, pipes, files). */
+export function progressView(steps: readonly StepView[], stream: NodeJS.WriteStream = process.stderr): ProgressView {
+  return stream.isTTY && process.env.TERM !== 'dumb' ? new TerminalProgress(steps, stream) : new LineProgress(steps, stream);
+}
+
+/** The words a person reads: `done`, not the engine's `succeeded`. */
+export function statusWord(step: Pick<StepView, 'status' | 'fraction'>): string {
+  if (step.status === 'succeeded') return 'done';
+  if (step.status === 'running' && step.fraction !== undefined) return `running ${Math.floor(step.fraction * 100)} %`;
+  return step.status;
+}
+
+function details(step: StepView): string {
+  const parts: string[] = [];
+  if (step.startedAt && FINAL_STATUSES.has(step.status) && step.status !== 'skipped') parts.push(formatMs((step.endedAt ?? Date.now()) - step.startedAt));
+  if (step.costUsd > 0) parts.push(usd(step.costUsd));
+  if (step.attempts > 1) parts.push(`attempt ${step.attempts}`);
+  if (step.status === 'failed' && step.error) parts.push(step.error.split('\n')[0]!);
+  else if (step.message) parts.push(step.message);
+  return parts.join(' · ');
+}
+
+class LineProgress implements ProgressView {
+  private readonly width: number;
+  private readonly last = new Map<string, string>();
+
+  constructor(
+    steps: readonly StepView[],
+    private readonly stream: NodeJS.WriteStream,
+  ) {
+    this.width = Math.max(...steps.map((s) => s.id.length), 4);
+  }
+
+  onEvent(event: RunEvent): void {
+    if (event.type === 'warning') {
+      this.stream.write(`${clock()} ${(event.step ?? '').padEnd(this.width)} warning: ${event.message}\n`);
+      return;
+    }
+    const step = event.step;
+    // One line per change of state, and per quarter of progress: a log, not an animation.
+    const word = step.status === 'running' && step.fraction !== undefined ? `running ${Math.floor(step.fraction * 4) * 25} %` : statusWord(step);
+    const key = `${word} ${step.message ?? ''}`;
+    if (this.last.get(step.id) === key) return;
+    this.last.set(step.id, key);
+    const more = details(step);
+    this.stream.write(`${clock()} ${step.id.padEnd(this.width)} ${word}${more ? `  ${more}` : ''}\n`);
+  }
+
+  async close(): Promise<void> {}
+}
+
+function clock(): string {
+  return new Date().toTimeString().slice(0, 8);
+}
+
+/** The part of listr2's task wrapper used here. */
+interface Task {
+  title: string;
+  skip(message?: string): void;
+}
+
+class TerminalProgress implements ProgressView {
+  private readonly tasks = new Map<string, { task?: Task; settle?: (error?: Error) => void; final?: StepView }>();
+  private readonly done: Promise<unknown>;
+
+  constructor(steps: readonly StepView[], stream: NodeJS.WriteStream) {
+    const list = new Listr(
+      steps.map((step) => ({
+        title: step.id,
+        task: (_ctx: unknown, task: Task) =>
+          new Promise<void>((resolve, reject) => {
+            const entry = this.tasks.get(step.id)!;
+            entry.task = task;
+            entry.settle = (error) => (error ? reject(error) : resolve());
+            if (entry.final) this.settle(entry.final);
+          }),
+      })),
+      {
+        concurrent: true,
+        exitOnError: false,
+        collectErrors: false,
+        registerSignalListeners: false,
+        processOutput: new ProcessOutput(stream, stream),
+        rendererOptions: { collapseSkips: false, collapseErrors: false, showErrorMessage: true },
+      } as ConstructorParameters<typeof Listr>[1],
+    );
+    for (const step of steps) this.tasks.set(step.id, {});
+    this.done = list.run().catch(() => undefined);
+  }
+
+  onEvent(event: RunEvent): void {
+    if (event.type === 'warning') return; // shown in the summary; a live list has no room for prose
+    const step = event.step;
+    const entry = this.tasks.get(step.id);
+    if (!entry) return;
+    if (FINAL_STATUSES.has(step.status)) {
+      entry.final = step;
+      if (entry.task) this.settle(step);
+      return;
+    }
+    if (entry.task) entry.task.title = `${step.id}  ${statusWord(step)}${step.message ? `  ${step.message}` : ''}`;
+  }
+
+  private settle(step: StepView): void {
+    const entry = this.tasks.get(step.id)!;
+    const title = `${step.id}  ${statusWord(step)}${details(step) ? `  ${details(step)}` : ''}`;
+    entry.task!.title = title;
+    if (step.status === 'failed') entry.settle!(new Error(title));
+    else if (step.status === 'skipped' || step.status === 'cancelled') {
+      entry.task!.skip(title);
+      entry.settle!();
+    } else entry.settle!();
+  }
+
+  async close(): Promise<void> {
+    await this.done;
+  }
+}

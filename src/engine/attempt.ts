@@ -1,0 +1,184 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AnyModel, Backend } from '../models/types.js';
+import { NotSubmittedError, PermanentError, TaskFailedError, type ExecContext, type ExecResult, type Executor, type StepProgress } from '../providers/types.js';
+import type { StepOutput } from './events.js';
+import type { Journal } from './journal.js';
+import type { BackendLimiter } from './limiter.js';
+import { defaultExt } from './media-files.js';
+import type { ContentStore } from './store.js';
+import type { TaskIndex, TaskRecord } from './tasks.js';
+
+/** What the engine hands to {@link runAttempts} for one step. */
+export interface AttemptPlan {
+  step: string;
+  model: AnyModel;
+  backend: Backend;
+  key: string;
+  params: Record<string, unknown>;
+  executor: Executor;
+  retries: number;
+  timeoutMs?: number;
+  /** `--force STEP`: also submit again when an earlier submit's outcome is unknown. */
+  force: boolean;
+}
+
+export interface AttemptEnv {
+  run: string;
+  tmpDir: string;
+  store: ContentStore;
+  tasks: TaskIndex;
+  journal: Journal;
+  limiter: BackendLimiter;
+  retryDelayMs: number;
+  signal: AbortSignal;
+  digestOf(path: string): string | undefined;
+  progress(progress: StepProgress & { attempt?: number; taskId?: string }): void;
+  warn(message: string): void;
+}
+
+export interface AttemptsResult {
+  outputs: Record<string, StepOutput>;
+  costUsd?: number;
+  taskId?: string;
+  remoteUrls?: ExecResult['remoteUrls'];
+  attempts: number;
+}
+
+/** The run was stopped (Ctrl-C): not a failure of the step, and never retried. */
+export class Cancelled extends Error {
+  override name = 'Cancelled';
+}
+
+const MAX_BACKOFF_MS = 60_000;
+
+/**
+ * Runs a step until it succeeds or has used 1 + retries attempts, each with its own timeout and work
+ * folder, waiting 1×, 2×, 4× … the base delay in between. Outputs move into the store before it returns.
+ */
+export async function runAttempts(plan: AttemptPlan, env: AttemptEnv): Promise<AttemptsResult> {
+  for (let attempt = 1; ; attempt++) {
+    const workDir = join(env.tmpDir, `${plan.step}.${attempt}`);
+    rmSync(workDir, { recursive: true, force: true });
+    mkdirSync(workDir, { recursive: true });
+    const timeout = plan.timeoutMs ? AbortSignal.timeout(plan.timeoutMs) : undefined;
+    const signal = timeout ? AbortSignal.any([env.signal, timeout]) : env.signal;
+    env.journal.append({ event: 'step-start', step: plan.step, key: plan.key, attempt });
+    try {
+      const result = await execute(plan, env, workDir, signal, attempt);
+      const outputs = await adoptOutputs(plan, result, env, signal);
+      return { outputs, costUsd: result.costUsd, taskId: result.taskId, remoteUrls: result.remoteUrls, attempts: attempt };
+    } catch (raw) {
+      const error = env.signal.aborted ? new Cancelled('interrupted') : timeout?.aborted ? new Error(`timed out after ${formatMs(plan.timeoutMs!)}; raise timeout: on the step if it needs longer`) : asError(raw);
+      const final = error instanceof Cancelled || error instanceof PermanentError || attempt > plan.retries;
+      env.journal.append({ event: 'step-failed', step: plan.step, key: plan.key, error: error.message, attempt, final });
+      if (final) throw Object.assign(error, { attempts: attempt });
+      const delay = Math.min(MAX_BACKOFF_MS, env.retryDelayMs * 2 ** (attempt - 1));
+      env.warn(`attempt ${attempt} of ${plan.retries + 1} failed: ${error.message}; retrying in ${formatMs(delay)}`);
+      try {
+        await sleep(delay, undefined, { signal: env.signal });
+      } catch {
+        throw Object.assign(new Cancelled('interrupted'), { attempts: attempt });
+      }
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+}
+
+async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, signal: AbortSignal, attempt: number): Promise<ExecResult & { taskId?: string }> {
+  let taskId: string | undefined;
+  const ctx: ExecContext = {
+    stepId: plan.step,
+    params: plan.params,
+    workDir,
+    signal,
+    progress: (p) => env.progress({ ...p, attempt, taskId }),
+    warn: env.warn,
+    digestOf: env.digestOf,
+  };
+  const executor = plan.executor;
+  if (executor.kind === 'local') {
+    env.progress({ state: 'running', attempt });
+    return executor.run(ctx);
+  }
+
+  // Remote: never pay twice. A task submitted by an earlier run and never finished is re-attached to;
+  // a submit whose outcome is unknown is not replayed unless the user forces it.
+  let open = env.tasks.get(plan.key);
+  if (open?.state === 'intent' && !plan.force) {
+    throw new PermanentError(
+      `a submit of this step to ${open.backend} at ${open.intentAt} (run ${open.run}) got no answer, so the provider may have the task and charge for it; ` +
+        `check the provider's task list, then run again with --force ${plan.step} to submit anew`,
+    );
+  }
+  if (open?.state === 'submitted' && open.taskId) {
+    taskId = open.taskId;
+    env.journal.append({ event: 'reattach', step: plan.step, key: plan.key, task: taskId, from: open.run }, true);
+    env.progress({ state: 'running', message: `re-attached to task ${taskId}`, attempt, taskId });
+  } else {
+    env.progress({ state: 'submitting', attempt });
+    let intent: TaskRecord | undefined;
+    let submitted: { taskId: string };
+    try {
+      submitted = await env.limiter.submit(() => {
+        // Written when the request is about to leave, not while it waits for the rate window: a run
+        // killed in the queue sent nothing and must not block the next one.
+        intent = env.tasks.intent({ key: plan.key, step: plan.step, run: env.run, backend: plan.backend, model: plan.model.id });
+        env.journal.append({ event: 'submit-intent', step: plan.step, key: plan.key, backend: plan.backend }, true);
+        return executor.submit(ctx);
+      }, signal);
+    } catch (error) {
+      // Never sent, or refused with an answer: no task exists, so a retry may submit again.
+      if (!intent || error instanceof NotSubmittedError) env.tasks.clear(plan.key);
+      throw error;
+    }
+    taskId = submitted.taskId;
+    open = env.tasks.submitted(intent!, taskId);
+    env.journal.append({ event: 'submitted', step: plan.step, key: plan.key, task: taskId }, true);
+    env.progress({ state: 'running', message: `task ${taskId}`, attempt, taskId });
+  }
+  try {
+    const result = await executor.wait(taskId, ctx);
+    return { ...result, taskId };
+  } catch (error) {
+    // The provider answered that the task failed: it is over, and the next attempt submits anew.
+    // Any other error (a dropped poll, Ctrl-C) leaves the task open for re-attaching.
+    if (error instanceof TaskFailedError || error instanceof PermanentError) env.tasks.clear(plan.key);
+    throw error;
+  }
+}
+
+async function adoptOutputs(plan: AttemptPlan, result: ExecResult, env: AttemptEnv, signal: AbortSignal): Promise<Record<string, StepOutput>> {
+  const outputs: Record<string, StepOutput> = {};
+  for (const [name, kind] of Object.entries(plan.model.outputs)) {
+    const produced = result.outputs[name];
+    if (!produced) throw new Error(`${plan.model.id} finished without its "${name}" output`);
+    let digest: string;
+    let ext: string;
+    if (/^https?:\/\//i.test(produced)) {
+      env.progress({ state: 'downloading' });
+      digest = (await env.store.download(produced, signal)).digest;
+      ext = extname(new URL(produced).pathname);
+    } else {
+      digest = await env.store.adopt(produced);
+      ext = extname(produced);
+    }
+    ext = /^\.[A-Za-z0-9]{1,5}$/.test(ext) ? ext.toLowerCase() : defaultExt(kind);
+    outputs[name] = { kind, digest, ext, path: env.store.path(digest) };
+  }
+  return outputs;
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+  const m = Math.floor(ms / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return s ? `${m} min ${s} s` : `${m} min`;
+}

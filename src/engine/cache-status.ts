@@ -1,0 +1,56 @@
+import type { Plan } from '../graph/plan.js';
+import { roundUsd } from '../models/price.js';
+import type { RecipeSource } from '../recipe/source.js';
+import { MediaFiles } from './media-files.js';
+import { StateDir } from './state-dir.js';
+import { StepCache } from './step-cache.js';
+import { MediaInputError, resolveStep } from './step-key.js';
+import { ContentStore } from './store.js';
+
+export interface CacheCheckOptions {
+  noCache?: boolean;
+  force?: readonly string[];
+}
+
+/**
+ * Fills in the plan's cache column from the state dir, without running or downloading anything: a step
+ * is `cached` when its key has a record whose blobs exist, which needs every step it reads from to be
+ * cached too. A media file that cannot be read becomes an error at the value that names it.
+ */
+export async function checkCache(plan: Plan, stateDir: string, source: RecipeSource, options: CacheCheckOptions = {}): Promise<void> {
+  const state = new StateDir(stateDir);
+  const store = new ContentStore(state.objects);
+  const cache = new StepCache(state.steps, store);
+  const media = new MediaFiles(store, state.tmp, false);
+  const outputs = new Map<string, Record<string, { digest: string }>>();
+  const force = new Set(options.force ?? []);
+
+  for (const planned of plan.steps) {
+    const step = plan.recipe.steps.get(planned.id)!;
+    // Outputs of steps that will run are unknown until then; so is everything downstream of them.
+    const known = [...step.refs].every((site) => site.ref.context !== 'steps' || outputs.has(site.ref.step));
+    if (!known) continue;
+    let key: string;
+    try {
+      key = (
+        await resolveStep(step, planned.backend, plan.inputs, (ref) => {
+          const digest = outputs.get(ref.step)![ref.output]!.digest;
+          return { path: store.path(digest), digest };
+        }, media, plan.recipe.dir)
+      ).key;
+    } catch (error) {
+      if (error instanceof MediaInputError && !/not downloaded while planning/.test(error.message)) {
+        plan.diagnostics.push(source.error(['steps', step.id, 'with', ...error.at], 'media-file', `step "${step.id}": ${error.message}`));
+      }
+      continue;
+    }
+    if (!step.cache || options.noCache || force.has(step.id)) continue;
+    const record = cache.peek(key);
+    if (!record || !Object.values(record.outputs).every((o) => store.has(o.digest))) continue;
+    outputs.set(step.id, record.outputs);
+    planned.cache = 'cached';
+    planned.estimatedCostUsd = 0;
+  }
+  plan.totalEstimatedCostUsd = roundUsd(plan.steps.reduce((sum, s) => sum + s.estimatedCostUsd, 0));
+  plan.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
+}

@@ -1,0 +1,56 @@
+import type { Backend, MediaKind } from '../models/types.js';
+
+/** Where a step is. The first four are before or while it works; the rest are final. */
+export type StepStatus =
+  | 'waiting'
+  | 'queued'
+  | 'uploading'
+  | 'submitting'
+  | 'running'
+  | 'downloading'
+  | 'succeeded'
+  | 'cached'
+  | 'failed'
+  | 'skipped'
+  | 'cancelled';
+
+export const FINAL_STATUSES: ReadonlySet<StepStatus> = new Set(['succeeded', 'cached', 'failed', 'skipped', 'cancelled']);
+
+export interface StepOutput {
+  kind: MediaKind;
+  digest: string;
+  /** The blob in the store (or its named link). */
+  path: string;
+  ext: string;
+}
+
+/** Everything known about one step of a run; progress events carry a copy. */
+export interface StepView {
+  id: string;
+  uses: string;
+  backend: Backend;
+  status: StepStatus;
+  /** Attempts made (0 when cached or skipped). */
+  attempts: number;
+  key?: string;
+  /** When it left `waiting`, and when it reached a final status (ms since epoch). */
+  startedAt?: number;
+  endedAt?: number;
+  /** 0…1 while running, when the executor knows. */
+  fraction?: number;
+  /** A short note: the provider's task status, who holds a lock, why it was skipped … */
+  message?: string;
+  estimatedCostUsd: number;
+  /** What this run paid for the step: 0 when cached, skipped or local. */
+  costUsd: number;
+  taskId?: string;
+  /** The run whose result a cached step reused. */
+  cachedFrom?: string;
+  outputs: Record<string, StepOutput>;
+  error?: string;
+  warnings: string[];
+}
+
+export type RunEvent = { type: 'step'; step: Readonly<StepView> } | { type: 'warning'; step?: string; message: string };
+
+export type RunStatus = 'succeeded' | 'failed' | 'interrupted';

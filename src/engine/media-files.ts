@@ -1,0 +1,90 @@
+import { existsSync, linkSync, mkdirSync, copyFileSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import type { MediaKind } from '../models/types.js';
+import { sha256File } from './hash.js';
+import type { ContentStore } from './store.js';
+
+/** A media value as a step sees it: a local file and the digest of its bytes. */
+export interface MediaFile {
+  path: string;
+  digest: string;
+}
+
+const URL_PATTERN = /^https?:\/\//i;
+
+/**
+ * Turns the media values of a run into local files with known digests: recipe paths are hashed where
+ * they are, URLs are downloaded into the store once, and step outputs (blobs without a name) get a
+ * hard link with their extension, because some tools go by the extension.
+ */
+export class MediaFiles {
+  private readonly hashed = new Map<string, Promise<MediaFile>>();
+  private readonly digests = new Map<string, string>();
+
+  constructor(
+    private readonly store: ContentStore,
+    /** Folder for this run's named links to blobs. */
+    private readonly linkDir: string,
+    /** The plan looks, it does not fetch: with false, a URL is an error instead of a download. */
+    private readonly downloads = true,
+  ) {}
+
+  /** A recipe value: an http(s) URL, or a path relative to `baseDir`. */
+  resolve(value: string, baseDir: string, signal?: AbortSignal): Promise<MediaFile> {
+    const key = URL_PATTERN.test(value) ? value : resolve(baseDir, value);
+    let pending = this.hashed.get(key);
+    if (!pending) {
+      pending = !URL_PATTERN.test(key) ? this.hash(key, value) : this.downloads ? this.fetch(key, signal) : Promise.reject(new Error('not downloaded while planning'));
+      this.hashed.set(key, pending);
+      // A failed download or a missing file may be fixed before the next step asks again.
+      pending.catch(() => this.hashed.delete(key));
+    }
+    return pending;
+  }
+
+  /** A blob of the store, under a name with `ext`. */
+  blob(digest: string, ext: string): MediaFile {
+    mkdirSync(this.linkDir, { recursive: true });
+    const path = join(this.linkDir, `${digest}${ext}`);
+    if (!existsSync(path)) {
+      try {
+        linkSync(this.store.path(digest), path);
+      } catch {
+        copyFileSync(this.store.path(digest), path);
+      }
+    }
+    this.digests.set(path, digest);
+    return { path, digest };
+  }
+
+  digestOf(path: string): string | undefined {
+    return this.digests.get(path);
+  }
+
+  private async hash(path: string, asWritten: string): Promise<MediaFile> {
+    let size: number;
+    try {
+      const info = statSync(path);
+      if (!info.isFile()) throw new Error(`${asWritten} is a directory, not a media file`);
+      size = info.size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`media file not found: ${path}`);
+      throw error;
+    }
+    if (size === 0) throw new Error(`media file is empty: ${path}`);
+    const digest = await sha256File(path);
+    this.digests.set(path, digest);
+    return { path, digest };
+  }
+
+  private async fetch(url: string, signal?: AbortSignal): Promise<MediaFile> {
+    const { digest } = await this.store.download(url, signal);
+    const ext = extname(new URL(url).pathname).toLowerCase();
+    return this.blob(digest, /^\.[a-z0-9]{1,5}$/.test(ext) ? ext : '');
+  }
+}
+
+/** The usual extension of an output kind, when an executor's file has none. */
+export function defaultExt(kind: MediaKind): string {
+  return kind === 'image' ? '.png' : '.mp4';
+}

@@ -1,0 +1,284 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Plan, PlannedStep } from '../graph/plan.js';
+import type { ExecutorLookup } from '../providers/types.js';
+import { Cancelled, runAttempts } from './attempt.js';
+import type { EngineConfig } from './config.js';
+import { FINAL_STATUSES, type RunEvent, type RunStatus, type StepView } from './events.js';
+import { Journal } from './journal.js';
+import { Limiters } from './limiter.js';
+import { StepLocks } from './lock.js';
+import { MediaFiles } from './media-files.js';
+import { publishOutputs, type PublishedOutput } from './publish.js';
+import { StateDir } from './state-dir.js';
+import { StepCache, type StepRecord } from './step-cache.js';
+import { resolveStep } from './step-key.js';
+import { ContentStore } from './store.js';
+import { TaskIndex } from './tasks.js';
+
+export interface RunOptions {
+  /** The state dir (`.vidrecipe/` by default): cache, journals, reports. */
+  stateDir: string;
+  /** Where the recipe's outputs are copied. */
+  outDir: string;
+  config: EngineConfig;
+  executors: ExecutorLookup;
+  /** Recompute every step (results are still stored for later runs). */
+  noCache?: boolean;
+  /** Step ids to recompute even when cached. */
+  force?: readonly string[];
+  /** Ctrl-C: stops scheduling and cancels running work. */
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+  /** Base delay between attempts; doubles each retry. */
+  retryDelayMs?: number;
+}
+
+export interface RunResult {
+  runId: string;
+  status: RunStatus;
+  /** What this run paid. */
+  costUsd: number;
+  startedAt: number;
+  endedAt: number;
+  /** In plan order. */
+  steps: StepView[];
+  outputs: Record<string, PublishedOutput>;
+  runDir: string;
+  /** The step that failed first, shown first. */
+  firstFailure?: string;
+}
+
+/** `20261123-130501-a1b2`: sorts by time, unique across runs started in the same second. */
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/**
+ * Runs a planned recipe: each step as soon as everything it needs exists, within its backend's limits;
+ * cached steps are reused, failures skip their dependents but not independent branches.
+ */
+export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResult> {
+  return new Run(plan, options).execute();
+}
+
+class Run {
+  readonly id = newRunId();
+  private readonly state: StateDir;
+  private readonly store: ContentStore;
+  private readonly cache: StepCache;
+  private readonly tasks: TaskIndex;
+  private readonly locks: StepLocks;
+  private readonly limiters: Limiters;
+  private readonly media: MediaFiles;
+  private readonly journal: Journal;
+  private readonly runDir: string;
+  private readonly tmpDir: string;
+  private readonly views = new Map<string, StepView>();
+  private readonly signal: AbortSignal;
+  private readonly force: Set<string>;
+  private firstFailure?: string;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly options: RunOptions,
+  ) {
+    this.state = new StateDir(options.stateDir);
+    this.store = new ContentStore(this.state.objects);
+    this.cache = new StepCache(this.state.steps, this.store);
+    this.tasks = new TaskIndex(this.state.tasks);
+    this.locks = new StepLocks(this.state.locks, this.id);
+    this.limiters = new Limiters(options.config);
+    this.runDir = this.state.run(this.id);
+    this.tmpDir = join(this.state.tmp, this.id);
+    mkdirSync(this.runDir, { recursive: true });
+    mkdirSync(this.tmpDir, { recursive: true });
+    this.media = new MediaFiles(this.store, join(this.tmpDir, 'media'));
+    this.journal = new Journal(join(this.runDir, 'journal.jsonl'));
+    this.signal = options.signal ?? new AbortController().signal;
+    this.force = new Set(options.force ?? []);
+    for (const planned of plan.steps) {
+      this.views.set(planned.id, {
+        id: planned.id,
+        uses: planned.uses,
+        backend: planned.backend,
+        status: 'waiting',
+        attempts: 0,
+        estimatedCostUsd: planned.estimatedCostUsd,
+        costUsd: 0,
+        outputs: {},
+        warnings: [],
+      });
+    }
+  }
+
+  async execute(): Promise<RunResult> {
+    const startedAt = Date.now();
+    this.journal.append({ event: 'run-start', run: this.id, recipe: this.plan.recipe.file, steps: this.plan.order, pid: process.pid });
+    await this.schedule();
+    const status: RunStatus = this.signal.aborted ? 'interrupted' : this.firstFailure ? 'failed' : 'succeeded';
+    const outputs = await publishOutputs(this.plan, this.views, this.options.outDir, this.media);
+    const costUsd = [...this.views.values()].reduce((sum, v) => sum + v.costUsd, 0);
+    this.journal.append({ event: 'run-end', status, cost_usd: costUsd });
+    rmSync(this.tmpDir, { recursive: true, force: true });
+    return {
+      runId: this.id,
+      status,
+      costUsd,
+      startedAt,
+      endedAt: Date.now(),
+      steps: this.plan.order.map((id) => this.views.get(id)!),
+      outputs,
+      runDir: this.runDir,
+      firstFailure: this.firstFailure,
+    };
+  }
+
+  /** Starts every step whose needs are met, again each time one finishes, until none can start. */
+  private schedule(): Promise<void> {
+    const running = new Set<string>();
+    return new Promise<void>((done) => {
+      const pump = () => {
+        for (const planned of this.plan.steps) {
+          const view = this.views.get(planned.id)!;
+          if (view.status !== 'waiting') continue;
+          if (this.signal.aborted) {
+            this.finish(view, 'skipped', 'not started: the run was interrupted');
+            continue;
+          }
+          const blocker = planned.needs.find((n) => ['failed', 'skipped', 'cancelled'].includes(this.views.get(n)!.status));
+          if (blocker) {
+            this.finish(view, 'skipped', `skipped: needs "${blocker}", which ${this.views.get(blocker)!.status === 'failed' ? 'failed' : 'did not run'}`);
+            continue;
+          }
+          if (!planned.needs.every((n) => ['succeeded', 'cached'].includes(this.views.get(n)!.status))) continue;
+          running.add(planned.id);
+          this.update(view, { status: 'queued', startedAt: Date.now() });
+          void this.runStep(planned, view).finally(() => {
+            running.delete(planned.id);
+            pump();
+          });
+        }
+        if (running.size === 0) done();
+      };
+      this.signal.addEventListener('abort', () => pump(), { once: true });
+      pump();
+    });
+  }
+
+  private async runStep(planned: PlannedStep, view: StepView): Promise<void> {
+    const step = this.plan.recipe.steps.get(planned.id)!;
+    let release: (() => void) | undefined;
+    try {
+      const resolved = await resolveStep(step, planned.backend, this.plan.inputs, (ref) => this.outputFile(ref.step, ref.output), this.media, this.plan.recipe.dir, this.signal);
+      view.key = resolved.key;
+      const reusable = step.cache && !this.options.noCache && !this.force.has(step.id);
+      if (reusable && (await this.reuse(view, resolved.key))) return;
+      release = await this.locks.acquire(resolved.key, {
+        signal: this.signal,
+        onWait: (holder) => this.update(view, { message: `waiting for run ${holder.run} (pid ${holder.pid}), which is computing the same step` }),
+      });
+      // Another run may have finished it while we waited for the lock.
+      if (reusable && (await this.reuse(view, resolved.key))) return;
+      const executor = this.options.executors(step.model.id, planned.backend);
+      if (!executor) throw new Error(`no ${planned.backend} implementation of ${step.model.id}`);
+      const limiter = this.limiters.for(planned.backend);
+      const startedWork = Date.now();
+      const result = await limiter.withSlot(
+        () =>
+          runAttempts(
+            { step: step.id, model: step.model, backend: planned.backend, key: resolved.key, params: resolved.params, executor, retries: step.retries, timeoutMs: step.timeoutMs, force: this.force.has(step.id) },
+            {
+              run: this.id,
+              tmpDir: this.tmpDir,
+              store: this.store,
+              tasks: this.tasks,
+              journal: this.journal,
+              limiter,
+              retryDelayMs: this.options.retryDelayMs ?? 1000,
+              signal: this.signal,
+              digestOf: (path) => this.media.digestOf(path),
+              progress: (p) => this.update(view, { status: p.state, fraction: p.fraction, message: p.message, attempts: p.attempt ?? view.attempts, taskId: p.taskId ?? view.taskId }),
+              warn: (message) => this.warn(view, message),
+            },
+          ),
+        this.signal,
+      );
+      const costUsd = planned.backend === 'local' ? 0 : (result.costUsd ?? planned.estimatedCostUsd);
+      const record: StepRecord = {
+        format: 1,
+        key: resolved.key,
+        model: step.model.id,
+        specVersion: step.model.specVersion,
+        backend: planned.backend,
+        step: step.id,
+        run: this.id,
+        createdAt: new Date().toISOString(),
+        durationMs: Date.now() - startedWork,
+        outputs: Object.fromEntries(Object.entries(result.outputs).map(([name, o]) => [name, { digest: o.digest, kind: o.kind, ext: o.ext }])),
+        remoteUrls: result.remoteUrls,
+        taskId: result.taskId,
+        costUsd,
+      };
+      this.cache.write(record);
+      this.tasks.clear(resolved.key);
+      this.journal.append({ event: 'step-succeeded', step: step.id, key: resolved.key, outputs: mapValues(result.outputs, (o) => o.digest), cost_usd: costUsd, ms: record.durationMs });
+      this.finish(view, 'succeeded', undefined, { outputs: result.outputs, costUsd, attempts: result.attempts, taskId: result.taskId });
+    } catch (error) {
+      const attempts = (error as { attempts?: number }).attempts ?? view.attempts;
+      if (error instanceof Cancelled || (this.signal.aborted && !(error instanceof Error && error.name === 'PermanentError'))) {
+        this.finish(view, 'cancelled', 'cancelled: the run was interrupted', { attempts });
+      } else {
+        const message = error instanceof Error ? error.message : String(error);
+        if (attempts === 0) this.journal.append({ event: 'step-failed', step: step.id, key: view.key, error: message, attempt: 0, final: true });
+        this.firstFailure ??= step.id;
+        this.finish(view, 'failed', undefined, { error: message, attempts });
+      }
+    } finally {
+      release?.();
+    }
+  }
+
+  /** Serves a step from the cache when its record and blobs are intact; says why not otherwise. */
+  private async reuse(view: StepView, key: string): Promise<boolean> {
+    const found = await this.cache.lookup(key);
+    if ('miss' in found) {
+      if (found.miss === 'blob-corrupt' || found.miss === 'blob-missing') this.warn(view, `cached "${found.detail}" output was ${found.miss === 'blob-corrupt' ? 'damaged (its bytes no longer match their digest)' : 'missing'}; recomputing`);
+      return false;
+    }
+    const record = found.hit;
+    const outputs = mapValues(record.outputs, (o) => ({ ...o, path: this.store.path(o.digest) }));
+    this.journal.append({ event: 'step-cached', step: view.id, key, from: record.run });
+    this.finish(view, 'cached', `cached from run ${record.run}`, { outputs, cachedFrom: record.run, taskId: record.taskId });
+    return true;
+  }
+
+  /** An upstream output under a name with its extension: some tools go by the extension, blobs have none. */
+  private outputFile(stepId: string, name: string) {
+    const output = this.views.get(stepId)?.outputs[name];
+    if (!output) throw new Error(`step "${stepId}" has no output "${name}"`);
+    return this.media.blob(output.digest, output.ext);
+  }
+
+  private finish(view: StepView, status: StepView['status'], message?: string, extra: Partial<StepView> = {}): void {
+    if (status === 'skipped') this.journal.append({ event: 'step-skipped', step: view.id, because: message ?? '' });
+    this.update(view, { ...extra, status, message, fraction: undefined, endedAt: Date.now() });
+  }
+
+  private warn(view: StepView, message: string): void {
+    view.warnings.push(message);
+    this.options.onEvent?.({ type: 'warning', step: view.id, message });
+  }
+
+  private update(view: StepView, change: Partial<StepView>): void {
+    if (FINAL_STATUSES.has(view.status)) return;
+    Object.assign(view, change);
+    this.options.onEvent?.({ type: 'step', step: { ...view } });
+  }
+}
+
+function mapValues<T, U>(record: Record<string, T>, fn: (value: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fn(v)]));
+}

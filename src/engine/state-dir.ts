@@ -1,0 +1,33 @@
+import { join, resolve } from 'node:path';
+
+/** Where everything of the state dir lives, in one place (DESIGN.md "State on disk"). */
+export class StateDir {
+  readonly root: string;
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+  get objects(): string {
+    return join(this.root, 'cache', 'objects');
+  }
+  get steps(): string {
+    return join(this.root, 'cache', 'steps');
+  }
+  /** Submit intents and task ids of remote steps not finished yet, by step key. */
+  get tasks(): string {
+    return join(this.root, 'tasks');
+  }
+  /** One lock per step key being computed, so two runs sharing the dir never do the same work twice. */
+  get locks(): string {
+    return join(this.root, 'locks');
+  }
+  get runs(): string {
+    return join(this.root, 'runs');
+  }
+  /** Work folders of running steps; on the same file system as the objects, so results move in by rename. */
+  get tmp(): string {
+    return join(this.root, 'tmp');
+  }
+  run(id: string): string {
+    return join(this.runs, id);
+  }
+}

@@ -1,0 +1,88 @@
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend, MediaKind } from '../models/types.js';
+import { writeFileAtomic } from './atomic.js';
+import type { ContentStore } from './store.js';
+
+export interface CachedOutput {
+  digest: string;
+  kind: MediaKind;
+  /** File extension of the output (`.mp4`, `.png`), so copies to --out open in a player. */
+  ext: string;
+}
+
+/** `cache/steps/<key>.json`: one finished step. Failures never get one. */
+export interface StepRecord {
+  format: 1;
+  key: string;
+  model: string;
+  specVersion: number;
+  backend: Backend;
+  /** The step and run that computed it (another recipe may reuse it under another id). */
+  step: string;
+  run: string;
+  createdAt: string;
+  durationMs: number;
+  outputs: Record<string, CachedOutput>;
+  /** Provider URLs of the outputs and their expiry, so a later remote step can skip a re-upload. */
+  remoteUrls?: Record<string, { url: string; expiresAt?: string }>;
+  taskId?: string;
+  costUsd: number;
+}
+
+export type Lookup = { hit: StepRecord } | { miss: 'absent' | 'unreadable' | 'blob-missing' | 'blob-corrupt'; detail?: string };
+
+export class StepCache {
+  constructor(
+    readonly dir: string,
+    private readonly store: ContentStore,
+  ) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  private file(key: string): string {
+    return join(this.dir, `${key}.json`);
+  }
+
+  /** The record as stored, without checking its blobs (for the plan). */
+  peek(key: string): StepRecord | undefined {
+    try {
+      const record = JSON.parse(readFileSync(this.file(key), 'utf8')) as StepRecord;
+      return record.format === 1 && record.key === key ? record : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * A record whose every blob exists and still hashes to its name. Anything less is a miss, and the
+   * record is dropped so the step is recomputed rather than served damaged.
+   */
+  async lookup(key: string): Promise<Lookup> {
+    const record = this.peek(key);
+    if (!record) return { miss: this.exists(key) ? 'unreadable' : 'absent' };
+    for (const [name, output] of Object.entries(record.outputs)) {
+      if (!this.store.has(output.digest)) return this.drop(key, 'blob-missing', name);
+      if (!(await this.store.verify(output.digest))) return this.drop(key, 'blob-corrupt', name);
+    }
+    return { hit: record };
+  }
+
+  write(record: StepRecord): void {
+    writeFileAtomic(this.file(record.key), `${JSON.stringify(record, null, 2)}\n`);
+  }
+
+  private exists(key: string): boolean {
+    try {
+      readFileSync(this.file(key));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private drop(key: string, miss: 'blob-missing' | 'blob-corrupt', detail: string): Lookup {
+    rmSync(this.file(key), { force: true });
+    return { miss, detail };
+  }
+}

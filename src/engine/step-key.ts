@@ -1,0 +1,81 @@
+import type { Backend } from '../models/types.js';
+import type { AnyModel } from '../models/types.js';
+import { paramsForPlan, type InputValue } from '../graph/inputs.js';
+import { paramShapes } from '../recipe/schema.js';
+import type { Reference, Step } from '../recipe/types.js';
+import { canonicalJson, sha256 } from './hash.js';
+import type { MediaFile, MediaFiles } from './media-files.js';
+
+/** A step ready to run: its parameters as the executor gets them, and the key its result is cached under. */
+export interface ResolvedStep {
+  /** After the model's schema (defaults applied); media values are absolute local paths. */
+  params: Record<string, unknown>;
+  /** Cache key: sha256 of canonical JSON of {model, spec version, backend, params with media as digests}. */
+  key: string;
+}
+
+/** A media value that cannot be read: missing file, failed download … `at` is its path inside `with`. */
+export class MediaInputError extends Error {
+  override name = 'MediaInputError';
+  constructor(
+    readonly at: (string | number)[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Marks a step output inside a parameter tree until media values are resolved. */
+class OutputValue {
+  constructor(readonly file: MediaFile) {}
+}
+
+/**
+ * Fills a step's parameters with input values and upstream outputs, turns every media value into a
+ * hashed local file, and derives the cache key. `output` returns the file an upstream step produced.
+ */
+export async function resolveStep(
+  step: Step,
+  backend: Backend,
+  inputs: Record<string, InputValue>,
+  output: (ref: Extract<Reference, { context: 'steps' }>) => MediaFile,
+  media: MediaFiles,
+  baseDir: string,
+  signal?: AbortSignal,
+): Promise<ResolvedStep> {
+  const filled = paramsForPlan(step, inputs, (ref) => (ref.context === 'steps' ? new OutputValue(output(ref)) : undefined));
+  const toFile = async (value: unknown, name: string, at: (string | number)[]): Promise<MediaFile> => {
+    if (value instanceof OutputValue) return value.file;
+    if (typeof value !== 'string' || !value.trim()) throw new MediaInputError(at, `${name} must be a path, a URL or a reference to a media output; got ${JSON.stringify(value)}`);
+    try {
+      return await media.resolve(value, baseDir, signal);
+    } catch (error) {
+      throw new MediaInputError(at, `${name}: ${(error as Error).message}`);
+    }
+  };
+  const digests: Record<string, unknown> = {};
+  for (const [name, shape] of paramShapes(step.model)) {
+    const value = filled[name];
+    if (value === undefined) continue;
+    if (shape.kind === 'video' || shape.kind === 'image') {
+      const file = await toFile(value, name, [name]);
+      filled[name] = file.path;
+      digests[name] = `sha256:${file.digest}`;
+    } else if (shape.kind === 'list' && (shape.item === 'video' || shape.item === 'image') && Array.isArray(value)) {
+      const files = await Promise.all(value.map((v, i) => toFile(v, `${name}[${i}]`, [name, i])));
+      filled[name] = files.map((f) => f.path);
+      digests[name] = files.map((f) => `sha256:${f.digest}`);
+    }
+  }
+  const parsed = step.model.params.safeParse(filled);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`parameters do not fit ${step.model.id}: ${issue.path.join('.') || 'with'}: ${issue.message}`);
+  }
+  const params = parsed.data as Record<string, unknown>;
+  return { params, key: stepKey(step.model, backend, { ...params, ...digests }) };
+}
+
+export function stepKey(model: AnyModel, backend: Backend, keyParams: Record<string, unknown>): string {
+  return sha256(canonicalJson({ model: model.id, specVersion: model.specVersion, backend, params: keyParams }));
+}

@@ -1,0 +1,217 @@
+import { rm } from 'node:fs/promises';
+import { ffmpegPath } from './binaries.js';
+import { abortReason, spawnTool, toolFailure } from './process.js';
+import { probe } from './probe.js';
+import { BYTES_PER_PIXEL, MediaError, type PixelFormat } from './types.js';
+
+export interface ReadFramesOptions {
+  pixFmt: PixelFormat;
+  /** Scale every frame to this size; with only one of width and height the other keeps the aspect ratio. */
+  width?: number;
+  height?: number;
+  /** Resample to this frame rate (duplicating or dropping frames); otherwise every decoded frame, as is. */
+  fps?: number;
+  signal?: AbortSignal;
+}
+
+/** Bytes of one raw frame: rawvideo output is packed, rows have no padding. */
+export function frameBytes(width: number, height: number, pixFmt: PixelFormat): number {
+  return width * height * BYTES_PER_PIXEL[pixFmt];
+}
+
+/**
+ * Decodes a video (or an image) into raw frames, one Buffer per frame, each owned by the caller. At most a
+ * pipe's worth of frames is in memory: ffmpeg waits while the consumer is busy. Breaking out of the loop
+ * stops ffmpeg.
+ */
+export async function* readFrames(file: string, options: ReadFramesOptions): AsyncGenerator<Buffer, void, undefined> {
+  const { signal, pixFmt } = options;
+  if (signal?.aborted) throw abortReason(signal);
+  const { width, height } = await outputSize(file, options);
+  const size = frameBytes(width, height, pixFmt);
+
+  const filters = [
+    ...(options.fps ? [`fps=${options.fps}`] : []),
+    ...(options.width || options.height ? [`scale=${width}:${height}`] : []),
+  ];
+  const args = [
+    '-hide_banner', '-loglevel', 'error', '-nostdin',
+    '-i', file,
+    '-map', '0:v:0',
+    ...(filters.length ? ['-vf', filters.join(',')] : []),
+    // rawvideo is a constant-rate muxer, so by default ffmpeg would duplicate or drop frames of a
+    // variable-rate input; passthrough hands over exactly the decoded (or fps-filtered) frames.
+    '-vsync', 'passthrough',
+    '-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1',
+  ];
+  const proc = spawnTool(ffmpegPath(), args, { signal, stdout: 'pipe' });
+  let finished = false;
+  try {
+    const pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const take = (): Buffer => {
+      const frame = Buffer.allocUnsafe(size);
+      let offset = 0;
+      while (offset < size) {
+        const head = pending[0]!;
+        const n = Math.min(head.length, size - offset);
+        head.copy(frame, offset, 0, n);
+        offset += n;
+        if (n === head.length) pending.shift();
+        else pending[0] = head.subarray(n);
+      }
+      pendingBytes -= size;
+      return frame;
+    };
+    // Pipe chunks (64 KiB) rarely line up with frames: a frame may span chunks and a chunk may end mid-frame.
+    for await (const chunk of proc.child.stdout! as AsyncIterable<Buffer>) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      while (pendingBytes >= size) {
+        if (signal?.aborted) throw abortReason(signal);
+        yield take();
+      }
+    }
+    const status = await proc.exited;
+    finished = true;
+    if (signal?.aborted) throw abortReason(signal);
+    if (status.code !== 0) throw toolFailure('ffmpeg', status, proc.stderr(), file);
+    if (pendingBytes > 0) throw new MediaError(`decoding ${file} ended in the middle of a frame (${pendingBytes} of ${size} bytes)`, file);
+  } finally {
+    if (!finished) {
+      proc.stop();
+      await proc.exited.catch(() => undefined);
+    }
+  }
+}
+
+async function outputSize(file: string, options: ReadFramesOptions): Promise<{ width: number; height: number }> {
+  if (options.width && options.height) return { width: options.width, height: options.height };
+  const info = await probe(file, { signal: options.signal });
+  if (options.width) return { width: options.width, height: Math.max(1, Math.round((info.height * options.width) / info.width)) };
+  if (options.height) return { width: Math.max(1, Math.round((info.width * options.height) / info.height)), height: options.height };
+  return { width: info.width, height: info.height };
+}
+
+export interface FrameWriterOptions {
+  width: number;
+  height: number;
+  fps: number;
+  /** Layout of the frames given to write(). */
+  pixFmt: PixelFormat;
+  signal?: AbortSignal;
+  /**
+   * Encode losslessly (libx264 -qp 0), for masks whose grey levels must come back exactly.
+   *
+   * Two caveats. (1) -qp 0 makes x264 use the High 4:4:4 Predictive profile, even for yuv420p: ffmpeg-based
+   * readers (what the providers run) decode it, but browsers and hardware decoders often do not, so do not
+   * use it for videos meant for people. (2) The file is standard limited-range yuv420p, so a grey level g is
+   * stored as luma 16 + g·219/255: the luma is bit-exact, but only some levels map back exactly — among them
+   * 0, 63, 127, 128 and 255, i.e. every mask convention's value — and the others may come back ±1. Full-range
+   * tagging would make all 256 levels exact, but readers that ignore the tag would then shift every mid grey.
+   */
+  lossless?: boolean;
+}
+
+export interface FrameWriter {
+  /**
+   * Sends one frame; resolves when it has been handed to ffmpeg, so memory stays bounded and the buffer may be
+   * reused. Rejects when ffmpeg failed or the signal aborted.
+   */
+  write(frame: Buffer): Promise<void>;
+  /** Finishes the file; resolves when it is complete. */
+  end(): Promise<void>;
+  /** Stops ffmpeg and removes the partial file. */
+  abort(): void;
+  /** Frames written so far. */
+  readonly frames: number;
+}
+
+/** Encodes raw frames into an MP4 (H.264, yuv420p, +faststart). */
+export function openFrameWriter(file: string, options: FrameWriterOptions): FrameWriter {
+  const { width, height, fps, pixFmt, signal } = options;
+  if (width % 2 || height % 2) {
+    throw new MediaError(`cannot write ${file} at ${width}x${height}: H.264 in yuv420p needs an even width and height`, file);
+  }
+  if (signal?.aborted) throw abortReason(signal);
+  const size = frameBytes(width, height, pixFmt);
+  const quality = options.lossless ? ['-qp', '0'] : ['-crf', '18'];
+  const args = [
+    '-hide_banner', '-loglevel', 'error', '-nostats', '-y',
+    '-f', 'rawvideo', '-pix_fmt', pixFmt, '-s', `${width}x${height}`, '-framerate', String(fps), '-i', 'pipe:0',
+    '-an', '-c:v', 'libx264', '-preset', 'veryfast', ...quality, '-pix_fmt', 'yuv420p', '-movflags', '+faststart',
+    file,
+  ];
+  const proc = spawnTool(ffmpegPath(), args, { signal, stdin: 'pipe', stdout: 'ignore' });
+  const stdin = proc.child.stdin!;
+  // A dying ffmpeg closes its end of the pipe (EPIPE); the exit status says why, so that is what we report.
+  stdin.on('error', () => undefined);
+
+  let frames = 0;
+  let state: 'open' | 'ending' | 'aborted' = 'open';
+  let gone = false;
+  // Writes waiting for their flush; released when ffmpeg exits, since a dead process flushes nothing.
+  const waiting = new Set<() => void>();
+  const release = (): void => {
+    gone = true;
+    for (const wake of waiting) wake();
+    waiting.clear();
+  };
+  void proc.exited.then(release, release);
+
+  const failure = async (): Promise<unknown> => {
+    if (signal?.aborted) return abortReason(signal);
+    if (state === 'aborted') return new MediaError(`writing ${file} was aborted`, file);
+    try {
+      const status = await proc.exited;
+      return toolFailure('ffmpeg', status, proc.stderr(), file);
+    } catch (error) {
+      return error;
+    }
+  };
+
+  const abort = (): void => {
+    if (state === 'aborted') return;
+    state = 'aborted';
+    proc.stop();
+    void proc.exited.catch(() => undefined).then(() => rm(file, { force: true })).catch(() => undefined);
+  };
+  signal?.addEventListener('abort', abort, { once: true });
+
+  return {
+    get frames() {
+      return frames;
+    },
+    async write(frame) {
+      if (signal?.aborted) throw abortReason(signal);
+      if (state !== 'open') throw new MediaError(`cannot write to ${file}: the writer is ${state === 'ending' ? 'ended' : 'aborted'}`, file);
+      if (frame.length !== size) {
+        throw new MediaError(`a ${width}x${height} ${pixFmt} frame has ${size} bytes, got ${frame.length} (writing ${file})`, file);
+      }
+      if (gone) throw await failure();
+      // Resolving only once the chunk is flushed to the pipe both applies backpressure and lets the caller reuse
+      // the buffer: until then the stream holds a reference to it, not a copy.
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          waiting.delete(wake);
+          resolve();
+        };
+        waiting.add(wake);
+        stdin.write(frame, wake);
+      });
+      if (gone) throw await failure();
+      frames += 1;
+    },
+    async end() {
+      if (state === 'aborted') throw await failure();
+      if (state === 'ending') throw new MediaError(`${file} was already ended`, file);
+      state = 'ending';
+      stdin.end();
+      const status = await proc.exited.finally(() => signal?.removeEventListener('abort', abort));
+      if (signal?.aborted) throw abortReason(signal);
+      if (status.code !== 0) throw toolFailure('ffmpeg', status, proc.stderr(), file);
+      if (frames === 0) throw new MediaError(`no frames were written to ${file}`, file);
+    },
+    abort,
+  };
+}

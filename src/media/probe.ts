@@ -1,0 +1,99 @@
+import { stat } from 'node:fs/promises';
+import { ffprobePath } from './binaries.js';
+import { runProcess } from './process.js';
+import { MediaError, type MediaInfo } from './types.js';
+
+interface ProbeStream {
+  codec_type?: string;
+  codec_name?: string;
+  width?: number;
+  height?: number;
+  pix_fmt?: string;
+  avg_frame_rate?: string;
+  r_frame_rate?: string;
+  duration?: string;
+  nb_frames?: string;
+  nb_read_frames?: string;
+  disposition?: { attached_pic?: number };
+}
+
+interface ProbeOutput {
+  streams?: ProbeStream[];
+  format?: { format_name?: string; duration?: string; size?: string };
+}
+
+// Demuxers that hold exactly one picture. (A GIF or an APNG can move, so they stay videos.)
+const IMAGE_FORMATS = new Set(['image2', 'png_pipe', 'jpeg_pipe', 'webp_pipe', 'bmp_pipe', 'tiff_pipe', 'pam_pipe', 'ppm_pipe', 'pgm_pipe', 'qoi_pipe']);
+
+/** What a video or image is: size, frame rate, duration and exact frame count. */
+export async function probe(file: string, options: { signal?: AbortSignal } = {}): Promise<MediaInfo> {
+  let sizeBytes: number;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new Error('not a file');
+    sizeBytes = info.size;
+  } catch {
+    throw unreadable(file, 'the file does not exist');
+  }
+
+  const data = await ffprobe(file, ['-show_format', '-show_streams'], options.signal);
+  // Cover art in an audio file is a "video" stream too, but not a picture anyone means to edit.
+  const video = data.streams?.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
+  if (!video || !video.width || !video.height) throw unreadable(file, 'ffprobe found no video stream in it');
+  const formatName = data.format?.format_name ?? '';
+  const kind = IMAGE_FORMATS.has(formatName) ? 'image' : 'video';
+  const base = {
+    file,
+    format: formatName,
+    codec: video.codec_name ?? 'unknown',
+    width: video.width,
+    height: video.height,
+    sizeBytes,
+    pixFmt: video.pix_fmt ?? 'unknown',
+    hasAudio: data.streams?.some((s) => s.codec_type === 'audio') ?? false,
+  };
+  if (kind === 'image') return { ...base, kind, fps: 0, duration: 0, frames: 1 };
+
+  const fps = rate(video.avg_frame_rate) || rate(video.r_frame_rate);
+  const duration = positive(video.duration) || positive(data.format?.duration);
+  // nb_frames comes from the container index (MP4, MOV); Matroska/WebM and raw streams have none, and
+  // only decoding them counts the frames exactly.
+  const frames = positive(video.nb_frames) || (await countFrames(file, options.signal));
+  return { ...base, kind, fps, duration: duration || (fps ? frames / fps : 0), frames };
+}
+
+async function countFrames(file: string, signal?: AbortSignal): Promise<number> {
+  const data = await ffprobe(file, ['-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames'], signal);
+  return positive(data.streams?.[0]?.nb_read_frames);
+}
+
+async function ffprobe(file: string, what: string[], signal?: AbortSignal): Promise<ProbeOutput> {
+  let stdout: string;
+  try {
+    ({ stdout } = await runProcess(ffprobePath(), ['-v', 'error', '-print_format', 'json', ...what, file], { signal, file, tool: 'ffprobe' }));
+  } catch (error) {
+    if (signal?.aborted || !(error instanceof MediaError) || error.file !== file) throw error;
+    throw unreadable(file, error.stderr ? `ffprobe says: ${error.stderr}` : error.message);
+  }
+  try {
+    return JSON.parse(stdout) as ProbeOutput;
+  } catch {
+    throw unreadable(file, 'ffprobe printed no readable description of it');
+  }
+}
+
+function unreadable(file: string, why: string): MediaError {
+  return new MediaError(`${file} is not a readable video or image: ${why}`, file);
+}
+
+function rate(text: string | undefined): number {
+  const [num, den] = (text ?? '').split('/').map(Number);
+  if (!num || !Number.isFinite(num)) return 0;
+  if (den === undefined) return num;
+  return den && Number.isFinite(den) ? num / den : 0;
+}
+
+function positive(text: string | undefined): number {
+  const value = Number(text);
+  return Number.isFinite(value) && value > 0 ? value : 0;
+}

@@ -1,0 +1,78 @@
+import type { Backend } from '../models/types.js';
+
+/** What a running step reports while it works; the engine adds queued/done/cached itself. */
+export interface StepProgress {
+  state: 'uploading' | 'submitting' | 'running' | 'downloading';
+  /** 0…1 when known. */
+  fraction?: number;
+  /** A short note shown beside the state (e.g. the provider's task status). */
+  message?: string;
+}
+
+/** Everything an executor gets for one attempt of one step. */
+export interface ExecContext {
+  stepId: string;
+  /**
+   * The model's parameters after its Zod schema (defaults applied). Every media value is an absolute
+   * path of a local file that exists: the engine resolved references, recipe paths and downloads.
+   */
+  params: Record<string, unknown>;
+  /** An empty folder owned by this attempt; outputs are written here. */
+  workDir: string;
+  /** Aborted on timeout, Ctrl-C, or when the run stops. */
+  signal: AbortSignal;
+  progress(progress: StepProgress): void;
+  /** A warning about this step, shown in progress and kept in the report. */
+  warn(message: string): void;
+  /** Content digest of a media file among the params (for upload caches keyed by content). */
+  digestOf(path: string): string | undefined;
+}
+
+/** What a finished attempt produced. */
+export interface ExecResult {
+  /** Output name → an absolute file path, or an http(s) URL the engine downloads into the store. */
+  outputs: Record<string, string>;
+  /** What the provider charged, when it says so; otherwise the plan's estimate is reported. */
+  costUsd?: number;
+  /** Provider URLs of the outputs and until when they are valid, so later remote steps skip re-uploads. */
+  remoteUrls?: Record<string, { url: string; expiresAt?: string }>;
+}
+
+/** Runs on this machine: one call does the whole job. */
+export interface LocalExecutor {
+  kind: 'local';
+  run(ctx: ExecContext): Promise<ExecResult>;
+}
+
+/**
+ * A hosted task: submit, then wait. The split lets the engine journal the task id between the two, so a
+ * later run re-attaches with `wait(taskId)` instead of paying for a second task.
+ */
+export interface RemoteExecutor {
+  kind: 'remote';
+  submit(ctx: ExecContext): Promise<{ taskId: string }>;
+  wait(taskId: string, ctx: ExecContext): Promise<ExecResult>;
+}
+
+export type Executor = LocalExecutor | RemoteExecutor;
+
+/** Finds the executor of a model on a backend; undefined when that backend cannot run it. */
+export type ExecutorLookup = (modelId: string, backend: Backend) => Executor | undefined;
+
+/** A failure that trying again cannot fix (bad parameters, an input out of range): the step fails at once. */
+export class PermanentError extends Error {
+  override name = 'PermanentError';
+}
+
+/**
+ * A submit that surely created no task (refused with an answer, or never sent): safe to submit again.
+ * Any other error thrown by `submit` leaves the outcome unknown, and the engine will not replay it.
+ */
+export class NotSubmittedError extends Error {
+  override name = 'NotSubmittedError';
+}
+
+/** The provider answered that the task failed: it is over (nothing to re-attach to); a retry submits anew. */
+export class TaskFailedError extends Error {
+  override name = 'TaskFailedError';
+}
