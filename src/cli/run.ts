@@ -50,6 +50,13 @@ export async function runCommand(file: string, options: RunCommandOptions, execu
   const stateDir = resolve(cwd, options.stateDir);
   await checkCache(plan, stateDir, source, { noCache: !options.cache, force: options.force });
   plan.diagnostics.unshift(...diagnostics);
+  if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);
+  if (maxCost !== undefined && plan.totalEstimatedCostUsd > maxCost) {
+    const paid = plan.steps.filter((s) => s.estimatedCostUsd > 0).map((s) => `${s.id} ${usd(s.estimatedCostUsd)}`);
+    process.stderr.write(`vidrecipe: refused: the uncached steps are estimated at ${usd(plan.totalEstimatedCostUsd)}, above --max-cost ${usd(maxCost)} (${paid.join(', ')}); raise --max-cost or run fewer steps\n`);
+    return EXIT.budget;
+  }
+
   for (const planned of plan.steps) {
     if (planned.cache !== 'cached' && !executors(planned.uses, planned.backend)) {
       plan.diagnostics.push(source.error(['steps', planned.id, 'uses'], 'backend', `step "${planned.id}": this build cannot run ${planned.uses} on ${planned.backend} yet`));
@@ -57,12 +64,6 @@ export async function runCommand(file: string, options: RunCommandOptions, execu
   }
   if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);
   if (plan.diagnostics.length && !options.json) process.stderr.write(formatText(plan.diagnostics, sources));
-  if (maxCost !== undefined && plan.totalEstimatedCostUsd > maxCost) {
-    const paid = plan.steps.filter((s) => s.estimatedCostUsd > 0).map((s) => `${s.id} ${usd(s.estimatedCostUsd)}`);
-    process.stderr.write(`vidrecipe: refused: the uncached steps are estimated at ${usd(plan.totalEstimatedCostUsd)}, above --max-cost ${usd(maxCost)} (${paid.join(', ')}); raise --max-cost or run fewer steps\n`);
-    return EXIT.budget;
-  }
-
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnyModel, Backend } from '../models/types.js';
@@ -59,9 +59,9 @@ const MAX_BACKOFF_MS = 60_000;
  */
 export async function runAttempts(plan: AttemptPlan, env: AttemptEnv): Promise<AttemptsResult> {
   for (let attempt = 1; ; attempt++) {
+    // Unique per run, step and attempt, inside a run folder that starts empty: nothing to clean first.
     const workDir = join(env.tmpDir, `${plan.step}.${attempt}`);
-    rmSync(workDir, { recursive: true, force: true });
-    mkdirSync(workDir, { recursive: true });
+    mkdirSync(workDir);
     const timeout = plan.timeoutMs ? AbortSignal.timeout(plan.timeoutMs) : undefined;
     const signal = timeout ? AbortSignal.any([env.signal, timeout]) : env.signal;
     env.journal.append({ event: 'step-start', step: plan.step, key: plan.key, attempt });
@@ -82,7 +82,7 @@ export async function runAttempts(plan: AttemptPlan, env: AttemptEnv): Promise<A
         throw Object.assign(new Cancelled('interrupted'), { attempts: attempt });
       }
     } finally {
-      rmSync(workDir, { recursive: true, force: true });
+      removeDir(workDir);
     }
   }
 }
@@ -169,6 +169,15 @@ async function adoptOutputs(plan: AttemptPlan, result: ExecResult, env: AttemptE
     outputs[name] = { kind, digest, ext, path: env.store.path(digest) };
   }
   return outputs;
+}
+
+/** Outputs were moved out, so the folder is usually empty: one rmdir instead of a recursive walk. */
+function removeDir(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function asError(value: unknown): Error {

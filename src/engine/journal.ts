@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, fsyncSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 
 /** One line of `runs/<id>/journal.jsonl`. */
 export type JournalEntry =
@@ -20,21 +20,21 @@ export type JournalLine = JournalEntry & { t: string };
  * included) every line written before is in the file. Lines about money are also flushed to disk.
  */
 export class Journal {
-  constructor(readonly file: string) {}
+  private fd: number | undefined;
+
+  constructor(readonly file: string) {
+    this.fd = openSync(file, 'a');
+  }
 
   append(entry: JournalEntry, durable = false): void {
-    const line = `${JSON.stringify({ t: new Date().toISOString(), ...entry })}\n`;
-    if (!durable) {
-      appendFileSync(this.file, line);
-      return;
-    }
-    const fd = openSync(this.file, 'a');
-    try {
-      appendFileSync(fd, line);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    if (this.fd === undefined) return;
+    writeSync(this.fd, `${JSON.stringify({ t: new Date().toISOString(), ...entry })}\n`);
+    if (durable) fsyncSync(this.fd);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 }
 

@@ -122,6 +122,7 @@ class Run {
     const outputs = await publishOutputs(this.plan, this.views, this.options.outDir, this.media);
     const costUsd = [...this.views.values()].reduce((sum, v) => sum + v.costUsd, 0);
     this.journal.append({ event: 'run-end', status, cost_usd: costUsd });
+    this.journal.close();
     rmSync(this.tmpDir, { recursive: true, force: true });
     return {
       runId: this.id,
@@ -136,36 +137,53 @@ class Run {
     };
   }
 
-  /** Starts every step whose needs are met, again each time one finishes, until none can start. */
+  /**
+   * Starts each step when the last step it needs has succeeded; skips it (and what needs it) when one
+   * failed. Counting unmet needs keeps this linear in the edges, whatever the recipe's size.
+   */
   private schedule(): Promise<void> {
-    const running = new Set<string>();
+    const unmet = new Map(this.plan.steps.map((s) => [s.id, s.needs.length]));
+    const planned = new Map(this.plan.steps.map((s) => [s.id, s]));
+    let running = 0;
     return new Promise<void>((done) => {
-      const pump = () => {
-        for (const planned of this.plan.steps) {
-          const view = this.views.get(planned.id)!;
-          if (view.status !== 'waiting') continue;
-          if (this.signal.aborted) {
-            this.finish(view, 'skipped', 'not started: the run was interrupted');
-            continue;
-          }
-          const blocker = planned.needs.find((n) => ['failed', 'skipped', 'cancelled'].includes(this.views.get(n)!.status));
-          if (blocker) {
-            this.finish(view, 'skipped', `skipped: needs "${blocker}", which ${this.views.get(blocker)!.status === 'failed' ? 'failed' : 'did not run'}`);
-            continue;
-          }
-          if (!planned.needs.every((n) => ['succeeded', 'cached'].includes(this.views.get(n)!.status))) continue;
-          running.add(planned.id);
-          this.update(view, { status: 'queued', startedAt: Date.now() });
-          void this.runStep(planned, view).finally(() => {
-            running.delete(planned.id);
-            pump();
-          });
-        }
-        if (running.size === 0) done();
+      const start = (id: string) => {
+        const view = this.views.get(id)!;
+        if (this.signal.aborted) return this.skip(id, 'not started: the run was interrupted');
+        running++;
+        this.update(view, { status: 'queued', startedAt: Date.now() });
+        void this.runStep(planned.get(id)!, view).finally(() => {
+          running--;
+          settled(id);
+          if (running === 0) done();
+        });
       };
-      this.signal.addEventListener('abort', () => pump(), { once: true });
-      pump();
+      const settled = (id: string) => {
+        const view = this.views.get(id)!;
+        const ok = view.status === 'succeeded' || view.status === 'cached';
+        for (const next of this.plan.dag.dependents.get(id) ?? []) {
+          if (this.views.get(next)!.status !== 'waiting') continue;
+          if (!ok) this.skip(next, `skipped: needs "${id}", which ${view.status === 'failed' ? 'failed' : 'did not run'}`);
+          else {
+            const left = unmet.get(next)! - 1;
+            unmet.set(next, left);
+            if (left === 0) start(next);
+          }
+        }
+      };
+      this.signal.addEventListener('abort', () => {
+        for (const view of this.views.values()) if (view.status === 'waiting') this.skip(view.id, 'not started: the run was interrupted');
+      }, { once: true });
+      for (const step of this.plan.steps) if (step.needs.length === 0) start(step.id);
+      if (running === 0) done();
     });
+  }
+
+  /** Marks a step that will not run, and everything waiting on it. */
+  private skip(id: string, why: string): void {
+    const view = this.views.get(id)!;
+    if (view.status !== 'waiting') return;
+    this.finish(view, 'skipped', why);
+    for (const next of this.plan.dag.dependents.get(id) ?? []) this.skip(next, `skipped: needs "${id}", which did not run`);
   }
 
   private async runStep(planned: PlannedStep, view: StepView): Promise<void> {
@@ -176,14 +194,19 @@ class Run {
       view.key = resolved.key;
       const reusable = step.cache && !this.options.noCache && !this.force.has(step.id);
       if (reusable && (await this.reuse(view, resolved.key))) return;
-      release = await this.locks.acquire(resolved.key, {
-        signal: this.signal,
-        onWait: (holder) => this.update(view, { message: `waiting for run ${holder.run} (pid ${holder.pid}), which is computing the same step` }),
-      });
-      // Another run may have finished it while we waited for the lock.
-      if (reusable && (await this.reuse(view, resolved.key))) return;
       const executor = this.options.executors(step.model.id, planned.backend);
       if (!executor) throw new Error(`no ${planned.backend} implementation of ${step.model.id}`);
+      // Two runs sharing the state dir must never pay for the same task twice, so a remote step is
+      // computed under a lock. A local step is not: doing it twice costs only time, and its blobs and
+      // record are written atomically, so the second copy replaces the first with the same bytes.
+      if (executor.kind === 'remote') {
+        release = await this.locks.acquire(resolved.key, {
+          signal: this.signal,
+          onWait: (holder) => this.update(view, { message: `waiting for run ${holder.run} (pid ${holder.pid}), which is computing the same step` }),
+        });
+        // Another run may have finished it while we waited for the lock.
+        if (reusable && (await this.reuse(view, resolved.key))) return;
+      }
       const limiter = this.limiters.for(planned.backend);
       const startedWork = Date.now();
       const result = await limiter.withSlot(
@@ -223,7 +246,7 @@ class Run {
         costUsd,
       };
       this.cache.write(record);
-      this.tasks.clear(resolved.key);
+      if (executor.kind === 'remote') this.tasks.clear(resolved.key);
       this.journal.append({ event: 'step-succeeded', step: step.id, key: resolved.key, outputs: mapValues(result.outputs, (o) => o.digest), cost_usd: costUsd, ms: record.durationMs });
       this.finish(view, 'succeeded', undefined, { outputs: result.outputs, costUsd, attempts: result.attempts, taskId: result.taskId });
     } catch (error) {

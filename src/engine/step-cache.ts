@@ -46,11 +46,22 @@ export class StepCache {
 
   /** The record as stored, without checking its blobs (for the plan). */
   peek(key: string): StepRecord | undefined {
+    const found = this.read(key);
+    return typeof found === 'object' ? found : undefined;
+  }
+
+  private read(key: string): StepRecord | 'absent' | 'unreadable' {
+    let text: string;
     try {
-      const record = JSON.parse(readFileSync(this.file(key), 'utf8')) as StepRecord;
-      return record.format === 1 && record.key === key ? record : undefined;
+      text = readFileSync(this.file(key), 'utf8');
     } catch {
-      return undefined;
+      return 'absent';
+    }
+    try {
+      const record = JSON.parse(text) as StepRecord;
+      return record.format === 1 && record.key === key ? record : 'unreadable';
+    } catch {
+      return 'unreadable';
     }
   }
 
@@ -59,8 +70,8 @@ export class StepCache {
    * record is dropped so the step is recomputed rather than served damaged.
    */
   async lookup(key: string): Promise<Lookup> {
-    const record = this.peek(key);
-    if (!record) return { miss: this.exists(key) ? 'unreadable' : 'absent' };
+    const record = this.read(key);
+    if (typeof record !== 'object') return { miss: record };
     for (const [name, output] of Object.entries(record.outputs)) {
       if (!this.store.has(output.digest)) return this.drop(key, 'blob-missing', name);
       if (!(await this.store.verify(output.digest))) return this.drop(key, 'blob-corrupt', name);
@@ -70,15 +81,6 @@ export class StepCache {
 
   write(record: StepRecord): void {
     writeFileAtomic(this.file(record.key), `${JSON.stringify(record, null, 2)}\n`);
-  }
-
-  private exists(key: string): boolean {
-    try {
-      readFileSync(this.file(key));
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   private drop(key: string, miss: 'blob-missing' | 'blob-corrupt', detail: string): Lookup {

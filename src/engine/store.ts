@@ -36,21 +36,22 @@ export class ContentStore {
     return false;
   }
 
-  /** Stores a file we own (an executor's output): moved in when possible, copied otherwise. */
+  /**
+   * Stores a file we own (an executor's output). It is renamed straight onto its digest's name: rename
+   * is atomic, and a blob already there has the same bytes, so replacing it changes nothing a reader sees.
+   */
   async adopt(file: string): Promise<string> {
     const digest = await sha256File(file);
     const target = this.path(digest);
-    if (existsSync(target)) {
-      await rm(file, { force: true });
-      return digest;
-    }
-    const temp = tempBeside(target);
     try {
-      await rename(file, temp);
+      await rename(file, target);
     } catch {
+      // Another file system: copy beside the target first, so the blob still appears whole.
+      const temp = tempBeside(target);
       await copyFile(file, temp);
+      await rename(temp, target);
+      await rm(file, { force: true });
     }
-    await rename(temp, target);
     return digest;
   }
 

@@ -73,7 +73,7 @@ async function ffprobe(file: string, what: string[], signal?: AbortSignal): Prom
     ({ stdout } = await runProcess(ffprobePath(), ['-v', 'error', '-print_format', 'json', ...what, file], { signal, file, tool: 'ffprobe' }));
   } catch (error) {
     if (signal?.aborted || !(error instanceof MediaError) || error.file !== file) throw error;
-    throw unreadable(file, error.stderr ? `ffprobe says: ${error.stderr}` : error.message);
+    throw unreadable(file, error.stderr ? `ffprobe says: ${error.stderr.split('\n').join('; ')}` : error.message);
   }
   try {
     return JSON.parse(stdout) as ProbeOutput;

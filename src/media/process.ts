@@ -57,7 +57,8 @@ export function spawnTool(bin: string, args: readonly string[], options: SpawnOp
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const exited = new Promise<ExitStatus>((resolve, reject) => {
-    child.once('error', (error: NodeJS.ErrnoException) => {
+    // `on`, not `once`: an 'error' without a listener would crash the process.
+    child.on('error', (error: NodeJS.ErrnoException) => {
       // 'error' also fires when a kill fails; only a failed start leaves no pid.
       if (child.pid !== undefined) return;
       reject(new MediaError(`could not start ${bin}: ${error.code ?? error.message}. Set ${envFor(bin)} to a working executable.`, bin));

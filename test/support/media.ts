@@ -4,7 +4,7 @@
  * or the probe cannot hide itself in the assertions.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +15,11 @@ const run = promisify(execFile);
 
 export async function makeTmpDir(prefix = 'vidrecipe-media-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** A fresh, empty work folder inside `parent`, as the engine gives each step attempt. */
+export async function makeWorkDir(parent: string): Promise<string> {
+  return mkdtemp(join(parent, 'work-'));
 }
 
 export async function removeDir(dir: string | undefined): Promise<void> {
@@ -135,6 +140,8 @@ export interface ProbedFile {
   codec: string;
   pixFmt: string;
   hasAudio: boolean;
+  /** Seconds of the first audio stream; 0 without audio. */
+  audioDuration: number;
 }
 
 export async function probeFile(file: string): Promise<ProbedFile> {
@@ -155,6 +162,7 @@ export async function probeFile(file: string): Promise<ProbedFile> {
     codec: video.codec_name,
     pixFmt: video.pix_fmt ?? '',
     hasAudio: data.streams.some((s) => s.codec_type === 'audio'),
+    audioDuration: Number(data.streams.find((s) => s.codec_type === 'audio')?.duration ?? 0),
   };
 }
 
@@ -194,4 +202,23 @@ export function execContext(workDir: string, params: Record<string, unknown>, st
     digestOf: () => undefined,
   };
   return { ctx, controller, warnings, progress };
+}
+
+/** Whether the MP4's index (moov) comes before the media data (mdat), i.e. it was written with +faststart. */
+export async function isFastStart(file: string): Promise<boolean> {
+  const bytes = await readFile(file);
+  const moov = bytes.indexOf('moov');
+  const mdat = bytes.indexOf('mdat');
+  return moov >= 0 && mdat >= 0 && moov < mdat;
+}
+
+/** Which frame of a numbered clip (levels `first + step·i`) each decoded frame shows. */
+export async function frameIndices(file: string, first = 16, step = 8): Promise<number[]> {
+  const { frames, width, height } = await decode(file, 'gray');
+  return frames.map((frame) => {
+    const grey = meanOf(frame, width, 1, { x: 0, y: 0, w: width, h: height });
+    const index = Math.max(0, Math.round((grey - first) / step));
+    if (Math.abs(grey - (first + step * index)) > step / 3) throw new Error(`${file}: a frame of grey ${grey} matches no numbered frame`);
+    return index;
+  });
 }

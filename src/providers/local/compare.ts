@@ -32,7 +32,7 @@ export const compare: LocalExecutor = {
       } catch (error) {
         if (ctx.signal.aborted || !fontMissing(error)) throw error;
         ctx.warn(
-          `labels were not drawn: ffmpeg found no font to draw them with (${error.stderr?.split('\n')[0] ?? error.message}); ` +
+          `labels were not drawn: ffmpeg found no font to draw them with (${fontComplaint(error)}); ` +
             'install a font package (e.g. fonts-dejavu-core) so fontconfig finds one',
         );
       }
@@ -44,6 +44,12 @@ export const compare: LocalExecutor = {
 
 function fontMissing(error: unknown): error is MediaError {
   return error instanceof MediaError && /drawtext|font/i.test(error.stderr ?? error.message);
+}
+
+/** ffmpeg's own words about the font, skipping fontconfig's chatter about its configuration. */
+function fontComplaint(error: MediaError): string {
+  const lines = (error.stderr ?? error.message).split('\n').map((line) => line.trim());
+  return lines.find((line) => /font/i.test(line) && !/^fontconfig (warning|error)/i.test(line)) ?? lines.find((line) => /drawtext/.test(line)) ?? lines[0] ?? '';
 }
 
 async function render(ctx: ExecContext, videos: string[], infos: MediaInfo[], layout: Layout, out: string, labels?: string[]): Promise<void> {
