@@ -6,7 +6,6 @@
  */
 export class Dilator {
   private readonly column: Float64Array;
-  private readonly dist: Float64Array;
   private readonly row: Float64Array;
   private readonly rowOut: Float64Array;
   private readonly hull: Int32Array;
@@ -17,7 +16,6 @@ export class Dilator {
     readonly height: number,
   ) {
     this.column = new Float64Array(width * height);
-    this.dist = new Float64Array(width * height);
     const n = Math.max(width, height);
     this.row = new Float64Array(n);
     this.rowOut = new Float64Array(n);

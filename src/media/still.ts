@@ -49,8 +49,8 @@ export async function extractFrame(video: string, at: FrameAt, outPng: string, o
 
 /**
  * The exact last frame. Seeking to "duration − 1 frame" is only approximate (rounded durations, variable
- * frame rates, a container duration stretched by audio), so decode the final second and let the image2
- * muxer overwrite the file with every frame (-update 1): what remains is the last one decoded. If that second
+ * frame rates, a container duration stretched by audio), so decode the final half second and let the image2
+ * muxer overwrite the file with every frame (-update 1): what remains is the last one decoded. If that window
  * held no frame at all, the video is read from the start.
  */
 async function lastFrame(video: string, info: MediaInfo, outPng: string, options: ExtractFrameOptions): Promise<void> {
@@ -61,7 +61,8 @@ async function lastFrame(video: string, info: MediaInfo, outPng: string, options
       { signal, file: video },
     );
   await rm(outPng, { force: true });
-  const window = Math.max(1, info.fps > 0 ? 4 / info.fps : 1);
+  // Every frame in the window is PNG-encoded, so keep it short; a window that misses the end only costs a re-read.
+  const window = info.fps > 0 ? Math.max(0.5, 4 / info.fps) : 1;
   await tail(Math.max(0, info.duration - window));
   if (!(await exists(outPng))) await tail(0);
   if (!(await exists(outPng))) throw new MediaError(`${video} has no frame to extract`, video);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractFrame } from '../../src/media/still.js';
 import { MediaError } from '../../src/media/types.js';
-import { decode, makeClip, makeNumberedClip, makePng, makeTmpDir, meanOf, probeFile, removeDir } from '../support/media.js';
+import { decode, ffmpeg, makeClip, makeNumberedClip, makePng, makeTmpDir, meanOf, probeFile, removeDir } from '../support/media.js';
 
 let dir: string;
 let numbered: string;
@@ -35,6 +35,14 @@ describe('extractFrame', () => {
   it('takes exactly the last frame', async () => {
     const out = join(dir, 'last.png');
     await extractFrame(numbered, 'last', out);
+    expect(await frameOf(out)).toBe(22);
+  });
+
+  it('takes the last video frame of a file whose audio runs longer', async () => {
+    const file = join(dir, 'long-audio.mp4');
+    await ffmpeg(['-i', numbered, '-f', 'lavfi', '-i', 'sine=d=4', '-map', '0:v', '-map', '1:a', '-c:v', 'copy', '-c:a', 'aac', file]);
+    const out = join(dir, 'last-long-audio.png');
+    await extractFrame(file, 'last', out);
     expect(await frameOf(out)).toBe(22);
   });
 
