@@ -10,6 +10,11 @@ import { ContentStore } from './store.js';
 export interface CacheCheckOptions {
   noCache?: boolean;
   force?: readonly string[];
+  /**
+   * How an unreadable media file is reported: an error before `run`; a warning in `plan`, which often
+   * runs where the media are not (a pull request's CI, a reviewer's laptop).
+   */
+  missingMedia?: 'error' | 'warning';
 }
 
 /**
@@ -40,7 +45,7 @@ export async function checkCache(plan: Plan, stateDir: string, source: RecipeSou
       ).key;
     } catch (error) {
       if (error instanceof MediaInputError && !/not downloaded while planning/.test(error.message)) {
-        plan.diagnostics.push(source.error(['steps', step.id, 'with', ...error.at], 'media-file', `step "${step.id}": ${error.message}`));
+        plan.diagnostics.push(source.at(['steps', step.id, 'with', ...error.at], options.missingMedia ?? 'warning', 'media-file', `step "${step.id}": ${error.message}`));
       }
       continue;
     }

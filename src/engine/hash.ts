@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
+import { open } from 'node:fs/promises';
 
 /**
  * JSON with object keys sorted at every level, so equal values hash equally whatever order they were
@@ -22,9 +21,26 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** SHA-256 of a file's bytes, streamed: memory stays flat whatever the file size. */
+const CHUNK = 256 * 1024;
+
+/**
+ * SHA-256 of a file's bytes, read in fixed chunks: memory stays flat whatever the file size, and a small
+ * file costs one open, one read and one close (a stream would add several round trips per file).
+ */
 export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash, { signal });
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      if (bytesRead < CHUNK && (await file.stat()).size <= 0) break;
+    }
+  } finally {
+    await file.close();
+  }
   return hash.digest('hex');
 }

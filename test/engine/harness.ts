@@ -86,7 +86,8 @@ async function writeOutputs(ctx: ExecContext, outputs: Record<string, 'video' | 
   for (const value of Object.values(ctx.params).flat()) {
     if (typeof value === 'string' && value.startsWith('/')) media.push(await readFile(value, 'utf8').catch(() => value));
   }
-  const scalars = Object.entries(ctx.params).filter(([, v]) => typeof v !== 'string' || !v.startsWith('/'));
+  const isPath = (v: unknown) => typeof v === 'string' && v.startsWith('/');
+  const scalars = Object.entries(ctx.params).filter(([, v]) => !isPath(v) && !(Array.isArray(v) && v.every(isPath)));
   const result: Record<string, string> = {};
   for (const [name, kind] of Object.entries(outputs)) {
     const file = join(ctx.workDir, `${name}${kind === 'image' ? '.png' : '.mp4'}`);
