@@ -1,16 +1,14 @@
 // One engine-overhead measurement in a fresh process, so its peak memory is its own.
-// Usage: node bench/engine-child.js <independent|chain> <steps>
+// Usage: node bench/engine-child.js <independent|chain> <steps> <folder for the state dir>
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { defaultConfig } from '../dist/engine/config.js';
 import { runPlan } from '../dist/engine/run.js';
 import { planRecipe } from '../dist/graph/plan.js';
 import { loadRecipe } from '../dist/recipe/load.js';
 
-const WORK = fileURLToPath(new URL('.work/', import.meta.url));
-const [shape, count] = [process.argv[2], Number(process.argv[3])];
+const [shape, count, WORK] = [process.argv[2], Number(process.argv[3]), process.argv[4]];
 const baselineRssKb = process.resourceUsage().maxRSS;
 
 function recipe(n) {
@@ -32,7 +30,6 @@ const noop = {
   },
 };
 
-// In the project, where a state dir usually lives (.vidrecipe/ in the working directory).
 mkdirSync(WORK, { recursive: true });
 const dir = mkdtempSync(join(WORK, 'engine-'));
 try {
@@ -51,7 +48,7 @@ try {
   const t0 = performance.now();
   for (let i = 0; i < count; i++) {
     const workDir = join(dir, 'bare', String(i));
-    (await import('node:fs')).mkdirSync(workDir, { recursive: true });
+    mkdirSync(workDir, { recursive: true });
     await noop.run({ stepId: `s${i}`, params: { duration: i }, workDir });
   }
   const bareMs = performance.now() - t0;

@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, each writing its own section of docs/benchmarks.md.
+import * as engine from './engine.js';
 import * as frontend from './frontend.js';
 
-const results = { frontend: frontend.run() };
+const results = { frontend: frontend.run(), engine: engine.run() };
 console.log(JSON.stringify(results, null, 2));
 console.log('wrote docs/benchmarks.md');

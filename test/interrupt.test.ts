@@ -126,7 +126,7 @@ outputs:
     const json = JSON.parse(second.stdout());
     expect(json.steps.remove).toMatchObject({ status: 'succeeded', task_id: 'task-1', cost_usd: 0.15 });
     expect(submits(tasks)).toEqual(['task-1']);
-    expect(has(latest(), 'reattach', 'remove')).toBe(true);
+    expect(has(readJournal(join(json.report, 'journal.jsonl')), 'reattach', 'remove')).toBe(true);
 
     // and once finished, it is cached: no third task
     const third = start(tasks);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /**
@@ -22,13 +23,16 @@ export function sha256(text: string): string {
 }
 
 const CHUNK = 256 * 1024;
+/** Files up to this size are read in one synchronous call: a few ms at most, and no thread-pool round trips. */
+const SMALL = 4 * 1024 * 1024;
 
 /**
- * SHA-256 of a file's bytes, read in fixed chunks: memory stays flat whatever the file size, and a small
- * file costs one open, one read and one close (a stream would add several round trips per file).
+ * SHA-256 of a file's bytes. Small files (previews, masks, frames) are read at once; big ones in fixed
+ * chunks, so memory stays flat whatever the size and the event loop keeps turning.
  */
 export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
+  if (statSync(path).size <= SMALL) return hash.update(readFileSync(path)).digest('hex');
   const file = await open(path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(CHUNK);
@@ -37,7 +41,6 @@ export async function sha256File(path: string, signal?: AbortSignal): Promise<st
       const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
       if (bytesRead === 0) break;
       hash.update(buffer.subarray(0, bytesRead));
-      if (bytesRead < CHUNK && (await file.stat()).size <= 0) break;
     }
   } finally {
     await file.close();

@@ -50,9 +50,9 @@ export interface RunResult {
   firstFailure?: string;
 }
 
-/** `20261123-130501-a1b2`: sorts by time, unique across runs started in the same second. */
+/** `20261123-130501-042-a1b2` (UTC, with milliseconds): sorts by start time, unique across concurrent runs. */
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').replace('.', '-').slice(0, 19);
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 

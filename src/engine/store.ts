@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -44,7 +44,7 @@ export class ContentStore {
     const digest = await sha256File(file);
     const target = this.path(digest);
     try {
-      await rename(file, target);
+      renameSync(file, target);
     } catch {
       // Another file system: copy beside the target first, so the blob still appears whole.
       const temp = tempBeside(target);
