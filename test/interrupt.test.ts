@@ -62,12 +62,16 @@ describe('interrupted runs lose nothing', () => {
     child.kill('SIGKILL');
     expect(await child.exited).toBe(null);
     expect(has(latest(), 'run-end')).toBe(false);
+    const killedRun = (latest()[0] as { run: string }).run;
+    expect(existsSync(join(dir, '.vidrecipe', 'tmp', killedRun))).toBe(true);
 
     const again = runCli(['run', 'slow.yaml', '--json'], { cwd: dir });
     expect(again.code, again.stderr).toBe(0);
     const json = JSON.parse(again.stdout);
     expect(Object.fromEntries(Object.entries(json.steps).map(([id, s]) => [id, (s as { status: string }).status]))).toEqual({ first: 'cached', second: 'cached', big: 'succeeded', after: 'succeeded' });
     expect((await probeFile(json.outputs.video)).width).toBe(64);
+    // the dead run's half-written work is cleaned up; its finished steps were reused above
+    expect(existsSync(join(dir, '.vidrecipe', 'tmp', killedRun))).toBe(false);
   });
 
   it('Ctrl-C stops scheduling, cancels the running step, writes journal and report, exits 130; the next run finishes', async () => {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../src/engine/journal.js';
-import { runCli } from './support/cli.js';
+import { runCli, startCli } from './support/cli.js';
 import { decode, frameIndices, makeClip, makeMovingBoxMask, makeNumberedClip, makeTmpDir, meanOf, probeFile, removeDir, rgbOf, type Box } from './support/media.js';
 
 interface RunJson {
@@ -193,6 +193,37 @@ describe('vidrecipe run on local steps', () => {
     writeFileSync(join(dir, 'vidrecipe.config.yaml'), 'local:\n  concurrency: 1\n');
     expect(run(['--no-cache']).code).toBe(0);
     writeFileSync(join(dir, 'vidrecipe.config.yaml'), '');
+  });
+
+  it('downloads a media URL into the store; plan does not download', async () => {
+    const { createServer } = await import('node:http');
+    const hits: string[] = [];
+    const server = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      if (req.url !== '/media/clip.mp4?sig=secret') return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'video/mp4' }).end(readFileSync(join(dir, 'a.mp4')));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      writeFileSync(join(dir, 'url.yaml'), `version: 1\nname: url\nsteps:\n  cut:\n    uses: local/trim\n    with: { video: "http://127.0.0.1:${port}/media/clip.mp4?sig=secret", start: 1 }\n  bad:\n    uses: local/trim\n    with: { video: "http://127.0.0.1:${port}/gone.mp4", start: 1 }\n`);
+      // The server lives in this process, so the CLI must run without blocking it (not spawnSync).
+      const cli = async (args: string[]) => {
+        const child = startCli(args, { cwd: dir });
+        return { code: await child.exited, ...child.output };
+      };
+      expect((await cli(['plan', 'url.yaml'])).code).toBe(0);
+      expect(hits).toEqual([]);
+      const run_ = await cli(['run', 'url.yaml', '--json']);
+      const result = JSON.parse(run_.stdout) as RunJson;
+      expect(result.steps.cut!.status).toBe('succeeded');
+      expect(await frameIndices(result.steps.cut!.outputs.video!)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+      expect(result.steps.bad!.status).toBe('failed');
+      expect(result.steps.bad!.error).toMatch(/video: download of http:\/\/127\.0\.0\.1:\d+\/gone\.mp4 failed: HTTP 404/);
+      expect(JSON.stringify(result)).not.toContain('sig=secret');
+    } finally {
+      server.close();
+    }
   });
 
   it('keeps one journal per run, in order', () => {

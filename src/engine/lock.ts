@@ -71,11 +71,12 @@ export class StepLocks {
       }
     }
     const holder = JSON.parse(text) as LockHolder;
-    return holder.host === this.host && !alive(holder.pid) ? 'stale' : holder;
+    return holder.host === this.host && !processAlive(holder.pid) ? 'stale' : holder;
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of this machine is still running (a process of another user counts as running). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

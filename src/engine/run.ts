@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Plan, PlannedStep } from '../graph/plan.js';
 import type { ExecutorLookup } from '../providers/types.js';
@@ -8,7 +9,7 @@ import type { EngineConfig } from './config.js';
 import { FINAL_STATUSES, type RunEvent, type RunStatus, type StepView } from './events.js';
 import { Journal } from './journal.js';
 import { Limiters } from './limiter.js';
-import { StepLocks } from './lock.js';
+import { processAlive, StepLocks } from './lock.js';
 import { MediaFiles } from './media-files.js';
 import { publishOutputs, type PublishedOutput } from './publish.js';
 import { StateDir } from './state-dir.js';
@@ -94,7 +95,9 @@ class Run {
     this.runDir = this.state.run(this.id);
     this.tmpDir = join(this.state.tmp, this.id);
     mkdirSync(this.runDir, { recursive: true });
+    removeAbandonedWork(this.state.tmp);
     mkdirSync(this.tmpDir, { recursive: true });
+    writeFileSync(join(this.tmpDir, OWNER), JSON.stringify({ pid: process.pid, host: hostname() }));
     this.media = new MediaFiles(this.store, join(this.tmpDir, 'media'));
     this.journal = new Journal(join(this.runDir, 'journal.jsonl'));
     this.signal = options.signal ?? new AbortController().signal;
@@ -299,6 +302,29 @@ class Run {
     if (FINAL_STATUSES.has(view.status)) return;
     Object.assign(view, change);
     this.options.onEvent?.({ type: 'step', step: { ...view } });
+  }
+}
+
+const OWNER = '.owner.json';
+
+/**
+ * Work folders of runs that died without cleaning up (kill -9, power loss). Their finished steps are
+ * already in the store; what is left is half-written output, safe to delete once its process is gone.
+ */
+function removeAbandonedWork(tmp: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(tmp);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    try {
+      const owner = JSON.parse(readFileSync(join(tmp, entry, OWNER), 'utf8')) as { pid: number; host: string };
+      if (owner.host === hostname() && !processAlive(owner.pid)) rmSync(join(tmp, entry), { recursive: true, force: true });
+    } catch {
+      // Not ours, or being created right now: leave it.
+    }
   }
 }
 
