@@ -1,4 +1,4 @@
-import { Listr, ProcessOutput } from 'listr2';
+import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { formatMs } from '../engine/attempt.js';
 import { FINAL_STATUSES, type RunEvent, type StepView } from '../engine/events.js';
 import { usd } from './format/money.js';
@@ -11,7 +11,9 @@ export interface ProgressView {
 
 /** Listr2 at a terminal, plain lines anywhere else (CI logs, pipes, files). */
 export function progressView(steps: readonly StepView[], stream: NodeJS.WriteStream = process.stderr): ProgressView {
-  return stream.isTTY && process.env.TERM !== 'dumb' ? new TerminalProgress(steps, stream) : new LineProgress(steps, stream);
+  // A terminal of unknown width (some CI pseudo-terminals) would make the live list wrap every character.
+  const live = stream.isTTY && process.env.TERM !== 'dumb' && (stream.columns ?? 0) > 0;
+  return live ? new TerminalProgress(steps, stream) : new LineProgress(steps, stream);
 }
 
 /** The words a person reads: `done`, not the engine's `succeeded`. */
@@ -23,7 +25,7 @@ export function statusWord(step: Pick<StepView, 'status' | 'fraction'>): string 
 
 function details(step: StepView): string {
   const parts: string[] = [];
-  if (step.startedAt && FINAL_STATUSES.has(step.status) && step.status !== 'skipped') parts.push(formatMs((step.endedAt ?? Date.now()) - step.startedAt));
+  if (step.startedAt && FINAL_STATUSES.has(step.status) && step.status !== 'skipped' && step.status !== 'cached') parts.push(formatMs((step.endedAt ?? Date.now()) - step.startedAt));
   if (step.costUsd > 0) parts.push(usd(step.costUsd));
   if (step.attempts > 1) parts.push(`attempt ${step.attempts}`);
   if (step.status === 'failed' && step.error) parts.push(step.error.split('\n')[0]!);
@@ -44,7 +46,7 @@ class LineProgress implements ProgressView {
 
   onEvent(event: RunEvent): void {
     if (event.type === 'warning') {
-      this.stream.write(`${clock()} ${(event.step ?? '').padEnd(this.width)} warning: ${event.message}\n`);
+      this.stream.write(`${clock()} ${(event.step ?? '').padEnd(this.width)}  warning: ${event.message}\n`);
       return;
     }
     const step = event.step;
@@ -54,7 +56,7 @@ class LineProgress implements ProgressView {
     if (this.last.get(step.id) === key) return;
     this.last.set(step.id, key);
     const more = details(step);
-    this.stream.write(`${clock()} ${step.id.padEnd(this.width)} ${word}${more ? `  ${more}` : ''}\n`);
+    this.stream.write(`${clock()} ${step.id.padEnd(this.width)}  ${word}${more ? `  ${more}` : ''}\n`);
   }
 
   async close(): Promise<void> {}
@@ -73,11 +75,13 @@ interface Task {
 class TerminalProgress implements ProgressView {
   private readonly tasks = new Map<string, { task?: Task; settle?: (error?: Error) => void; final?: StepView }>();
   private readonly done: Promise<unknown>;
+  private readonly width: number;
 
   constructor(steps: readonly StepView[], stream: NodeJS.WriteStream) {
+    this.width = Math.max(...steps.map((s) => s.id.length), 4);
     const list = new Listr(
       steps.map((step) => ({
-        title: step.id,
+        title: `${step.id.padEnd(this.width)}  waiting`,
         task: (_ctx: unknown, task: Task) =>
           new Promise<void>((resolve, reject) => {
             const entry = this.tasks.get(step.id)!;
@@ -91,8 +95,10 @@ class TerminalProgress implements ProgressView {
         exitOnError: false,
         collectErrors: false,
         registerSignalListeners: false,
-        processOutput: new ProcessOutput(stream, stream),
-        rendererOptions: { collapseSkips: false, collapseErrors: false, showErrorMessage: true },
+        // listr2 looks at process.stdout; the list is drawn on our stream, already known to be a terminal.
+        forceTTY: true,
+        // The renderer draws through its logger, which writes to stdout unless told otherwise.
+        rendererOptions: { collapseSkips: false, collapseErrors: false, showErrorMessage: true, logger: new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(stream, stream) }) },
       } as ConstructorParameters<typeof Listr>[1],
     );
     for (const step of steps) this.tasks.set(step.id, {});
@@ -109,12 +115,12 @@ class TerminalProgress implements ProgressView {
       if (entry.task) this.settle(step);
       return;
     }
-    if (entry.task) entry.task.title = `${step.id}  ${statusWord(step)}${step.message ? `  ${step.message}` : ''}`;
+    if (entry.task) entry.task.title = `${step.id.padEnd(this.width)}  ${statusWord(step)}${step.message ? `  ${step.message}` : ''}`;
   }
 
   private settle(step: StepView): void {
     const entry = this.tasks.get(step.id)!;
-    const title = `${step.id}  ${statusWord(step)}${details(step) ? `  ${details(step)}` : ''}`;
+    const title = `${step.id.padEnd(this.width)}  ${statusWord(step)}${details(step) ? `  ${details(step)}` : ''}`;
     entry.task!.title = title;
     if (step.status === 'failed') entry.settle!(new Error(title));
     else if (step.status === 'skipped' || step.status === 'cancelled') {
