@@ -87,6 +87,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
       process.exitCode = EXIT.invalid;
       return;
     }
-    throw error;
+    // Something outside any step (an unwritable state dir, a full disk): say what, not a stack trace.
+    process.stderr.write(`vidrecipe: error: ${error instanceof Error ? error.message : String(error)}${process.env.VIDRECIPE_DEBUG && error instanceof Error ? `\n${error.stack}` : ''}\n`);
+    process.exitCode = EXIT.stepFailed;
   }
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkCache } from '../engine/cache-status.js';
-import { loadConfig } from '../engine/config.js';
+import { loadConfig, type EngineConfig } from '../engine/config.js';
+import type { StepView } from '../engine/events.js';
 import { writeReport } from '../engine/report.js';
 import { runPlan, type RunResult } from '../engine/run.js';
 import { planRecipe, type Plan } from '../graph/plan.js';
@@ -29,6 +30,49 @@ export interface RunCommandOptions {
 
 /** `vidrecipe run <recipe>`: plan, refuse what cannot run, then run with progress and write the report. */
 export async function runCommand(file: string, options: RunCommandOptions, executors: ExecutorLookup = defaultExecutors): Promise<number> {
+  const ready = await preflight(file, options, executors);
+  if (typeof ready === 'number') return ready;
+  const { plan, config, stateDir } = ready;
+  const cwd = process.cwd();
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    if (++interrupts > 1) process.exit(EXIT.interrupted);
+    process.stderr.write('\nvidrecipe: stopping: cancelling running steps and writing the report (Ctrl-C again to quit at once; the journal keeps what finished)\n');
+    controller.abort(new Error('interrupted'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = options.json ? undefined : progressView(waitingViews(plan));
+  let result: RunResult;
+  try {
+    result = await runPlan(plan, {
+      stateDir,
+      outDir: resolve(cwd, options.out ?? join('out', plan.recipe.name)),
+      config,
+      executors,
+      noCache: !options.cache,
+      force: options.force,
+      signal: controller.signal,
+      onEvent: progress && ((event) => progress.onEvent(event)),
+    });
+    await progress?.close();
+    await writeReport(plan, result, cwd);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (options.json) process.stdout.write(`${JSON.stringify(runJson(result), null, 2)}\n`);
+  else process.stderr.write(runSummary(result, cwd));
+  return result.status === 'succeeded' ? EXIT.ok : result.status === 'interrupted' ? EXIT.interrupted : EXIT.stepFailed;
+}
+
+/**
+ * Everything that can be known before a step runs: the recipe, the config, the plan with its cache
+ * status, unreadable media, the budget, and steps this build cannot run. Returns an exit code to stop.
+ */
+async function preflight(file: string, options: RunCommandOptions, executors: ExecutorLookup): Promise<number | { plan: Plan; config: EngineConfig; stateDir: string }> {
   const cwd = process.cwd();
   const maxCost = options.maxCost === undefined ? undefined : Number(options.maxCost);
   if (maxCost !== undefined && !(maxCost >= 0)) throw new UsageError(`--max-cost ${options.maxCost}: give an amount in US dollars, e.g. --max-cost 2.50`);
@@ -37,10 +81,7 @@ export async function runCommand(file: string, options: RunCommandOptions, execu
   const sources = new Map(source ? [[file, source.text]] : []);
   if (!recipe || !source) return refuse(diagnostics, sources);
   const config = loadConfig(cwd);
-  if (config.diagnostics.length) {
-    process.stderr.write(formatText(config.diagnostics, new Map(config.file ? [[config.diagnostics[0]!.file, readText(config.file)]] : [])));
-    return EXIT.invalid;
-  }
+  if (config.diagnostics.length) return refuse(config.diagnostics, new Map([[config.diagnostics[0]!.file, readFileSync(config.file!, 'utf8')]]));
   for (const id of options.force) {
     if (!recipe.steps.has(id)) throw new UsageError(`--force ${id}: the recipe has no step "${id}"${didYouMean(id, [...recipe.steps.keys()])}`);
   }
@@ -56,7 +97,6 @@ export async function runCommand(file: string, options: RunCommandOptions, execu
     process.stderr.write(`vidrecipe: refused: the uncached steps are estimated at ${usd(plan.totalEstimatedCostUsd)}, above --max-cost ${usd(maxCost)} (${paid.join(', ')}); raise --max-cost or run fewer steps\n`);
     return EXIT.budget;
   }
-
   for (const planned of plan.steps) {
     if (planned.cache !== 'cached' && !executors(planned.uses, planned.backend)) {
       plan.diagnostics.push(source.error(['steps', planned.id, 'uses'], 'backend', `step "${planned.id}": this build cannot run ${planned.uses} on ${planned.backend} yet`));
@@ -64,39 +104,7 @@ export async function runCommand(file: string, options: RunCommandOptions, execu
   }
   if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);
   if (plan.diagnostics.length && !options.json) process.stderr.write(formatText(plan.diagnostics, sources));
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
-    process.stderr.write('\nvidrecipe: stopping: cancelling running steps and writing the report (Ctrl-C again to quit at once; the journal keeps what finished)\n');
-    controller.abort(new Error('interrupted'));
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-
-  const progress = options.json ? undefined : progressView(initialViews(plan));
-  let result: RunResult;
-  try {
-    result = await runPlan(plan, {
-      stateDir,
-      outDir: resolve(cwd, options.out ?? join('out', recipe.name)),
-      config: config.config,
-      executors,
-      noCache: !options.cache,
-      force: options.force,
-      signal: controller.signal,
-      onEvent: progress ? (event) => progress.onEvent(event) : undefined,
-    });
-  } finally {
-    await progress?.close();
-  }
-  await writeReport(plan, result, cwd);
-  process.off('SIGINT', onSigint);
-  process.off('SIGTERM', onSigint);
-  if (options.json) process.stdout.write(`${JSON.stringify(runJson(result), null, 2)}\n`);
-  else process.stderr.write(runSummary(result, cwd));
-  return result.status === 'succeeded' ? EXIT.ok : result.status === 'interrupted' ? EXIT.interrupted : EXIT.stepFailed;
+  return { plan, config: config.config, stateDir };
 }
 
 function refuse(diagnostics: Diagnostic[], sources: Map<string, string>): number {
@@ -104,14 +112,6 @@ function refuse(diagnostics: Diagnostic[], sources: Map<string, string>): number
   return EXIT.invalid;
 }
 
-function initialViews(plan: Plan) {
-  return plan.steps.map((s) => ({ id: s.id, uses: s.uses, backend: s.backend, status: 'waiting' as const, attempts: 0, estimatedCostUsd: s.estimatedCostUsd, costUsd: 0, outputs: {}, warnings: [] }));
-}
-
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
+function waitingViews(plan: Plan): StepView[] {
+  return plan.steps.map((s) => ({ id: s.id, uses: s.uses, backend: s.backend, status: 'waiting', attempts: 0, estimatedCostUsd: s.estimatedCostUsd, costUsd: 0, outputs: {}, warnings: [] }));
 }

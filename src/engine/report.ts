@@ -4,6 +4,8 @@ import { writeFileAtomic } from './atomic.js';
 import type { StepView } from './events.js';
 import type { RunResult } from './run.js';
 import type { Plan } from '../graph/plan.js';
+import { createRequire } from 'node:module';
+import { ffmpegVersion } from '../media/binaries.js';
 import { extractFrame } from '../media/still.js';
 import { probe } from '../media/probe.js';
 import { roundUsd } from '../models/price.js';
@@ -21,6 +23,8 @@ export interface RunReport {
   estimated_cost_usd: number;
   cache_hits: number;
   first_failure?: string;
+  /** What made the outputs, for reproducing them. */
+  tools: { vidrecipe: string; node: string; ffmpeg?: string };
   steps: {
     id: string;
     uses: string;
@@ -40,6 +44,7 @@ export interface RunReport {
 }
 
 const POSTER_WIDTH = 320;
+const { version: VERSION } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /**
  * Writes report.json and report.md into the run folder, with a PNG poster of each output (its middle
@@ -73,6 +78,7 @@ export async function writeReport(plan: Plan, result: RunResult, cwd = process.c
     estimated_cost_usd: roundUsd(result.steps.reduce((sum, s) => sum + (s.status === 'cached' ? 0 : s.estimatedCostUsd), 0)),
     cache_hits: result.steps.filter((s) => s.status === 'cached').length,
     first_failure: result.firstFailure,
+    tools: { vidrecipe: VERSION, node: process.version, ffmpeg: await ffmpegVersion().then((line) => /version (\S+)/.exec(line)?.[1] ?? line, () => undefined) },
     steps: result.steps.map((s) => ({
       id: s.id,
       uses: s.uses,
@@ -115,7 +121,7 @@ export function reportMarkdown(report: RunReport): string {
   const lines = [
     `## vidrecipe run: ${report.name} ${report.status === 'succeeded' ? '✅ succeeded' : report.status === 'failed' ? '❌ failed' : '⏹️ interrupted'}`,
     '',
-    `\`${report.recipe}\` · run \`${report.run_id}\` · ${report.steps.length} steps: ${ran} ran, ${report.cache_hits} cached, ${count('failed')} failed, ${count('skipped') + count('cancelled')} not run · ` +
+    `\`${report.recipe}\` · run \`${report.run_id}\` · ${report.steps.length} ${report.steps.length === 1 ? 'step' : 'steps'}: ${ran} ran, ${report.cache_hits} cached, ${count('failed')} failed, ${count('skipped') + count('cancelled')} not run · ` +
       `cost **${money(report.cost_usd)}** · ${seconds(report.duration_ms)}`,
     '',
   ];

@@ -38,7 +38,7 @@ export function runSummary(result: RunResult, cwd: string): string {
   const count = (status: string) => result.steps.filter((s) => s.status === status).length;
   const notRun = count('skipped') + count('cancelled');
   lines.push(
-    `run ${result.runId} ${result.status} in ${formatMs(result.endedAt - result.startedAt)} · ${result.steps.length} steps: ${count('succeeded')} ran, ${count('cached')} cached` +
+    `run ${result.runId} ${result.status} in ${formatMs(result.endedAt - result.startedAt)} · ${result.steps.length} ${result.steps.length === 1 ? 'step' : 'steps'}: ${count('succeeded')} ran, ${count('cached')} cached` +
       `${failed.length ? `, ${failed.length} failed` : ''}${notRun ? `, ${notRun} not run` : ''} · cost ${usd(result.costUsd)}`,
   );
   const outputs = Object.entries(result.outputs);
