@@ -1,7 +1,7 @@
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
-import { formatMs } from '../engine/attempt.js';
+import { formatMs } from '../recipe/duration.js';
 import { FINAL_STATUSES, type RunEvent, type StepView } from '../engine/events.js';
-import { usd } from './format/money.js';
+import { usd } from '../models/price.js';
 
 /** Shows a run's progress on stderr; stdout stays free for `--json` and pipes. */
 export interface ProgressView {

@@ -13,7 +13,7 @@ import { didYouMean } from '../recipe/suggest.js';
 import type { Diagnostic } from '../recipe/types.js';
 import { EXIT, UsageError } from './exit.js';
 import { formatText } from './format/diagnostics.js';
-import { usd } from './format/money.js';
+import { usd } from '../models/price.js';
 import { runJson, runSummary } from './format/run.js';
 import { progressView } from './progress.js';
 

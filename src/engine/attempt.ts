@@ -9,6 +9,7 @@ import type { BackendLimiter } from './limiter.js';
 import { defaultExt } from './media-files.js';
 import type { ContentStore } from './store.js';
 import type { TaskIndex, TaskRecord } from './tasks.js';
+import { formatMs } from '../recipe/duration.js';
 
 /** What the engine hands to {@link runAttempts} for one step. */
 export interface AttemptPlan {
@@ -182,12 +183,4 @@ function removeDir(dir: string): void {
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
-}
-
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-  const m = Math.floor(ms / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
-  return s ? `${m} min ${s} s` : `${m} min`;
 }

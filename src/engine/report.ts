@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import { ffmpegVersion } from '../media/binaries.js';
 import { extractFrame } from '../media/still.js';
 import { probe } from '../media/probe.js';
-import { roundUsd } from '../models/price.js';
+import { roundUsd, usd } from '../models/price.js';
+import { formatMs } from '../recipe/duration.js';
 
 /** `runs/<id>/report.json`: the whole run, for tools. Snake case, like every JSON vidrecipe prints. */
 export interface RunReport {
@@ -122,7 +123,7 @@ export function reportMarkdown(report: RunReport): string {
     `## vidrecipe run: ${report.name} ${report.status === 'succeeded' ? '✅ succeeded' : report.status === 'failed' ? '❌ failed' : '⏹️ interrupted'}`,
     '',
     `\`${report.recipe}\` · run \`${report.run_id}\` · ${report.steps.length} ${report.steps.length === 1 ? 'step' : 'steps'}: ${ran} ran, ${report.cache_hits} cached, ${count('failed')} failed, ${count('skipped') + count('cancelled')} not run · ` +
-      `cost **${money(report.cost_usd)}** · ${seconds(report.duration_ms)}`,
+      `cost **${usd(report.cost_usd)}** · ${formatMs(report.duration_ms)}`,
     '',
   ];
   const failed = report.steps.filter((s) => s.status === 'failed');
@@ -133,7 +134,7 @@ export function reportMarkdown(report: RunReport): string {
   lines.push('| step | model | backend | status | attempts | time | cost |', '| --- | --- | --- | --- | ---: | ---: | ---: |');
   for (const s of report.steps) {
     const status = `${ICON[s.status]} ${s.status}${s.cached_from ? ` (run ${s.cached_from})` : ''}`;
-    lines.push(`| \`${s.id}\` | \`${s.uses}\` | ${s.backend} | ${status} | ${s.attempts} | ${s.duration_ms === undefined ? '–' : seconds(s.duration_ms)} | ${money(s.cost_usd)} |`);
+    lines.push(`| \`${s.id}\` | \`${s.uses}\` | ${s.backend} | ${status} | ${s.attempts} | ${s.duration_ms === undefined ? '–' : formatMs(s.duration_ms)} | ${usd(s.cost_usd)} |`);
   }
   const outputs = Object.entries(report.outputs);
   if (outputs.length) {
@@ -154,14 +155,6 @@ function size(path: string): number {
   } catch {
     return 0;
   }
-}
-
-function money(usd: number): string {
-  return `$${usd.toFixed(2)}`;
-}
-
-function seconds(ms: number): string {
-  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
 function oneLine(text: string): string {

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Plan, PlannedStep } from '../graph/plan.js';
 import type { ExecutorLookup } from '../providers/types.js';
-import { Cancelled, runAttempts } from './attempt.js';
+import { Cancelled, runAttempts, type AttemptsResult } from './attempt.js';
 import type { EngineConfig } from './config.js';
 import { FINAL_STATUSES, type RunEvent, type RunStatus, type StepView } from './events.js';
 import { Journal } from './journal.js';
@@ -148,7 +148,8 @@ class Run {
     const unmet = new Map(this.plan.steps.map((s) => [s.id, s.needs.length]));
     const planned = new Map(this.plan.steps.map((s) => [s.id, s]));
     let running = 0;
-    return new Promise<void>((done) => {
+    return new Promise<void>((resolve) => {
+      let done = resolve;
       const start = (id: string) => {
         const view = this.views.get(id)!;
         if (this.signal.aborted) return this.skip(id, 'not started: the run was interrupted');
@@ -173,9 +174,15 @@ class Run {
           }
         }
       };
-      this.signal.addEventListener('abort', () => {
+      const onAbort = () => {
         for (const view of this.views.values()) if (view.status === 'waiting') this.skip(view.id, 'not started: the run was interrupted');
-      }, { once: true });
+      };
+      this.signal.addEventListener('abort', onAbort, { once: true });
+      const finished = done;
+      done = () => {
+        this.signal.removeEventListener('abort', onAbort);
+        finished();
+      };
       for (const step of this.plan.steps) if (step.needs.length === 0) start(step.id);
       if (running === 0) done();
     });
@@ -233,28 +240,14 @@ class Run {
         this.signal,
       );
       const costUsd = planned.backend === 'local' ? 0 : (result.costUsd ?? planned.estimatedCostUsd);
-      const record: StepRecord = {
-        format: 1,
-        key: resolved.key,
-        model: step.model.id,
-        specVersion: step.model.specVersion,
-        backend: planned.backend,
-        step: step.id,
-        run: this.id,
-        createdAt: new Date().toISOString(),
-        durationMs: Date.now() - startedWork,
-        outputs: Object.fromEntries(Object.entries(result.outputs).map(([name, o]) => [name, { digest: o.digest, kind: o.kind, ext: o.ext }])),
-        remoteUrls: result.remoteUrls,
-        taskId: result.taskId,
-        costUsd,
-      };
+      const record = this.record(planned, resolved.key, result, costUsd, Date.now() - startedWork);
       this.cache.write(record);
       if (executor.kind === 'remote') this.tasks.clear(resolved.key);
       this.journal.append({ event: 'step-succeeded', step: step.id, key: resolved.key, outputs: mapValues(result.outputs, (o) => o.digest), cost_usd: costUsd, ms: record.durationMs });
       this.finish(view, 'succeeded', undefined, { outputs: result.outputs, costUsd, attempts: result.attempts, taskId: result.taskId });
     } catch (error) {
       const attempts = (error as { attempts?: number }).attempts ?? view.attempts;
-      if (error instanceof Cancelled || (this.signal.aborted && !(error instanceof Error && error.name === 'PermanentError'))) {
+      if (error instanceof Cancelled || this.signal.aborted) {
         this.finish(view, 'cancelled', 'cancelled: the run was interrupted', { attempts });
       } else {
         const message = error instanceof Error ? error.message : String(error);
@@ -265,6 +258,26 @@ class Run {
     } finally {
       release?.();
     }
+  }
+
+  /** The cache record of a finished step: what a later run needs to reuse it without running it. */
+  private record(planned: PlannedStep, key: string, result: AttemptsResult, costUsd: number, durationMs: number): StepRecord {
+    const model = this.plan.recipe.steps.get(planned.id)!.model;
+    return {
+      format: 1,
+      key,
+      model: model.id,
+      specVersion: model.specVersion,
+      backend: planned.backend,
+      step: planned.id,
+      run: this.id,
+      createdAt: new Date().toISOString(),
+      durationMs,
+      outputs: mapValues(result.outputs, (o) => ({ digest: o.digest, kind: o.kind, ext: o.ext })),
+      remoteUrls: result.remoteUrls,
+      taskId: result.taskId,
+      costUsd,
+    };
   }
 
   /** Serves a step from the cache when its record and blobs are intact; says why not otherwise. */

@@ -1,5 +1,5 @@
 import { recipeOutputs, type Plan, type PlannedStep } from '../../graph/plan.js';
-import { usd } from './money.js';
+import { usd } from '../../models/price.js';
 import { markdownTable, textTable } from './table.js';
 
 export type PlanFormat = 'text' | 'json' | 'markdown' | 'mermaid';

@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
-import { formatMs } from '../../engine/attempt.js';
+import { formatMs } from '../../recipe/duration.js';
 import type { RunResult } from '../../engine/run.js';
-import { usd } from './money.js';
+import { usd } from '../../models/price.js';
 
 /** `run --json`, as DESIGN.md fixes it. A step cancelled by Ctrl-C did not run: `skipped`. */
 export function runJson(result: RunResult) {
