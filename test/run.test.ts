@@ -144,9 +144,21 @@ describe('vidrecipe run on local steps', () => {
     const forced = run(['--input', 'start=0.2', '--force', 'vace_mask']);
     expect(forced.steps.vace_mask!.status).toBe('succeeded');
     expect(forced.steps.cut!.status).toBe('cached');
-    const all = run(['--no-cache']);
+    const all = run(['--no-cache', '--out', 'elsewhere']);
     expect(Object.values(statusOf(all))).toEqual(Array(6).fill('succeeded'));
+    expect(all.outputs.review).toBe(join(dir, 'elsewhere', 'review.mp4'));
+    expect(existsSync(all.outputs.review!)).toBe(true);
     expect(runCli(['run', 'recipe.yaml', '--force', 'cutt'], { cwd: dir })).toMatchObject({ code: 2, stderr: expect.stringContaining('no step "cutt"; did you mean "cut"?') });
+  });
+
+  it('two processes sharing the state dir at once both succeed, and leave a cache the next run can use', async () => {
+    const both = [startCli(['run', 'recipe.yaml', '--json', '--no-cache', '--out', 'one'], { cwd: dir }), startCli(['run', 'recipe.yaml', '--json', '--no-cache', '--out', 'two'], { cwd: dir })];
+    expect(await Promise.all(both.map((c) => c.exited))).toEqual([0, 0]);
+    const [one, two] = both.map((c) => JSON.parse(c.output.stdout) as RunJson);
+    expect(one!.steps.joined!.outputs.video).toBe(two!.steps.joined!.outputs.video);
+    const next = run();
+    expect(Object.values(statusOf(next))).toEqual(Array(6).fill('cached'));
+    expect((await probeFile(next.outputs.review!)).width).toBe(192);
   });
 
   it('detects a damaged blob and recomputes it instead of serving it', async () => {
