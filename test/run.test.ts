@@ -138,6 +138,40 @@ describe('vidrecipe run on local steps', () => {
     expect(text.stderr).toMatch(/run \S+ succeeded in .* 6 steps: 0 ran, 6 cached/);
   });
 
+  it('a cached run needs no ffmpeg: it still reports, without posters', () => {
+    const result = runCli(['run', 'recipe.yaml', '--json'], { cwd: dir, env: { FFMPEG_PATH: join(dir, 'no-such-ffmpeg') } });
+    expect(result.code, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout) as RunJson;
+    const report = JSON.parse(readFileSync(join(json.report, 'report.json'), 'utf8'));
+    expect(report.cache_hits).toBe(6);
+    expect(report.tools.ffmpeg).toBeUndefined();
+    expect(report.outputs.review.poster).toBeUndefined();
+  });
+
+  it('refuses an out dir it cannot write before running anything, and plan writes nothing to the state dir', () => {
+    writeFileSync(join(dir, 'a-file'), '');
+    const bad = runCli(['run', 'recipe.yaml', '--no-cache', '--out', 'a-file/sub'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--out .*a-file\/sub: cannot write there \(ENOTDIR\); choose another folder/);
+    expect(bad.stderr).not.toMatch(/running|done/);
+    const plan = runCli(['plan', 'recipe.yaml', '--state-dir', 'fresh-state'], { cwd: dir });
+    expect(plan.code).toBe(0);
+    expect(existsSync(join(dir, 'fresh-state'))).toBe(false);
+  });
+
+  it('runs many local steps at once without leaking listeners', () => {
+    const steps = Array.from({ length: 14 }, (_, i) => `  c${i}:\n    uses: local/trim\n    with: { video: a.mp4, start: ${(i * 0.1).toFixed(1)}, duration: 0.5 }\n`).join('');
+    writeFileSync(join(dir, 'wide.yaml'), `version: 1\nname: wide\nsteps:\n${steps}`);
+    writeFileSync(join(dir, 'vidrecipe.config.yaml'), 'local: { concurrency: 14 }\n');
+    try {
+      const result = runCli(['run', 'wide.yaml'], { cwd: dir });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).not.toMatch(/MaxListeners|memory leak/);
+    } finally {
+      writeFileSync(join(dir, 'vidrecipe.config.yaml'), '');
+    }
+  });
+
   it('re-runs a changed step and its dependents only; --force one step; --no-cache all', () => {
     const changed = run(['--input', 'start=0.2']);
     expect(statusOf(changed)).toEqual({ cut: 'succeeded', vace_mask: 'cached', fit: 'succeeded', joined: 'succeeded', last: 'succeeded', review: 'succeeded' });

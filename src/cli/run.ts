@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkCache } from '../engine/cache-status.js';
 import { loadConfig, type EngineConfig } from '../engine/config.js';
@@ -32,7 +32,7 @@ export interface RunCommandOptions {
 export async function runCommand(file: string, options: RunCommandOptions, executors: ExecutorLookup = defaultExecutors): Promise<number> {
   const ready = await preflight(file, options, executors);
   if (typeof ready === 'number') return ready;
-  const { plan, config, stateDir } = ready;
+  const { plan, config, stateDir, outDir } = ready;
   const cwd = process.cwd();
 
   const controller = new AbortController();
@@ -49,7 +49,7 @@ export async function runCommand(file: string, options: RunCommandOptions, execu
   try {
     result = await runPlan(plan, {
       stateDir,
-      outDir: resolve(cwd, options.out ?? join('out', plan.recipe.name)),
+      outDir,
       config,
       executors,
       noCache: !options.cache,
@@ -58,7 +58,8 @@ export async function runCommand(file: string, options: RunCommandOptions, execu
       onEvent: progress && ((event) => progress.onEvent(event)),
     });
     await progress?.close();
-    await writeReport(plan, result, cwd);
+    // The steps are done and paid for: a report that cannot be written must not hide their results.
+    await writeReport(plan, result, cwd).catch((error: Error) => result.errors.push(`the report could not be written: ${error.message}`));
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -72,7 +73,7 @@ export async function runCommand(file: string, options: RunCommandOptions, execu
  * Everything that can be known before a step runs: the recipe, the config, the plan with its cache
  * status, unreadable media, the budget, and steps this build cannot run. Returns an exit code to stop.
  */
-async function preflight(file: string, options: RunCommandOptions, executors: ExecutorLookup): Promise<number | { plan: Plan; config: EngineConfig; stateDir: string }> {
+async function preflight(file: string, options: RunCommandOptions, executors: ExecutorLookup): Promise<number | { plan: Plan; config: EngineConfig; stateDir: string; outDir: string }> {
   const cwd = process.cwd();
   const maxCost = options.maxCost === undefined ? undefined : Number(options.maxCost);
   if (maxCost !== undefined && !(maxCost >= 0)) throw new UsageError(`--max-cost ${options.maxCost}: give an amount in US dollars, e.g. --max-cost 2.50`);
@@ -104,12 +105,28 @@ async function preflight(file: string, options: RunCommandOptions, executors: Ex
   }
   if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);
   if (plan.diagnostics.length && !options.json) process.stderr.write(formatText(plan.diagnostics, sources));
-  return { plan, config: config.config, stateDir };
+  const outDir = resolve(cwd, options.out ?? join('out', recipe.name));
+  for (const [flag, dir] of [['--out', outDir], ['--state-dir', stateDir]] as const) {
+    const problem = unwritable(dir);
+    if (problem) throw new UsageError(`${flag} ${dir}: cannot write there (${problem}); choose another folder`);
+  }
+  return { plan, config: config.config, stateDir, outDir };
 }
 
 function refuse(diagnostics: Diagnostic[], sources: Map<string, string>): number {
   process.stderr.write(formatText(diagnostics, sources));
   return EXIT.invalid;
+}
+
+/** Why `dir` cannot hold files (after creating it), or undefined when it can. */
+function unwritable(dir: string): string | undefined {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  }
 }
 
 function waitingViews(plan: Plan): StepView[] {

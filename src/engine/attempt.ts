@@ -1,12 +1,12 @@
 import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnyModel, Backend } from '../models/types.js';
 import { NotSubmittedError, PermanentError, TaskFailedError, type ExecContext, type ExecResult, type Executor, type StepProgress } from '../providers/types.js';
 import type { StepOutput } from './events.js';
 import type { Journal } from './journal.js';
 import type { BackendLimiter } from './limiter.js';
-import { defaultExt } from './media-files.js';
+import { mediaExt } from './media-files.js';
 import type { ContentStore } from './store.js';
 import type { TaskIndex, TaskRecord } from './tasks.js';
 import { formatMs } from '../recipe/duration.js';
@@ -64,12 +64,16 @@ export async function runAttempts(plan: AttemptPlan, env: AttemptEnv): Promise<A
     const workDir = join(env.tmpDir, `${plan.step}.${attempt}`);
     mkdirSync(workDir);
     const timeout = plan.timeoutMs ? AbortSignal.timeout(plan.timeoutMs) : undefined;
-    const signal = timeout ? AbortSignal.any([env.signal, timeout]) : env.signal;
-    env.journal.append({ event: 'step-start', step: plan.step, key: plan.key, attempt });
+    // A signal of the attempt's own: the listeners its processes add go away with it, not onto the run's.
+    const signal = AbortSignal.any(timeout ? [env.signal, timeout] : [env.signal]);
     try {
-      const result = await execute(plan, env, workDir, signal, attempt);
-      const outputs = await adoptOutputs(plan, result, env, signal);
-      return { outputs, costUsd: result.costUsd, taskId: result.taskId, remoteUrls: result.remoteUrls, attempts: attempt };
+      // The slot is held for the attempt only, not through the back-off before the next one.
+      return await env.limiter.withSlot(async () => {
+        env.journal.append({ event: 'step-start', step: plan.step, key: plan.key, attempt });
+        const result = await execute(plan, env, workDir, signal, attempt);
+        const outputs = await adoptOutputs(plan, result, env, workDir, signal);
+        return { outputs, costUsd: result.costUsd, taskId: result.taskId, remoteUrls: result.remoteUrls, attempts: attempt };
+      }, env.signal);
     } catch (raw) {
       const error = env.signal.aborted ? new Cancelled('interrupted') : timeout?.aborted ? new Error(`timed out after ${formatMs(plan.timeoutMs!)}; raise timeout: on the step if it needs longer`) : asError(raw);
       const final = error instanceof Cancelled || error instanceof PermanentError || attempt > plan.retries;
@@ -151,25 +155,27 @@ async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, sign
   }
 }
 
-async function adoptOutputs(plan: AttemptPlan, result: ExecResult, env: AttemptEnv, signal: AbortSignal): Promise<Record<string, StepOutput>> {
+async function adoptOutputs(plan: AttemptPlan, result: ExecResult, env: AttemptEnv, workDir: string, signal: AbortSignal): Promise<Record<string, StepOutput>> {
   const outputs: Record<string, StepOutput> = {};
   for (const [name, kind] of Object.entries(plan.model.outputs)) {
     const produced = result.outputs[name];
     if (!produced) throw new Error(`${plan.model.id} finished without its "${name}" output`);
     let digest: string;
-    let ext: string;
     if (/^https?:\/\//i.test(produced)) {
       env.progress({ state: 'downloading' });
-      digest = (await env.store.download(produced, signal)).digest;
-      ext = extname(new URL(produced).pathname);
+      digest = (await env.store.download(produced, env.tmpDir, signal)).digest;
     } else {
-      digest = await env.store.adopt(produced);
-      ext = extname(produced);
+      // Only what the attempt wrote is moved; anything else (an input handed back unchanged) is copied.
+      digest = await env.store.adopt(produced, isInside(workDir, produced));
     }
-    ext = /^\.[A-Za-z0-9]{1,5}$/.test(ext) ? ext.toLowerCase() : defaultExt(kind);
-    outputs[name] = { kind, digest, ext, path: env.store.path(digest) };
+    outputs[name] = { kind, digest, ext: mediaExt(produced, kind), path: env.store.path(digest) };
   }
   return outputs;
+}
+
+function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 /** Outputs were moved out, so the folder is usually empty: one rmdir instead of a recursive walk. */

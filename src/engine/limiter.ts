@@ -4,9 +4,9 @@ import type { Backend } from '../models/types.js';
 import type { BackendLimits, EngineConfig } from './config.js';
 
 /**
- * The limits of one backend: how many tasks are in flight (a slot is held from submit to the last
- * download) and how many submissions start per rolling window. The two are separate queues because a
- * provider counts them separately: a slow task holds a slot for minutes but used one submission.
+ * The limits of one backend: how many tasks are in flight (a slot is held for one attempt, from submit
+ * to the last download) and how many submissions start per rolling window. The two are separate queues
+ * because a provider counts them separately: a slow task holds a slot for minutes but used one submission.
  */
 export class BackendLimiter {
   private readonly slots: PQueue;
@@ -18,41 +18,67 @@ export class BackendLimiter {
     readonly limits: BackendLimits,
   ) {
     this.slots = new PQueue({ concurrency: limits.concurrency });
-    this.submits = Number.isFinite(limits.submissions)
-      ? new PQueue({ concurrency: limits.concurrency, intervalCap: Math.max(1, Math.floor(limits.submissions)), interval: limits.intervalMs, strict: true })
-      : new PQueue({ concurrency: limits.concurrency });
+    this.submits = new PQueue({ concurrency: limits.concurrency, ...window(limits) });
   }
 
-  /**
-   * Runs `task` while holding one of the backend's slots. A task still queued when `signal` aborts
-   * starts only to throw at once; one already running is never abandoned (p-queue would settle its
-   * promise early), it stops through the signal it was given, so the slot is freed only when it has.
-   */
+  /** Runs `task` while holding one of the backend's slots. */
   withSlot<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return this.slots.add(() => {
-      signal?.throwIfAborted();
-      return task();
-    }) as Promise<T>;
+    return settled(this.slots, task, signal);
   }
 
   /** Runs one submission request inside the rate window, after any pause a 429 asked for. */
   submit<T>(request: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return this.submits.add(async () => {
-      signal?.throwIfAborted();
-      const wait = this.resumeAt - Date.now();
-      if (wait > 0) await sleep(wait, undefined, { signal });
-      return request();
-    }) as Promise<T>;
+    return settled(
+      this.submits,
+      async () => {
+        const wait = this.resumeAt - Date.now();
+        if (wait > 0) await sleep(wait, undefined, { signal });
+        return request();
+      },
+      signal,
+    );
   }
 
   /** A provider said "too many requests, retry after ms": hold every submission of this backend until then. */
   pauseSubmissions(ms: number): void {
     this.resumeAt = Math.max(this.resumeAt, Date.now() + ms);
   }
+}
 
-  get queued(): number {
-    return this.slots.size;
-  }
+/**
+ * `submissions` per `intervalMs` as p-queue's rolling window. A fractional rate (0.5/min) becomes one
+ * submission per 1/rate: rounding the count up would exceed the quota the user wrote down.
+ */
+function window(limits: BackendLimits): { intervalCap?: number; interval?: number; strict?: boolean } {
+  if (!Number.isFinite(limits.submissions)) return {};
+  return Number.isInteger(limits.submissions)
+    ? { intervalCap: limits.submissions, interval: limits.intervalMs, strict: true }
+    : { intervalCap: 1, interval: Math.ceil(limits.intervalMs / limits.submissions), strict: true };
+}
+
+/**
+ * Queues `task`; an abort rejects at once while it waits. Once it has started, its own outcome is
+ * returned, never the abort, and it keeps its place until it settles: a submit still in flight must not
+ * lose its task id, nor a slot be freed while ffmpeg still runs. (p-queue's own `signal` option settles
+ * a running task early and starts the next one.) A started task stops through the signal it was given.
+ */
+function settled<T>(queue: PQueue, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return queue.add(task) as Promise<T>;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void queue.add(async () => {
+      // Dropped while it waited: give the place back at once.
+      if (signal.aborted) return;
+      signal.removeEventListener('abort', onAbort);
+      try {
+        resolve(await task());
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
 }
 
 export class Limiters {

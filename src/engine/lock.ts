@@ -11,13 +11,17 @@ export interface LockHolder {
 }
 
 const POLL_MS = 200;
-/** A lock file still empty after this long was left by a writer that died between create and write. */
-const EMPTY_GRACE_MS = 5_000;
+/** A lock or guard file still empty (or a guard still present) after this long was left by a dead writer. */
+const GRACE_MS = 5_000;
+
+/** Runs of this process that hold or may hold locks: a holder with our pid but another run id is a dead predecessor. */
+const liveRuns = new Set<string>();
 
 /**
- * One lock file per step key (`locks/<key>.lock`, created with O_EXCL). Two runs sharing a state dir
- * never compute the same step at once: the second waits and then finds the first one's result in the
- * cache. A lock whose process is gone (kill -9) is taken over.
+ * One lock per step key (`locks/<key>.lock`, created with O_EXCL). Two runs sharing a state dir never
+ * compute the same remote step at once: the second waits and then finds the first one's result in the
+ * cache. A lock whose process is gone (kill -9) is taken over, under a guard file, so that two runs
+ * finding the same stale lock cannot both take it.
  */
 export class StepLocks {
   private readonly host = hostname();
@@ -26,52 +30,96 @@ export class StepLocks {
     readonly dir: string,
     private readonly run: string,
   ) {
-    mkdirSync(dir, { recursive: true });
+    liveRuns.add(run);
   }
 
-  async acquire(key: string, options: { signal?: AbortSignal; onWait?: (holder: LockHolder) => void } = {}): Promise<() => void> {
+  /** This run will take no more locks (the ones it holds are released by their own release functions). */
+  close(): void {
+    liveRuns.delete(this.run);
+  }
+
+  async acquire(key: string, options: { signal?: AbortSignal; onWait?: (holder: LockHolder, file: string) => void } = {}): Promise<() => void> {
+    mkdirSync(this.dir, { recursive: true });
     const file = join(this.dir, `${key}.lock`);
     let told = false;
     for (;;) {
       options.signal?.throwIfAborted();
-      try {
-        const fd = openSync(file, 'wx');
-        const me: LockHolder = { pid: process.pid, host: this.host, run: this.run, at: new Date().toISOString() };
-        writeSync(fd, JSON.stringify(me));
-        closeSync(fd);
-        return () => rmSync(file, { force: true });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      const holder = this.holder(file);
-      if (holder === 'stale') {
-        rmSync(file, { force: true });
+      const me: LockHolder = { pid: process.pid, host: this.host, run: this.run, at: new Date().toISOString() };
+      if (create(file, JSON.stringify(me))) return () => this.release(file);
+      const text = read(file);
+      if (text !== undefined && this.stale(file, text)) {
+        this.takeOver(file, text);
         continue;
       }
-      if (holder && !told) {
+      if (text && !told) {
         told = true;
-        options.onWait?.(holder);
+        options.onWait?.(JSON.parse(text) as LockHolder, file);
       }
       await sleep(POLL_MS, undefined, { signal: options.signal });
     }
   }
 
-  private holder(file: string): LockHolder | 'stale' | undefined {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      return undefined;
-    }
-    if (!text) {
-      try {
-        return Date.now() - statSync(file).mtimeMs > EMPTY_GRACE_MS ? 'stale' : undefined;
-      } catch {
-        return undefined;
-      }
-    }
+  /** Removes the lock only while it still names this run: never someone else's. */
+  private release(file: string): void {
+    const text = read(file);
+    if (text && (JSON.parse(text) as LockHolder).run === this.run) rmSync(file, { force: true });
+  }
+
+  private stale(file: string, text: string): boolean {
+    if (!text) return olderThan(file, GRACE_MS);
     const holder = JSON.parse(text) as LockHolder;
-    return holder.host === this.host && !processAlive(holder.pid) ? 'stale' : holder;
+    if (holder.host !== this.host) return false;
+    if (holder.pid === process.pid) return !liveRuns.has(holder.run);
+    return !processAlive(holder.pid);
+  }
+
+  /**
+   * Deletes a stale lock, but only if it is still the same stale lock: another run may have taken it
+   * over and written a live one since we read it. The guard makes read-compare-delete one step.
+   */
+  private takeOver(file: string, seen: string): void {
+    const guard = `${file}.takeover`;
+    if (!create(guard, String(process.pid))) {
+      if (olderThan(guard, GRACE_MS)) rmSync(guard, { force: true });
+      return;
+    }
+    try {
+      if (read(file) === seen) rmSync(file, { force: true });
+    } finally {
+      rmSync(guard, { force: true });
+    }
+  }
+}
+
+function create(file: string, content: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+function read(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function olderThan(file: string, ms: number): boolean {
+  try {
+    return Date.now() - statSync(file).mtimeMs > ms;
+  } catch {
+    return false;
   }
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, linkSync, mkdirSync, copyFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, statSync, type Stats } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import type { MediaKind } from '../models/types.js';
 import { sha256File } from './hash.js';
@@ -11,6 +11,7 @@ export interface MediaFile {
 }
 
 const URL_PATTERN = /^https?:\/\//i;
+const digestsSeen = new Map<string, string>();
 
 /**
  * Turns the media values of a run into local files with known digests: recipe paths are hashed where
@@ -62,29 +63,38 @@ export class MediaFiles {
   }
 
   private async hash(path: string, asWritten: string): Promise<MediaFile> {
-    let size: number;
+    let info: Stats;
     try {
-      const info = statSync(path);
-      if (!info.isFile()) throw new Error(`${asWritten} is a directory, not a media file`);
-      size = info.size;
+      info = statSync(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`media file not found: ${path}`);
       throw error;
     }
-    if (size === 0) throw new Error(`media file is empty: ${path}`);
-    const digest = await sha256File(path);
+    if (!info.isFile()) throw new Error(`${asWritten} is a directory, not a media file`);
+    if (info.size === 0) throw new Error(`media file is empty: ${path}`);
+    // Within one process (plan, then run) a file whose identity, size and time are unchanged is not read twice.
+    const seen = `${path}\0${info.ino}\0${info.size}\0${info.mtimeMs}`;
+    const digest = digestsSeen.get(seen) ?? (await sha256File(path));
+    digestsSeen.set(seen, digest);
     this.digests.set(path, digest);
     return { path, digest };
   }
 
   private async fetch(url: string, signal?: AbortSignal): Promise<MediaFile> {
-    const { digest } = await this.store.download(url, signal);
-    const ext = extname(new URL(url).pathname).toLowerCase();
-    return this.blob(digest, /^\.[a-z0-9]{1,5}$/.test(ext) ? ext : '');
+    const { digest } = await this.store.download(url, this.linkDir, signal);
+    return this.blob(digest, mediaExt(url));
   }
 }
 
-/** The usual extension of an output kind, when an executor's file has none. */
-export function defaultExt(kind: MediaKind): string {
-  return kind === 'image' ? '.png' : '.mp4';
+/** The extension a media file is known by: its own (from a path or a URL's path), or the usual one of its kind. */
+export function mediaExt(pathOrUrl: string, kind?: MediaKind): string {
+  let path = pathOrUrl;
+  try {
+    if (/^https?:\/\//i.test(pathOrUrl)) path = new URL(pathOrUrl).pathname;
+  } catch {
+    // not a URL after all
+  }
+  const ext = extname(path).toLowerCase();
+  if (/^\.[a-z0-9]{1,5}$/.test(ext)) return ext;
+  return kind === 'image' ? '.png' : kind === 'video' ? '.mp4' : '';
 }

@@ -1,10 +1,10 @@
 import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Plan } from '../graph/plan.js';
 import type { MediaKind } from '../models/types.js';
 import { tempBeside } from './atomic.js';
 import type { StepView } from './events.js';
-import type { MediaFiles } from './media-files.js';
+import { mediaExt, type MediaFiles } from './media-files.js';
 
 export interface PublishedOutput {
   /** The copy in the out dir. */
@@ -33,7 +33,7 @@ export async function publishOutputs(plan: Plan, views: ReadonlyMap<string, Step
       if (typeof value === 'string' && (kind === 'video' || kind === 'image')) {
         try {
           const file = await media.resolve(value, plan.recipe.dir);
-          source = { ...file, ext: extname(file.path) || (kind === 'image' ? '.png' : '.mp4'), kind };
+          source = { ...file, ext: mediaExt(file.path, kind), kind };
         } catch {
           // A missing input already failed the steps that read it; nothing to publish.
         }

@@ -12,6 +12,7 @@ import { Limiters } from './limiter.js';
 import { processAlive, StepLocks } from './lock.js';
 import { MediaFiles } from './media-files.js';
 import { publishOutputs, type PublishedOutput } from './publish.js';
+import { roundUsd } from '../models/price.js';
 import { StateDir } from './state-dir.js';
 import { StepCache, type StepRecord } from './step-cache.js';
 import { resolveStep } from './step-key.js';
@@ -49,6 +50,8 @@ export interface RunResult {
   runDir: string;
   /** The step that failed first, shown first. */
   firstFailure?: string;
+  /** Failures of the run itself, outside any step (the out dir could not be written …). */
+  errors: string[];
 }
 
 /** `20261123-130501-042-a1b2` (UTC, with milliseconds): sorts by start time, unique across concurrent runs. */
@@ -120,13 +123,25 @@ class Run {
   async execute(): Promise<RunResult> {
     const startedAt = Date.now();
     this.journal.append({ event: 'run-start', run: this.id, recipe: this.plan.recipe.file, steps: this.plan.order, pid: process.pid });
-    await this.schedule();
-    const status: RunStatus = this.signal.aborted ? 'interrupted' : this.firstFailure ? 'failed' : 'succeeded';
-    const outputs = await publishOutputs(this.plan, this.views, this.options.outDir, this.media);
-    const costUsd = [...this.views.values()].reduce((sum, v) => sum + v.costUsd, 0);
-    this.journal.append({ event: 'run-end', status, cost_usd: costUsd });
-    this.journal.close();
-    rmSync(this.tmpDir, { recursive: true, force: true });
+    const errors: string[] = [];
+    let outputs: Record<string, PublishedOutput> = {};
+    let status: RunStatus = 'failed';
+    let costUsd = 0;
+    try {
+      await this.schedule();
+      try {
+        outputs = await publishOutputs(this.plan, this.views, this.options.outDir, this.media);
+      } catch (error) {
+        errors.push(`the outputs could not be copied to ${this.options.outDir}: ${(error as Error).message}; they are in the cache, run again with another --out`);
+      }
+      status = this.signal.aborted ? 'interrupted' : this.firstFailure || errors.length ? 'failed' : 'succeeded';
+      costUsd = roundUsd([...this.views.values()].reduce((sum, v) => sum + v.costUsd, 0));
+      this.journal.append({ event: 'run-end', status, cost_usd: costUsd });
+    } finally {
+      this.journal.close();
+      this.locks.close();
+      rmSync(this.tmpDir, { recursive: true, force: true });
+    }
     return {
       runId: this.id,
       status,
@@ -137,6 +152,7 @@ class Run {
       outputs,
       runDir: this.runDir,
       firstFailure: this.firstFailure,
+      errors,
     };
   }
 
@@ -147,9 +163,15 @@ class Run {
   private schedule(): Promise<void> {
     const unmet = new Map(this.plan.steps.map((s) => [s.id, s.needs.length]));
     const planned = new Map(this.plan.steps.map((s) => [s.id, s]));
+    const onAbort = () => {
+      for (const view of this.views.values()) if (view.status === 'waiting') this.skip(view.id, 'not started: the run was interrupted');
+    };
     let running = 0;
     return new Promise<void>((resolve) => {
-      let done = resolve;
+      const done = () => {
+        this.signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
       const start = (id: string) => {
         const view = this.views.get(id)!;
         if (this.signal.aborted) return this.skip(id, 'not started: the run was interrupted');
@@ -174,15 +196,7 @@ class Run {
           }
         }
       };
-      const onAbort = () => {
-        for (const view of this.views.values()) if (view.status === 'waiting') this.skip(view.id, 'not started: the run was interrupted');
-      };
       this.signal.addEventListener('abort', onAbort, { once: true });
-      const finished = done;
-      done = () => {
-        this.signal.removeEventListener('abort', onAbort);
-        finished();
-      };
       for (const step of this.plan.steps) if (step.needs.length === 0) start(step.id);
       if (running === 0) done();
     });
@@ -200,7 +214,9 @@ class Run {
     const step = this.plan.recipe.steps.get(planned.id)!;
     let release: (() => void) | undefined;
     try {
-      const resolved = await resolveStep(step, planned.backend, this.plan.inputs, (ref) => this.outputFile(ref.step, ref.output), this.media, this.plan.recipe.dir, this.signal);
+      // Downloading an input URL counts against the step's timeout: a stalled server must not hang the run.
+      const signal = step.timeoutMs ? AbortSignal.any([this.signal, AbortSignal.timeout(step.timeoutMs)]) : this.signal;
+      const resolved = await resolveStep(step, planned.backend, this.plan.inputs, (ref) => this.outputFile(ref.step, ref.output), this.media, this.plan.recipe.dir, signal);
       view.key = resolved.key;
       const reusable = step.cache && !this.options.noCache && !this.force.has(step.id);
       if (reusable && (await this.reuse(view, resolved.key))) return;
@@ -212,16 +228,14 @@ class Run {
       if (executor.kind === 'remote') {
         release = await this.locks.acquire(resolved.key, {
           signal: this.signal,
-          onWait: (holder) => this.update(view, { message: `waiting for run ${holder.run} (pid ${holder.pid}), which is computing the same step` }),
+          onWait: (holder, file) => this.update(view, { message: `waiting for run ${holder.run} (pid ${holder.pid}), which is computing the same step (lock ${file})` }),
         });
         // Another run may have finished it while we waited for the lock.
         if (reusable && (await this.reuse(view, resolved.key))) return;
       }
       const limiter = this.limiters.for(planned.backend);
       const startedWork = Date.now();
-      const result = await limiter.withSlot(
-        () =>
-          runAttempts(
+      const result = await runAttempts(
             { step: step.id, model: step.model, backend: planned.backend, key: resolved.key, params: resolved.params, executor, retries: step.retries, timeoutMs: step.timeoutMs, force: this.force.has(step.id) },
             {
               run: this.id,
@@ -236,9 +250,7 @@ class Run {
               progress: (p) => this.update(view, { status: p.state, fraction: p.fraction, message: p.message, attempts: p.attempt ?? view.attempts, taskId: p.taskId ?? view.taskId }),
               warn: (message) => this.warn(view, message),
             },
-          ),
-        this.signal,
-      );
+          );
       const costUsd = planned.backend === 'local' ? 0 : (result.costUsd ?? planned.estimatedCostUsd);
       const record = this.record(planned, resolved.key, result, costUsd, Date.now() - startedWork);
       this.cache.write(record);

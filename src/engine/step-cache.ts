@@ -33,12 +33,13 @@ export interface StepRecord {
 export type Lookup = { hit: StepRecord } | { miss: 'absent' | 'unreadable' | 'blob-missing' | 'blob-corrupt'; detail?: string };
 
 export class StepCache {
+  private made = false;
+
+  // Nothing is created until a record is written: `plan` reads a state dir it may not write to.
   constructor(
     readonly dir: string,
     private readonly store: ContentStore,
-  ) {
-    mkdirSync(dir, { recursive: true });
-  }
+  ) {}
 
   private file(key: string): string {
     return join(this.dir, `${key}.json`);
@@ -80,6 +81,8 @@ export class StepCache {
   }
 
   write(record: StepRecord): void {
+    if (!this.made) mkdirSync(this.dir, { recursive: true });
+    this.made = true;
     writeFileAtomic(this.file(record.key), `${JSON.stringify(record, null, 2)}\n`);
   }
 

@@ -13,8 +13,14 @@ import { sha256File } from './hash.js';
  * half-written object behind.
  */
 export class ContentStore {
-  constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+  private made = false;
+
+  // Nothing is created until something is stored: `plan` reads a state dir it may not write to.
+  constructor(readonly dir: string) {}
+
+  private ensureDir(): void {
+    if (!this.made) mkdirSync(this.dir, { recursive: true });
+    this.made = true;
   }
 
   path(digest: string): string {
@@ -37,30 +43,43 @@ export class ContentStore {
   }
 
   /**
-   * Stores a file we own (an executor's output). It is renamed straight onto its digest's name: rename
-   * is atomic, and a blob already there has the same bytes, so replacing it changes nothing a reader sees.
+   * Stores a file. One we own (`move`, an executor's output) is renamed straight onto its digest's
+   * name: rename is atomic, and a blob already there has the same bytes, so replacing it changes
+   * nothing a reader sees. Anything else is copied beside the target first, so it too appears whole.
    */
-  async adopt(file: string): Promise<string> {
+  async adopt(file: string, move: boolean): Promise<string> {
+    this.ensureDir();
     const digest = await sha256File(file);
     const target = this.path(digest);
-    try {
-      renameSync(file, target);
-    } catch {
-      // Another file system: copy beside the target first, so the blob still appears whole.
-      const temp = tempBeside(target);
-      await copyFile(file, temp);
-      await rename(temp, target);
-      await rm(file, { force: true });
+    if (move) {
+      try {
+        renameSync(file, target);
+        return digest;
+      } catch {
+        // another file system: copy instead
+      }
     }
+    const temp = tempBeside(target);
+    await copyFile(file, temp);
+    await rename(temp, target);
+    if (move) await rm(file, { force: true });
     return digest;
   }
 
-  /** Downloads a URL into the store, hashing while it streams. */
-  async download(url: string, signal?: AbortSignal): Promise<{ digest: string; bytes: number }> {
+  /**
+   * Downloads a URL into the store, hashing while it streams. The partial file lives in `tempDir` (a
+   * run's work folder, on the same file system), so a download cut short by kill -9 is cleaned up with it.
+   */
+  async download(url: string, tempDir: string, signal?: AbortSignal): Promise<{ digest: string; bytes: number }> {
+    this.ensureDir();
     const response = await fetch(url, { signal });
-    if (!response.ok || !response.body) throw new Error(`download of ${redactUrl(url)} failed: HTTP ${response.status} ${response.statusText}`);
+    if (!response.ok || !response.body) {
+      await response.body?.cancel().catch(() => {});
+      throw new Error(`download of ${redactUrl(url)} failed: HTTP ${response.status} ${response.statusText}`);
+    }
     const hash = createHash('sha256');
-    const temp = tempBeside(join(this.dir, 'download'));
+    mkdirSync(tempDir, { recursive: true });
+    const temp = tempBeside(join(tempDir, 'download'));
     const tee = new Transform({
       transform(chunk: Buffer, _enc, done) {
         hash.update(chunk);

@@ -22,9 +22,7 @@ export interface TaskRecord {
 
 /** `tasks/<key>.json`: the open remote tasks, found by step key so any later run can re-attach. */
 export class TaskIndex {
-  constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
-  }
+  constructor(readonly dir: string) {}
 
   private file(key: string): string {
     return join(this.dir, `${key}.json`);
@@ -39,6 +37,7 @@ export class TaskIndex {
   }
 
   intent(record: Omit<TaskRecord, 'state' | 'intentAt'>): TaskRecord {
+    mkdirSync(this.dir, { recursive: true });
     const full: TaskRecord = { ...record, state: 'intent', intentAt: new Date().toISOString() };
     writeFileAtomic(this.file(record.key), JSON.stringify(full), true);
     return full;

@@ -92,10 +92,10 @@ function isExecutableFile(file: string): boolean {
 const versions = new Map<string, Promise<string>>();
 
 /**
- * The first line of `ffmpeg -version`. Local steps put it in their cache keys: another ffmpeg may encode
- * the same inputs to different bytes.
+ * The first line of `ffmpeg -version`, for reports (what made the outputs). Rejects, never throws,
+ * when no ffmpeg can be found.
  */
-export function ffmpegVersion(): Promise<string> {
+export async function ffmpegVersion(): Promise<string> {
   const bin = ffmpegPath();
   let version = versions.get(bin);
   if (version === undefined) {

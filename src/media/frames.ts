@@ -173,6 +173,7 @@ export function openFrameWriter(file: string, options: FrameWriterOptions): Fram
   const abort = (): void => {
     if (state === 'aborted') return;
     state = 'aborted';
+    signal?.removeEventListener('abort', abort);
     proc.stop();
     void proc.exited.catch(() => undefined).then(() => rm(file, { force: true })).catch(() => undefined);
   };

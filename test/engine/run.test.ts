@@ -123,6 +123,13 @@ describe('run loop and cache', () => {
     expect(Date.now() - result.startedAt).toBeLessThan(1500);
   });
 
+  it('an executor that hands back its input file does not lose it to the store', async () => {
+    const ws = workspace('version: 1\nname: same\nsteps:\n  keep:\n    uses: local/transcode\n    with: { video: media/a.mp4 }\n');
+    const result = await run(planOf(ws.file), ws, { executors: lookup({ kind: 'local', run: async (ctx) => ({ outputs: { video: ctx.params.video as string } }) }) });
+    expect(result.status).toBe('succeeded');
+    expect(readFileSync(join(ws.dir, 'media', 'a.mp4'), 'utf8')).toBe('clip a');
+  });
+
   it('never runs more steps of a backend at once than its concurrency', async () => {
     const steps = Array.from({ length: 8 }, (_, i) => `  s${i}:\n    uses: local/trim\n    with: { video: media/a.mp4, start: ${i} }\n`).join('');
     const ws = workspace(`version: 1\nname: wide\nsteps:\n${steps}`);

@@ -14,7 +14,7 @@ export function runJson(result: RunResult) {
       result.steps.map((s) => [
         s.id,
         {
-          status: s.status === 'cancelled' || !['succeeded', 'cached', 'failed'].includes(s.status) ? 'skipped' : s.status,
+          status: ['succeeded', 'cached', 'failed'].includes(s.status) ? s.status : 'skipped',
           backend: s.backend,
           outputs: Object.fromEntries(Object.entries(s.outputs).map(([name, o]) => [name, o.path])),
           cost_usd: s.costUsd,
@@ -26,6 +26,7 @@ export function runJson(result: RunResult) {
       ]),
     ),
     report: result.runDir,
+    ...(result.errors.length ? { errors: result.errors } : {}),
   };
 }
 
@@ -35,6 +36,7 @@ export function runSummary(result: RunResult, cwd: string): string {
   const failed = result.steps.filter((s) => s.status === 'failed');
   failed.sort((a, b) => (a.id === result.firstFailure ? -1 : b.id === result.firstFailure ? 1 : 0));
   for (const step of failed) lines.push(`error: step "${step.id}" failed: ${step.error ?? 'unknown error'}`);
+  for (const error of result.errors) lines.push(`error: ${error}`);
   const count = (status: string) => result.steps.filter((s) => s.status === status).length;
   const notRun = count('skipped') + count('cancelled');
   lines.push(
