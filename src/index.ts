@@ -1,4 +1,4 @@
-/** vidrecipe as a library: load and check recipes, plan them, and read the model catalog. */
+/** vidrecipe as a library: load and check recipes, plan and run them, read the model catalog, and drive ffmpeg. */
 export { loadRecipe, type LoadOptions } from './recipe/load.js';
 export { StructureChecker } from './recipe/structure.js';
 export { RecipeSource } from './recipe/source.js';
@@ -8,3 +8,15 @@ export { buildDag, type Dag } from './graph/dag.js';
 export { planRecipe, type Plan, type PlannedStep, type PlanOptions, type CacheStatus } from './graph/plan.js';
 export { MODELS, MODEL_IDS, findModel } from './models/catalog.js';
 export type { ModelDef, AnyModel, Backend, MediaKind, ValueKind, PriceEstimate, CrossFieldRule } from './models/types.js';
+export { runPlan, type RunOptions, type RunResult } from './engine/run.js';
+export { checkCache, type CacheCheckOptions } from './engine/cache-status.js';
+export { loadConfig, defaultConfig, type EngineConfig, type BackendLimits } from './engine/config.js';
+export { writeReport, reportMarkdown, type RunReport } from './engine/report.js';
+export type { RunEvent, StepView, StepStatus, RunStatus } from './engine/events.js';
+export { defaultExecutors } from './providers/registry.js';
+export { PermanentError, NotSubmittedError, TaskFailedError } from './providers/types.js';
+export type { Executor, ExecutorLookup, LocalExecutor, RemoteExecutor, ExecContext, ExecResult, StepProgress } from './providers/types.js';
+export { probe } from './media/probe.js';
+export { extractFrame } from './media/still.js';
+export { readFrames, openFrameWriter } from './media/frames.js';
+export { MediaError, type MediaInfo, type PixelFormat } from './media/types.js';

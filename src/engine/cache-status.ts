@@ -1,7 +1,7 @@
 import type { Plan } from '../graph/plan.js';
 import { roundUsd } from '../models/price.js';
 import type { RecipeSource } from '../recipe/source.js';
-import { MediaFiles } from './media-files.js';
+import { DownloadDeferred, MediaFiles } from './media-files.js';
 import { StateDir } from './state-dir.js';
 import { StepCache } from './step-cache.js';
 import { MediaInputError, resolveStep } from './step-key.js';
@@ -44,7 +44,7 @@ export async function checkCache(plan: Plan, stateDir: string, source: RecipeSou
         }, media, plan.recipe.dir)
       ).key;
     } catch (error) {
-      if (error instanceof MediaInputError && !/not downloaded while planning/.test(error.message)) {
+      if (error instanceof MediaInputError && !(error.cause instanceof DownloadDeferred)) {
         plan.diagnostics.push(source.at(['steps', step.id, 'with', ...error.at], options.missingMedia ?? 'warning', 'media-file', `step "${step.id}": ${error.message}`));
       }
       continue;

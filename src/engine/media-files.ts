@@ -11,6 +11,12 @@ export interface MediaFile {
 }
 
 const URL_PATTERN = /^https?:\/\//i;
+
+/** A URL the plan did not download (it never does): its digest, and so the step's key, is unknown yet. */
+export class DownloadDeferred extends Error {
+  override name = 'DownloadDeferred';
+}
+
 const digestsSeen = new Map<string, string>();
 
 /**
@@ -21,6 +27,7 @@ const digestsSeen = new Map<string, string>();
 export class MediaFiles {
   private readonly hashed = new Map<string, Promise<MediaFile>>();
   private readonly digests = new Map<string, string>();
+  private linked = false;
 
   constructor(
     private readonly store: ContentStore,
@@ -35,7 +42,7 @@ export class MediaFiles {
     const key = URL_PATTERN.test(value) ? value : resolve(baseDir, value);
     let pending = this.hashed.get(key);
     if (!pending) {
-      pending = !URL_PATTERN.test(key) ? this.hash(key, value) : this.downloads ? this.fetch(key, signal) : Promise.reject(new Error('not downloaded while planning'));
+      pending = !URL_PATTERN.test(key) ? this.hash(key, value) : this.downloads ? this.fetch(key, signal) : Promise.reject(new DownloadDeferred(`${key} is downloaded when the step runs`));
       this.hashed.set(key, pending);
       // A failed download or a missing file may be fixed before the next step asks again.
       pending.catch(() => this.hashed.delete(key));
@@ -45,7 +52,8 @@ export class MediaFiles {
 
   /** A blob of the store, under a name with `ext`. */
   blob(digest: string, ext: string): MediaFile {
-    mkdirSync(this.linkDir, { recursive: true });
+    if (!this.linked) mkdirSync(this.linkDir, { recursive: true });
+    this.linked = true;
     const path = join(this.linkDir, `${digest}${ext}`);
     if (!existsSync(path)) {
       try {

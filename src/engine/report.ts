@@ -60,7 +60,7 @@ export async function writeReport(plan: Plan, result: RunResult, cwd = process.c
       mkdirSync(posters, { recursive: true });
       const info = await probe(output.file);
       const file = join(posters, `${name}.png`);
-      await extractFrame(output.file, info.kind === 'video' && info.duration > 0 ? info.duration / 2 : 'first', file, { maxWidth: POSTER_WIDTH });
+      await extractFrame(output.file, info.kind === 'video' && info.duration > 0 ? info.duration / 2 : 'first', file, { maxWidth: POSTER_WIDTH, info });
       poster = relative(result.runDir, file);
     } catch {
       // A poster is a convenience; the report is written without it.

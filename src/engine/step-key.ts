@@ -20,8 +20,9 @@ export class MediaInputError extends Error {
   constructor(
     readonly at: (string | number)[],
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -50,7 +51,7 @@ export async function resolveStep(
     try {
       return await media.resolve(value, baseDir, signal);
     } catch (error) {
-      throw new MediaInputError(at, `${name}: ${(error as Error).message}`);
+      throw new MediaInputError(at, `${name}: ${(error as Error).message}`, { cause: error });
     }
   };
   const digests: Record<string, unknown> = {};
