@@ -23,22 +23,14 @@ function program(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
     .action((files: string[], opts) => finish(validateCommand(files, opts)));
 
-  cli
-    .command('plan')
+  recipeCommand(cli, 'plan')
     .description('show the steps in order, where each runs, what is cached and the estimated cost')
-    .argument('<recipe>', 'recipe file')
-    .option('--input <name=value>', 'override a recipe input (repeatable)', collect, [])
-    .option('--offline', 'run remote models on their local implementation', false)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'mermaid']).default('text'))
     .option('--state-dir <dir>', 'where the cache is looked up', DEFAULT_STATE_DIR)
     .action(async (file: string, opts) => finish(await planCommand(file, opts)));
 
-  cli
-    .command('run')
+  recipeCommand(cli, 'run')
     .description('run a recipe: cached steps are reused, the rest run within each backend\'s limits')
-    .argument('<recipe>', 'recipe file')
-    .option('--input <name=value>', 'override a recipe input (repeatable)', collect, [])
-    .option('--offline', 'run remote models on their local implementation', false)
     .option('--out <dir>', 'copy the recipe outputs here (default: out/<recipe name>/)')
     .option('--state-dir <dir>', 'cache, journals and reports', DEFAULT_STATE_DIR)
     .option('--max-cost <usd>', 'refuse to start when the uncached steps are estimated above this (exit 3)')
@@ -64,6 +56,15 @@ function program(): Command {
 }
 
 const DEFAULT_STATE_DIR = '.vidrecipe';
+
+/** `plan` and `run` take a recipe the same way: its file, input overrides, and the offline switch. */
+function recipeCommand(cli: Command, name: string): Command {
+  return cli
+    .command(name)
+    .argument('<recipe>', 'recipe file')
+    .option('--input <name=value>', 'override a recipe input (repeatable)', collect, [])
+    .option('--offline', 'run remote models on their local implementation', false);
+}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
