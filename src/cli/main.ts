@@ -3,7 +3,6 @@ import { createRequire } from 'node:module';
 import { EXIT, UsageError } from './exit.js';
 import { modelsCommand } from './models.js';
 import { planCommand } from './plan.js';
-import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
 import { validateCommand } from './validate.js';
 
@@ -37,7 +36,8 @@ function program(): Command {
     .option('--no-cache', 'recompute every step (results are still stored)')
     .option('--force <step>', 'recompute this step even when cached (repeatable)', collect, [])
     .option('--json', 'print one JSON object on stdout when done, no progress', false)
-    .action(async (file: string, opts) => finish(await runCommand(file, opts)));
+    // Loaded on use: the engine, listr2 and p-queue would slow every `validate` down.
+    .action(async (file: string, opts) => finish(await (await import('./run.js')).runCommand(file, opts)));
 
   cli
     .command('models')
