@@ -2,7 +2,7 @@ import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkCache } from '../engine/cache-status.js';
 import { loadConfig, type EngineConfig } from '../engine/config.js';
-import type { StepView } from '../engine/events.js';
+import { waitingView } from '../engine/events.js';
 import { writeReport } from '../engine/report.js';
 import { runPlan, type RunResult } from '../engine/run.js';
 import { planRecipe, type Plan } from '../graph/plan.js';
@@ -44,7 +44,7 @@ export async function runCommand(file: string, options: RunCommandOptions, execu
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const progress = options.json ? undefined : progressView(waitingViews(plan));
+  const progress = options.json ? undefined : progressView(plan.steps.map(waitingView));
   let result: RunResult;
   try {
     result = await runPlan(plan, {
@@ -127,8 +127,4 @@ function unwritable(dir: string): string | undefined {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
   }
-}
-
-function waitingViews(plan: Plan): StepView[] {
-  return plan.steps.map((s) => ({ id: s.id, uses: s.uses, backend: s.backend, status: 'waiting', attempts: 0, estimatedCostUsd: s.estimatedCostUsd, costUsd: 0, outputs: {}, warnings: [] }));
 }

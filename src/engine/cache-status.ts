@@ -33,7 +33,7 @@ export async function checkCache(plan: Plan, stateDir: string, source: RecipeSou
   for (const planned of plan.steps) {
     const step = plan.recipe.steps.get(planned.id)!;
     // Outputs of steps that will run are unknown until then; so is everything downstream of them.
-    const known = [...step.refs].every((site) => site.ref.context !== 'steps' || outputs.has(site.ref.step));
+    const known = step.refs.every((site) => site.ref.context !== 'steps' || outputs.has(site.ref.step));
     if (!known) continue;
     let key: string;
     try {

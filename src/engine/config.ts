@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Backend } from '../models/types.js';
 import { parseDuration } from '../recipe/duration.js';
 import { RecipeSource } from '../recipe/source.js';
-import { closest } from '../recipe/suggest.js';
+import { didYouMean } from '../recipe/suggest.js';
 import type { Diagnostic } from '../recipe/types.js';
 
 export const CONFIG_FILE = 'vidrecipe.config.yaml';
@@ -79,8 +79,8 @@ export function loadConfig(cwd: string, env: Readonly<Record<string, string | un
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
           const known = path.length ? Object.keys(backendSection.shape) : ['wavespeed', 'dashscope', 'local'];
-          const hint = closest(key, known);
-          diagnostics.push(source.error([...path, key], 'config', `unknown setting "${key}"${hint ? `; did you mean "${hint}"?` : `; expected one of ${known.join(', ')}`}`, { key: true }));
+          const hint = didYouMean(key, known) || `; expected one of ${known.join(', ')}`;
+          diagnostics.push(source.error([...path, key], 'config', `unknown setting "${key}"${hint}`, { key: true }));
         }
       } else {
         diagnostics.push(source.error(path, 'config', `${path.join('.')}: ${issue.message}`));

@@ -1,3 +1,4 @@
+import type { PlannedStep } from '../graph/plan.js';
 import type { Backend, MediaKind } from '../models/types.js';
 
 /** Where a step is. The first four are before or while it works; the rest are final. */
@@ -54,3 +55,8 @@ export interface StepView {
 export type RunEvent = { type: 'step'; step: Readonly<StepView> } | { type: 'warning'; step?: string; message: string };
 
 export type RunStatus = 'succeeded' | 'failed' | 'interrupted';
+
+/** A planned step before anything happened to it: what the run starts from and progress first shows. */
+export function waitingView(planned: PlannedStep): StepView {
+  return { id: planned.id, uses: planned.uses, backend: planned.backend, status: 'waiting', attempts: 0, estimatedCostUsd: planned.estimatedCostUsd, costUsd: 0, outputs: {}, warnings: [] };
+}

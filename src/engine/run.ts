@@ -6,7 +6,7 @@ import type { Plan, PlannedStep } from '../graph/plan.js';
 import type { ExecutorLookup } from '../providers/types.js';
 import { Cancelled, runAttempts, type AttemptsResult } from './attempt.js';
 import type { EngineConfig } from './config.js';
-import { FINAL_STATUSES, type RunEvent, type RunStatus, type StepView } from './events.js';
+import { FINAL_STATUSES, waitingView, type RunEvent, type RunStatus, type StepView } from './events.js';
 import { Journal } from './journal.js';
 import { Limiters } from './limiter.js';
 import { processAlive, StepLocks } from './lock.js';
@@ -105,19 +105,7 @@ class Run {
     this.journal = new Journal(join(this.runDir, 'journal.jsonl'));
     this.signal = options.signal ?? new AbortController().signal;
     this.force = new Set(options.force ?? []);
-    for (const planned of plan.steps) {
-      this.views.set(planned.id, {
-        id: planned.id,
-        uses: planned.uses,
-        backend: planned.backend,
-        status: 'waiting',
-        attempts: 0,
-        estimatedCostUsd: planned.estimatedCostUsd,
-        costUsd: 0,
-        outputs: {},
-        warnings: [],
-      });
-    }
+    for (const planned of plan.steps) this.views.set(planned.id, waitingView(planned));
   }
 
   async execute(): Promise<RunResult> {
