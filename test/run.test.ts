@@ -224,7 +224,7 @@ describe('vidrecipe run on local steps', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/missing\.yaml:\d+:\d+: error: step "joined": videos\[1\]: media file not found: .*nope\.mp4 \[media-file\]/);
 
-    writeFileSync(join(dir, 'paid.yaml'), 'version: 1\nname: paid\nsteps:\n  remove:\n    uses: wavespeed-ai/void-video-inpainting/mask\n    with: { video: a.mp4, mask_video: mask.mp4, prompt: a table }\n');
+    writeFileSync(join(dir, 'paid.yaml'), 'version: 1\nname: paid\nsteps:\n  remove:\n    uses: wavespeed-ai/void-video-inpainting/mask\n    with: { video: a.mp4, mask_video: a.mp4, prompt: a table }\n');
     const budget = runCli(['run', 'paid.yaml', '--max-cost', '0.05'], { cwd: dir, env: { WAVESPEED_API_KEY: 'test-key' } });
     expect(budget.code).toBe(3);
     expect(budget.stderr).toMatch(/estimated at \$0\.10, above --max-cost \$0\.05 \(remove \$0\.10\)/);

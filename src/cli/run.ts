@@ -6,7 +6,7 @@ import { waitingView } from '../engine/events.js';
 import { writeReport } from '../engine/report.js';
 import { runPlan, type RunResult } from '../engine/run.js';
 import { planRecipe, type Plan } from '../graph/plan.js';
-import { defaultExecutors } from '../providers/registry.js';
+import { createExecutors } from '../providers/registry.js';
 import type { ExecutorLookup } from '../providers/types.js';
 import { loadRecipe } from '../recipe/load.js';
 import { didYouMean } from '../recipe/suggest.js';
@@ -29,10 +29,10 @@ export interface RunCommandOptions {
 }
 
 /** `vidrecipe run <recipe>`: plan, refuse what cannot run, then run with progress and write the report. */
-export async function runCommand(file: string, options: RunCommandOptions, executors: ExecutorLookup = defaultExecutors): Promise<number> {
-  const ready = await preflight(file, options, executors);
+export async function runCommand(file: string, options: RunCommandOptions, lookup?: ExecutorLookup): Promise<number> {
+  const ready = await preflight(file, options, lookup);
   if (typeof ready === 'number') return ready;
-  const { plan, config, stateDir, outDir } = ready;
+  const { plan, config, stateDir, outDir, executors } = ready;
   const cwd = process.cwd();
 
   const controller = new AbortController();
@@ -73,7 +73,7 @@ export async function runCommand(file: string, options: RunCommandOptions, execu
  * Everything that can be known before a step runs: the recipe, the config, the plan with its cache
  * status, unreadable media, the budget, and steps this build cannot run. Returns an exit code to stop.
  */
-async function preflight(file: string, options: RunCommandOptions, executors: ExecutorLookup): Promise<number | { plan: Plan; config: EngineConfig; stateDir: string; outDir: string }> {
+async function preflight(file: string, options: RunCommandOptions, lookup?: ExecutorLookup): Promise<number | { plan: Plan; config: EngineConfig; stateDir: string; outDir: string; executors: ExecutorLookup }> {
   const cwd = process.cwd();
   const maxCost = options.maxCost === undefined ? undefined : Number(options.maxCost);
   if (maxCost !== undefined && !(maxCost >= 0)) throw new UsageError(`--max-cost ${options.maxCost}: give an amount in US dollars, e.g. --max-cost 2.50`);
@@ -83,6 +83,7 @@ async function preflight(file: string, options: RunCommandOptions, executors: Ex
   if (!recipe || !source) return refuse(diagnostics, sources);
   const config = loadConfig(cwd);
   if (config.diagnostics.length) return refuse(config.diagnostics, new Map([[config.diagnostics[0]!.file, readFileSync(config.file!, 'utf8')]]));
+  const executors = lookup ?? createExecutors(config.config);
   for (const id of options.force) {
     if (!recipe.steps.has(id)) throw new UsageError(`--force ${id}: the recipe has no step "${id}"${didYouMean(id, [...recipe.steps.keys()])}`);
   }
@@ -98,9 +99,16 @@ async function preflight(file: string, options: RunCommandOptions, executors: Ex
     process.stderr.write(`vidrecipe: refused: the uncached steps are estimated at ${usd(plan.totalEstimatedCostUsd)}, above --max-cost ${usd(maxCost)} (${paid.join(', ')}); raise --max-cost or run fewer steps\n`);
     return EXIT.budget;
   }
-  for (const planned of plan.steps) {
-    if (planned.cache !== 'cached' && !executors(planned.uses, planned.backend)) {
-      plan.diagnostics.push(source.error(['steps', planned.id, 'uses'], 'backend', `step "${planned.id}": this build cannot run ${planned.uses} on ${planned.backend} yet`));
+  // The plan only warns about a missing key (a reviewer need not have one); a run that needs it cannot start.
+  const toRun = plan.steps.filter((s) => s.cache !== 'cached');
+  const keyless = toRun.filter((s) => s.missingKey);
+  if (keyless.length) plan.diagnostics = plan.diagnostics.filter((d) => d.rule !== 'api-key');
+  for (const planned of toRun) {
+    const at = ['steps', planned.id, 'uses'];
+    if (planned.missingKey) {
+      plan.diagnostics.push(source.error(at, 'api-key', `step "${planned.id}" runs on ${planned.backend} and needs ${planned.missingKey}: export ${planned.missingKey}=…, or run with --offline where a local implementation exists`));
+    } else if (!executors(planned.uses, planned.backend)) {
+      plan.diagnostics.push(source.error(at, 'backend', `step "${planned.id}": this build cannot run ${planned.uses} on ${planned.backend}`));
     }
   }
   if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);
@@ -110,7 +118,7 @@ async function preflight(file: string, options: RunCommandOptions, executors: Ex
     const problem = unwritable(dir);
     if (problem) throw new UsageError(`${flag} ${dir}: cannot write there (${problem}); choose another folder`);
   }
-  return { plan, config: config.config, stateDir, outDir };
+  return { plan, config: config.config, stateDir, outDir, executors };
 }
 
 function refuse(diagnostics: Diagnostic[], sources: Map<string, string>): number {

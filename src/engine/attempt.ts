@@ -2,7 +2,7 @@ import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnyModel, Backend } from '../models/types.js';
-import { NotSubmittedError, PermanentError, TaskFailedError, type ExecContext, type ExecResult, type Executor, type StepProgress } from '../providers/types.js';
+import { NotSubmittedError, PermanentError, RateLimitedError, TaskFailedError, type ExecContext, type ExecResult, type Executor, type KnownUrl, type StepProgress } from '../providers/types.js';
 import type { StepOutput } from './events.js';
 import type { Journal } from './journal.js';
 import type { BackendLimiter } from './limiter.js';
@@ -35,6 +35,10 @@ export interface AttemptEnv {
   retryDelayMs: number;
   signal: AbortSignal;
   digestOf(path: string): string | undefined;
+  knownUrl(path: string, usable: (url: KnownUrl) => boolean): string | undefined;
+  rememberUrl(path: string, url: KnownUrl): void;
+  /** Why this backend must not be used any more in this run (it refused the account), if it must not. */
+  halted(): string | undefined;
   progress(progress: StepProgress & { attempt?: number; taskId?: string }): void;
   warn(message: string): void;
 }
@@ -51,6 +55,14 @@ export interface AttemptsResult {
 export class Cancelled extends Error {
   override name = 'Cancelled';
 }
+
+/** The backend refused the account in another step: this one is not tried at all. */
+export class Halted extends Error {
+  override name = 'Halted';
+}
+
+/** 429s in a row before a submit gives up: a quota that is exhausted, not a burst, answers 429 forever. */
+const MAX_THROTTLES = 8;
 
 const MAX_BACKOFF_MS = 60_000;
 
@@ -69,6 +81,8 @@ export async function runAttempts(plan: AttemptPlan, env: AttemptEnv): Promise<A
     try {
       // The slot is held for the attempt only, not through the back-off before the next one.
       return await env.limiter.withSlot(async () => {
+        const halted = env.halted();
+        if (halted) throw new Halted(halted);
         env.journal.append({ event: 'step-start', step: plan.step, key: plan.key, attempt });
         const result = await execute(plan, env, workDir, signal, attempt);
         const outputs = await adoptOutputs(plan, result, env, workDir, signal);
@@ -76,7 +90,7 @@ export async function runAttempts(plan: AttemptPlan, env: AttemptEnv): Promise<A
       }, env.signal);
     } catch (raw) {
       const error = env.signal.aborted ? new Cancelled('interrupted') : timeout?.aborted ? new Error(`timed out after ${formatMs(plan.timeoutMs!)}; raise timeout: on the step if it needs longer`) : asError(raw);
-      const final = error instanceof Cancelled || error instanceof PermanentError || attempt > plan.retries;
+      const final = error instanceof Cancelled || error instanceof Halted || error instanceof PermanentError || attempt > plan.retries;
       env.journal.append({ event: 'step-failed', step: plan.step, key: plan.key, error: error.message, attempt, final });
       if (final) throw Object.assign(error, { attempts: attempt });
       const delay = Math.min(MAX_BACKOFF_MS, env.retryDelayMs * 2 ** (attempt - 1));
@@ -102,6 +116,8 @@ async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, sign
     progress: (p) => env.progress({ ...p, attempt, taskId }),
     warn: env.warn,
     digestOf: env.digestOf,
+    knownUrl: env.knownUrl,
+    rememberUrl: env.rememberUrl,
   };
   const executor = plan.executor;
   if (executor.kind === 'local') {
@@ -123,21 +139,30 @@ async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, sign
     env.journal.append({ event: 'reattach', step: plan.step, key: plan.key, task: taskId, from: open.run }, true);
     env.progress({ state: 'running', message: `re-attached to task ${taskId}`, attempt, taskId });
   } else {
+    const request = executor.prepare ? await executor.prepare(ctx) : undefined;
     env.progress({ state: 'submitting', attempt });
     let intent: TaskRecord | undefined;
-    let submitted: { taskId: string };
-    try {
-      submitted = await env.limiter.submit(() => {
-        // Written when the request is about to leave, not while it waits for the rate window: a run
-        // killed in the queue sent nothing and must not block the next one.
-        intent = env.tasks.intent({ key: plan.key, step: plan.step, run: env.run, backend: plan.backend, model: plan.model.id });
-        env.journal.append({ event: 'submit-intent', step: plan.step, key: plan.key, backend: plan.backend }, true);
-        return executor.submit(ctx);
-      }, signal);
-    } catch (error) {
-      // Never sent, or refused with an answer: no task exists, so a retry may submit again.
-      if (!intent || error instanceof NotSubmittedError) env.tasks.clear(plan.key);
-      throw error;
+    let submitted: { taskId: string } | undefined;
+    for (let throttled = 0; !submitted; ) {
+      try {
+        submitted = await env.limiter.submit(() => {
+          // Written when the request is about to leave, not while it waits for the rate window: a run
+          // killed in the queue sent nothing and must not block the next one.
+          intent = env.tasks.intent({ key: plan.key, step: plan.step, run: env.run, backend: plan.backend, model: plan.model.id });
+          env.journal.append({ event: 'submit-intent', step: plan.step, key: plan.key, backend: plan.backend }, true);
+          return executor.submit(ctx, request);
+        }, signal);
+      } catch (error) {
+        // Never sent, or refused with an answer: no task exists, so a retry may submit again.
+        if (!intent || error instanceof NotSubmittedError || error instanceof PermanentError) env.tasks.clear(plan.key);
+        // "Too many requests" is the provider pacing us, not the step failing: every submission of the
+        // backend waits as asked, and this one goes again without using up an attempt.
+        if (!(error instanceof RateLimitedError) || ++throttled > MAX_THROTTLES) throw error;
+        env.limiter.pauseSubmissions(error.retryAfterMs);
+        env.journal.append({ event: 'throttled', step: plan.step, key: plan.key, retry_after_ms: error.retryAfterMs });
+        env.progress({ state: 'submitting', message: `${plan.backend} asked to slow down; submitting again in ${formatMs(error.retryAfterMs)}`, attempt });
+        intent = undefined;
+      }
     }
     taskId = submitted.taskId;
     open = env.tasks.submitted(intent!, taskId);

@@ -1,4 +1,7 @@
 import type { Plan } from '../graph/plan.js';
+import { checkInputLimits } from '../media/limits.js';
+import { fieldInfo } from '../models/param.js';
+import type { AnyModel } from '../models/types.js';
 import { roundUsd } from '../models/price.js';
 import type { RecipeSource } from '../recipe/source.js';
 import { DownloadDeferred, MediaFiles } from './media-files.js';
@@ -20,7 +23,9 @@ export interface CacheCheckOptions {
 /**
  * Fills in the plan's cache column from the state dir, without running or downloading anything: a step
  * is `cached` when its key has a record whose blobs exist, which needs every step it reads from to be
- * cached too. A media file that cannot be read becomes an error at the value that names it.
+ * cached too. A media file that cannot be read becomes an error at the value that names it, and one a
+ * provider would refuse (too long, too slow, a mask that does not match its video) an error before any
+ * money is spent.
  */
 export async function checkCache(plan: Plan, stateDir: string, source: RecipeSource, options: CacheCheckOptions = {}): Promise<void> {
   const state = new StateDir(stateDir);
@@ -36,26 +41,45 @@ export async function checkCache(plan: Plan, stateDir: string, source: RecipeSou
     const known = step.refs.every((site) => site.ref.context !== 'steps' || outputs.has(site.ref.step));
     if (!known) continue;
     let key: string;
+    let params: Record<string, unknown>;
     try {
-      key = (
-        await resolveStep(step, planned.backend, plan.inputs, (ref) => {
-          const digest = outputs.get(ref.step)![ref.output]!.digest;
-          return { path: store.path(digest), digest };
-        }, media, plan.recipe.dir)
-      ).key;
+      ({ key, params } = await resolveStep(step, planned.backend, plan.inputs, (ref) => {
+        const digest = outputs.get(ref.step)![ref.output]!.digest;
+        return { path: store.path(digest), digest };
+      }, media, plan.recipe.dir));
     } catch (error) {
       if (error instanceof MediaInputError && !(error.cause instanceof DownloadDeferred)) {
         plan.diagnostics.push(source.at(['steps', step.id, 'with', ...error.at], options.missingMedia ?? 'warning', 'media-file', `step "${step.id}": ${error.message}`));
       }
       continue;
     }
-    if (!step.cache || options.noCache || force.has(step.id)) continue;
-    const record = cache.peek(key);
-    if (!record || !Object.values(record.outputs).every((o) => store.has(o.digest))) continue;
+    const cached = step.cache && !options.noCache && !force.has(step.id) && cache.peek(key);
+    if (!cached || !Object.values(cached.outputs).every((o) => store.has(o.digest))) {
+      if (planned.backend !== 'local' && step.model.limits) {
+        for (const problem of await limitProblems(step.model, params)) {
+          plan.diagnostics.push(source.at(['steps', step.id, 'with', ...problem.at], 'error', 'provider-limits', `step "${step.id}": ${problem.message}`));
+        }
+      }
+      continue;
+    }
+    const record = cached;
     outputs.set(step.id, record.outputs);
     planned.cache = 'cached';
     planned.estimatedCostUsd = 0;
   }
   plan.totalEstimatedCostUsd = roundUsd(plan.steps.reduce((sum, s) => sum + s.estimatedCostUsd, 0));
   plan.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/** The provider's limits over the step's local media files; a file ffprobe cannot read is a problem too. */
+async function limitProblems(model: AnyModel, params: Record<string, unknown>) {
+  const files: Record<string, string | string[]> = {};
+  for (const [name, info] of fieldInfo(model.params)) {
+    if (info.media && params[name] !== undefined) files[name] = params[name] as string | string[];
+  }
+  try {
+    return await checkInputLimits(model.limits!, files);
+  } catch (error) {
+    return [{ at: [] as (string | number)[], message: `cannot read its media to check the provider's limits: ${(error as Error).message}` }];
+  }
 }

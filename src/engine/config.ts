@@ -19,6 +19,8 @@ export interface BackendLimits {
   intervalMs: number;
   pollIntervalMs: number;
   baseUrl?: string;
+  /** DashScope only: which region's model name to use; by default read from the base URL's host. */
+  region?: 'singapore' | 'beijing';
 }
 
 export type EngineConfig = Record<Backend, BackendLimits>;
@@ -47,6 +49,7 @@ const backendSection = z.strictObject({
   rate: z.string().optional(),
   poll_interval: z.union([z.string(), z.number()]).optional(),
   base_url: z.url({ protocol: /^https?$/ }).optional(),
+  region: z.enum(['singapore', 'beijing']).optional(),
 });
 const configSchema = z.strictObject({ wavespeed: backendSection.optional(), dashscope: backendSection.optional(), local: backendSection.optional() }).nullable();
 
@@ -104,6 +107,10 @@ export function loadConfig(cwd: string, env: Readonly<Record<string, string | un
       else diagnostics.push(source.error([backend, 'poll_interval'], 'config', `poll_interval "${section.poll_interval}" is not a duration; write e.g. 500ms, 2s or 1m`));
     }
     if (section.base_url !== undefined) limits.baseUrl = section.base_url.replace(/\/+$/, '');
+    if (section.region !== undefined) {
+      if (backend === 'dashscope') limits.region = section.region;
+      else diagnostics.push(source.error([backend, 'region'], 'config', `region applies to dashscope only (its model name differs between Singapore and Beijing); remove it here`, { key: true }));
+    }
   }
   // The environment wins over the file: tests and one-off runs point a provider elsewhere without editing it.
   applyEnv(config, fromEnv);

@@ -8,6 +8,7 @@ export type JournalEntry =
   | { event: 'submit-intent'; step: string; key: string; backend: string }
   | { event: 'submitted'; step: string; key: string; task: string }
   | { event: 'reattach'; step: string; key: string; task: string; from: string }
+  | { event: 'throttled'; step: string; key: string; retry_after_ms: number }
   | { event: 'step-succeeded'; step: string; key: string; outputs: Record<string, string>; cost_usd: number; ms: number }
   | { event: 'step-failed'; step: string; key?: string; error: string; attempt: number; final: boolean }
   | { event: 'step-skipped'; step: string; because: string }

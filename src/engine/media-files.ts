@@ -27,6 +27,7 @@ const digestsSeen = new Map<string, string>();
 export class MediaFiles {
   private readonly hashed = new Map<string, Promise<MediaFile>>();
   private readonly digests = new Map<string, string>();
+  private readonly origins = new Map<string, string>();
   private linked = false;
 
   constructor(
@@ -70,6 +71,11 @@ export class MediaFiles {
     return this.digests.get(path);
   }
 
+  /** The URL a downloaded file came from: a remote step sends it on instead of uploading the copy. */
+  originOf(path: string): string | undefined {
+    return this.origins.get(path);
+  }
+
   private async hash(path: string, asWritten: string): Promise<MediaFile> {
     let info: Stats;
     try {
@@ -90,7 +96,9 @@ export class MediaFiles {
 
   private async fetch(url: string, signal?: AbortSignal): Promise<MediaFile> {
     const { digest } = await this.store.download(url, this.linkDir, signal);
-    return this.blob(digest, mediaExt(url));
+    const file = this.blob(digest, mediaExt(url));
+    this.origins.set(file.path, url);
+    return file;
   }
 }
 

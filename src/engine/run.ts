@@ -3,8 +3,9 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Plan, PlannedStep } from '../graph/plan.js';
-import type { ExecutorLookup } from '../providers/types.js';
-import { Cancelled, runAttempts, type AttemptsResult } from './attempt.js';
+import type { Backend } from '../models/types.js';
+import { AccountError, type ExecutorLookup, type KnownUrl } from '../providers/types.js';
+import { Cancelled, Halted, runAttempts, type AttemptsResult } from './attempt.js';
 import type { EngineConfig } from './config.js';
 import { FINAL_STATUSES, waitingView, type RunEvent, type RunStatus, type StepView } from './events.js';
 import { Journal } from './journal.js';
@@ -18,6 +19,7 @@ import { StepCache, type StepRecord } from './step-cache.js';
 import { resolveStep } from './step-key.js';
 import { ContentStore } from './store.js';
 import { TaskIndex } from './tasks.js';
+import { UrlStore } from './url-store.js';
 
 export interface RunOptions {
   /** The state dir (`.vidrecipe/` by default): cache, journals, reports. */
@@ -77,6 +79,9 @@ class Run {
   private readonly locks: StepLocks;
   private readonly limiters: Limiters;
   private readonly media: MediaFiles;
+  private readonly urls: UrlStore;
+  /** Backends that refused the account in this run, with the one message that says why. */
+  private readonly halted = new Map<Backend, string>();
   private readonly journal: Journal;
   private readonly runDir: string;
   private readonly tmpDir: string;
@@ -102,6 +107,7 @@ class Run {
     mkdirSync(this.tmpDir, { recursive: true });
     writeFileSync(join(this.tmpDir, OWNER), JSON.stringify({ pid: process.pid, host: hostname() }));
     this.media = new MediaFiles(this.store, join(this.tmpDir, 'media'));
+    this.urls = new UrlStore(this.state.urls);
     this.journal = new Journal(join(this.runDir, 'journal.jsonl'));
     this.signal = options.signal ?? new AbortController().signal;
     this.force = new Set(options.force ?? []);
@@ -235,11 +241,21 @@ class Run {
               retryDelayMs: this.options.retryDelayMs ?? 1000,
               signal: this.signal,
               digestOf: (path) => this.media.digestOf(path),
+              knownUrl: (path, usable) => this.knownUrl(path, usable),
+              rememberUrl: (path, url) => {
+                const digest = this.media.digestOf(path);
+                if (digest) this.urls.remember(digest, url);
+              },
+              halted: () => this.halted.get(planned.backend),
               progress: (p) => this.update(view, { status: p.state, fraction: p.fraction, message: p.message, attempts: p.attempt ?? view.attempts, taskId: p.taskId ?? view.taskId }),
               warn: (message) => this.warn(view, message),
             },
           );
       const costUsd = planned.backend === 'local' ? 0 : (result.costUsd ?? planned.estimatedCostUsd);
+      for (const [name, url] of Object.entries(result.remoteUrls ?? {})) {
+        const output = result.outputs[name];
+        if (output) this.urls.remember(output.digest, url);
+      }
       const record = this.record(planned, resolved.key, result, costUsd, Date.now() - startedWork);
       this.cache.write(record);
       if (executor.kind === 'remote') this.tasks.clear(resolved.key);
@@ -249,7 +265,10 @@ class Run {
       const attempts = (error as { attempts?: number }).attempts ?? view.attempts;
       if (error instanceof Cancelled || this.signal.aborted) {
         this.finish(view, 'cancelled', 'cancelled: the run was interrupted', { attempts });
+      } else if (error instanceof Halted) {
+        this.finish(view, 'skipped', `not run: ${error.message}`, { attempts: 0 });
       } else {
+        if (error instanceof AccountError && !this.halted.has(planned.backend)) this.halted.set(planned.backend, `${planned.backend} refused the account in step "${step.id}"`);
         const message = error instanceof Error ? error.message : String(error);
         if (attempts === 0) this.journal.append({ event: 'step-failed', step: step.id, key: view.key, error: message, attempt: 0, final: true });
         this.firstFailure ??= step.id;
@@ -292,6 +311,14 @@ class Run {
     this.journal.append({ event: 'step-cached', step: view.id, key, from: record.run });
     this.finish(view, 'cached', `cached from run ${record.run}`, { outputs, cachedFrom: record.run, taskId: record.taskId });
     return true;
+  }
+
+  /** A URL serving this file: the one the recipe gave for it, else a provider's that `usable` accepts. */
+  private knownUrl(path: string, usable: (url: KnownUrl) => boolean): string | undefined {
+    const origin = this.media.originOf(path);
+    if (origin && usable({ url: origin })) return origin;
+    const digest = this.media.digestOf(path);
+    return digest ? this.urls.find(digest, usable)?.url : undefined;
   }
 
   /** An upstream output under a name with its extension: some tools go by the extension, blobs have none. */

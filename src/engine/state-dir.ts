@@ -12,6 +12,10 @@ export class StateDir {
   get steps(): string {
     return join(this.root, 'cache', 'steps');
   }
+  /** Provider URLs that already serve some content (uploads, task outputs), by digest. */
+  get urls(): string {
+    return join(this.root, 'cache', 'urls');
+  }
   /** Submit intents and task ids of remote steps not finished yet, by step key. */
   get tasks(): string {
     return join(this.root, 'tasks');

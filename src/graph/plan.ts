@@ -1,3 +1,4 @@
+import { API_KEYS } from '../providers/api-keys.js';
 import type { z } from 'zod';
 import { roundUsd } from '../models/price.js';
 import { UNKNOWN, type Backend, type ParamIssue } from '../models/types.js';
@@ -21,6 +22,8 @@ export interface PlannedStep {
   estimatedCostUsd: number;
   /** What the estimate assumes, from the model's price table. */
   priceBasis: string;
+  /** The API key variable this step's backend needs and the environment lacks. */
+  missingKey?: string;
 }
 
 export interface Plan {
@@ -43,10 +46,6 @@ export interface PlanOptions {
   cwd?: string;
 }
 
-export const API_KEYS: Readonly<Partial<Record<Backend, string>>> = {
-  wavespeed: 'WAVESPEED_API_KEY',
-  dashscope: 'DASHSCOPE_API_KEY',
-};
 
 /**
  * What a run would do, before anything runs: the order, where each step runs, whether its result is
@@ -78,7 +77,7 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
       const why = model.local.refuse(params);
       if (why) diagnostics.push(source.error([...at, 'with'], 'offline', `step "${id}" cannot run locally: ${why}`, { key: true }));
     }
-    const key = API_KEYS[backend];
+    const key = backend === 'local' ? undefined : API_KEYS[backend];
     if (key && !env[key] && !options.offline) keyless.set(backend, [...(keyless.get(backend) ?? []), id]);
 
     const price =
@@ -96,11 +95,12 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
       cache: cached,
       estimatedCostUsd: price.usd,
       priceBasis: price.basis,
+      missingKey: key && !env[key] && !options.offline ? key : undefined,
     });
   }
 
   for (const [backend, ids] of keyless) {
-    const key = API_KEYS[backend]!;
+    const key = API_KEYS[backend as keyof typeof API_KEYS];
     const first = recipe.steps.get(ids[0]!)!;
     diagnostics.push(
       source.warning(['steps', first.id, 'uses'], 'api-key', `${key} is not set; ${ids.length === 1 ? 'step' : 'steps'} ${ids.map((i) => `"${i}"`).join(', ')} ${ids.length === 1 ? 'needs' : 'need'} it to run on ${backend}: export ${key}=… or run with --offline where a local implementation exists`),

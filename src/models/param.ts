@@ -25,3 +25,36 @@ export function half<T extends z.ZodType>(where: BodyHalf, schema: T): T {
 export function given(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
+
+/** What a provider client needs to know about one parameter: is it media (one or a list), and where it travels. */
+export interface FieldInfo {
+  media?: MediaKind;
+  list: boolean;
+  half?: BodyHalf;
+}
+
+const fieldsCache = new WeakMap<z.ZodObject, ReadonlyMap<string, FieldInfo>>();
+
+/** Reads our metadata through Zod's wrappers (optional, default, array) of each parameter. */
+export function fieldInfo(params: z.ZodObject): ReadonlyMap<string, FieldInfo> {
+  let fields = fieldsCache.get(params);
+  if (!fields) {
+    const map = new Map<string, FieldInfo>();
+    for (const [name, schema] of Object.entries(params.shape)) {
+      const info: FieldInfo = { list: false };
+      let current: z.ZodType | undefined = schema as z.ZodType;
+      while (current) {
+        const meta = current.meta();
+        info.media ??= meta?.[MEDIA_KEYWORD] as MediaKind | undefined;
+        info.half ??= meta?.[HALF_KEYWORD] as BodyHalf | undefined;
+        const def = current.def as { type: string; innerType?: z.ZodType; element?: z.ZodType };
+        if (def.type === 'array') info.list = true;
+        current = def.innerType ?? def.element;
+      }
+      map.set(name, info);
+    }
+    fields = map;
+    fieldsCache.set(params, fields);
+  }
+  return fields;
+}

@@ -47,6 +47,27 @@ export interface LocalSupport {
   refuse?(params: RuleParams): string | undefined;
 }
 
+/** What a provider accepts for one media parameter (documented limits; checked before anything is paid for). */
+export interface MediaLimit {
+  /** Only an MP4 container is accepted. */
+  mp4?: boolean;
+  maxSeconds?: number;
+  minFps?: number;
+  maxBytes?: number;
+  /** Width and height each at least / at most this many pixels. */
+  minSide?: number;
+  maxSide?: number;
+}
+
+/** A provider's input limits, per parameter and across parameters. */
+export interface InputLimits {
+  params: Readonly<Record<string, MediaLimit>>;
+  /** [a, b]: b must have a's width and height (and frame count, when both are videos): a mask and its video. */
+  sameShape?: readonly (readonly [string, string])[];
+  /** These clips together must not be longer than `maxSeconds`. */
+  together?: { params: readonly string[]; maxSeconds: number };
+}
+
 export interface ModelDef<P extends z.ZodObject = z.ZodObject> {
   /** Catalog id used in `uses:`. */
   id: string;
@@ -66,6 +87,8 @@ export interface ModelDef<P extends z.ZodObject = z.ZodObject> {
   /** The price table in words, for `vidrecipe models ID` and the docs. */
   pricing: string;
   price(params: z.output<P>): PriceEstimate;
+  /** What the hosted model accepts; checked on the provider's backend only (local steps take anything ffmpeg reads). */
+  limits?: InputLimits;
   /** Present when `--offline` / `backend: local` can run this model with a classical algorithm. */
   local?: LocalSupport;
 }

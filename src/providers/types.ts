@@ -26,6 +26,22 @@ export interface ExecContext {
   warn(message: string): void;
   /** Content digest of a media file among the params (for upload caches keyed by content). */
   digestOf(path: string): string | undefined;
+  /**
+   * A URL that already serves this file's bytes and that `usable` accepts (a provider's own upload, an
+   * earlier task's output, the URL the recipe gave): sending it saves an upload.
+   */
+  knownUrl(path: string, usable: (url: KnownUrl) => boolean): string | undefined;
+  /** Remembers where a file was uploaded, so later steps and runs skip the upload while it is valid. */
+  rememberUrl(path: string, url: KnownUrl): void;
+}
+
+/** Where a provider can fetch some content from, and until when. */
+export interface KnownUrl {
+  url: string;
+  /** ISO time the URL stops working; absent when nobody said (the recipe's own URL). */
+  expiresAt?: string;
+  /** Who can use it: absent for public http(s) URLs; e.g. `dashscope wan2.1-vace-plus` for an `oss://` upload bound to one model. */
+  scope?: string;
 }
 
 /** What a finished attempt produced. */
@@ -35,7 +51,7 @@ export interface ExecResult {
   /** What the provider charged, when it says so; otherwise the plan's estimate is reported. */
   costUsd?: number;
   /** Provider URLs of the outputs and until when they are valid, so later remote steps skip re-uploads. */
-  remoteUrls?: Record<string, { url: string; expiresAt?: string }>;
+  remoteUrls?: Record<string, KnownUrl>;
 }
 
 /** Runs on this machine: one call does the whole job. */
@@ -45,12 +61,16 @@ export interface LocalExecutor {
 }
 
 /**
- * A hosted task: submit, then wait. The split lets the engine journal the task id between the two, so a
- * later run re-attaches with `wait(taskId)` instead of paying for a second task.
+ * A hosted task: prepare, submit, then wait. The split lets the engine journal the task id between submit
+ * and wait, so a later run re-attaches with `wait(taskId)` instead of paying for a second task; and keeps
+ * uploads (`prepare`) out of the submit, so a run killed while uploading has surely submitted nothing.
  */
-export interface RemoteExecutor {
+export interface RemoteExecutor<Request = unknown> {
   kind: 'remote';
-  submit(ctx: ExecContext): Promise<{ taskId: string }>;
+  /** Uploads and checks: everything before the one request that creates a task. Free to repeat. */
+  prepare?(ctx: ExecContext): Promise<Request>;
+  /** The request that creates (and pays for) the task, with what `prepare` returned. */
+  submit(ctx: ExecContext, request: Request): Promise<{ taskId: string }>;
   wait(taskId: string, ctx: ExecContext): Promise<ExecResult>;
 }
 
@@ -59,9 +79,20 @@ export type Executor = LocalExecutor | RemoteExecutor;
 /** Finds the executor of a model on a backend; undefined when that backend cannot run it. */
 export type ExecutorLookup = (modelId: string, backend: Backend) => Executor | undefined;
 
-/** A failure that trying again cannot fix (bad parameters, an input out of range): the step fails at once. */
+/**
+ * A failure that trying again cannot fix (bad parameters, an input out of range): the step fails at once.
+ * Thrown by `submit`, it also says no task was created (the provider refused with an answer).
+ */
 export class PermanentError extends Error {
   override name = 'PermanentError';
+}
+
+/**
+ * The provider refused the account itself (invalid API key, unpaid balance): every other step on that
+ * backend would fail the same way, so the run stops using it after this one message.
+ */
+export class AccountError extends PermanentError {
+  override name = 'AccountError';
 }
 
 /**
@@ -70,6 +101,17 @@ export class PermanentError extends Error {
  */
 export class NotSubmittedError extends Error {
   override name = 'NotSubmittedError';
+}
+
+/** The provider said "too many requests": nothing was created; submit again after `retryAfterMs`. */
+export class RateLimitedError extends NotSubmittedError {
+  override name = 'RateLimitedError';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
 }
 
 /** The provider answered that the task failed: it is over (nothing to re-attach to); a retry submits anew. */

@@ -200,6 +200,8 @@ export function execContext(workDir: string, params: Record<string, unknown>, st
     progress: (p) => progress.push(p),
     warn: (message) => warnings.push(message),
     digestOf: () => undefined,
+    knownUrl: () => undefined,
+    rememberUrl: () => {},
   };
   return { ctx, controller, warnings, progress };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { given, half } from '../param.js';
-import { duration, prompt, promptExtend, refImages, seed, size, vaceFunction, watermark } from './vace-common.js';
+import { duration, IMAGE_LIMIT, prompt, promptExtend, refImages, seed, size, vaceFunction, watermark } from './vace-common.js';
 
 const params = z.strictObject({
   prompt: prompt('What the video shows, combining the referenced subjects and background.'),
@@ -29,6 +29,7 @@ export const imageReference = vaceFunction({
   title: 'Wan2.1-VACE multi-image reference',
   summary: 'Generates a 5 s 720P video that merges up to three reference images (subjects and a background) following a prompt.',
   params,
+  limits: { params: { ref_images_url: IMAGE_LIMIT } },
   rules: [
     {
       description: 'obj_or_bg must have the same length as ref_images_url.',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { half, media } from '../param.js';
 import { roundUsd } from '../price.js';
-import type { ModelDef, PriceEstimate } from '../types.js';
+import type { MediaLimit, ModelDef, PriceEstimate } from '../types.js';
 
 /** The five functions share one reference page; each model file covers one `input.function`. */
 export const VACE_SOURCE = 'https://www.alibabacloud.com/help/en/model-studio/wanx-vace-api-reference';
@@ -9,6 +9,12 @@ export const VACE_SOURCE = 'https://www.alibabacloud.com/help/en/model-studio/wa
 /** Documented input limits, repeated in every URL field so `vidrecipe models ID` shows them where they apply. */
 export const IMAGE_LIMITS = 'JPG, JPEG, PNG, BMP, TIFF or WEBP; width and height each 360–2000 px; at most 10 MB';
 export const VIDEO_LIMITS = 'MP4, at least 16 fps, at most 50 MB, at most 5 s, longer input being cut to the first 5 s';
+
+const MB = 1024 * 1024;
+/** The documented limits of `video_url`, clips and images, as data for the pre-flight check. */
+export const VIDEO_LIMIT: MediaLimit = { mp4: true, maxSeconds: 5, minFps: 16, maxBytes: 50 * MB };
+export const CLIP_LIMIT: MediaLimit = { mp4: true, maxSeconds: 3, minFps: 16, maxBytes: 50 * MB };
+export const IMAGE_LIMIT: MediaLimit = { minSide: 360, maxSide: 2000, maxBytes: 10 * MB };
 
 export const CONTROL_CONDITIONS = {
   posebodyface: 'posebodyface = facial expression and body pose',
@@ -67,7 +73,7 @@ function vacePrice(): PriceEstimate {
   };
 }
 
-type VaceSpec<P extends z.ZodObject> = Pick<ModelDef<P>, 'id' | 'title' | 'summary' | 'params'> & Partial<Pick<ModelDef<P>, 'rules' | 'local' | 'specVersion'>>;
+type VaceSpec<P extends z.ZodObject> = Pick<ModelDef<P>, 'id' | 'title' | 'summary' | 'params'> & Partial<Pick<ModelDef<P>, 'rules' | 'local' | 'specVersion' | 'limits'>>;
 
 /** One `input.function` of wan2.1-vace-plus: hosted on DashScope, one video out, priced per output second. */
 export function vaceFunction<P extends z.ZodObject>(spec: VaceSpec<P>): ModelDef<P> {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { given, half, media } from '../param.js';
 import type { ParamIssue } from '../types.js';
-import { controlCondition, duration, IMAGE_LIMITS, prompt, promptExtend, refImages, seed, size, vaceFunction, VIDEO_LIMITS, watermark } from './vace-common.js';
+import { controlCondition, duration, IMAGE_LIMIT, IMAGE_LIMITS, prompt, promptExtend, refImages, seed, size, vaceFunction, VIDEO_LIMIT, VIDEO_LIMITS, watermark } from './vace-common.js';
 
 const params = z.strictObject({
   prompt: prompt('What the masked region should show (add, remove or change elements, or replace a subject or the background).'),
@@ -44,6 +44,13 @@ export const videoEdit = vaceFunction({
   title: 'Wan2.1-VACE local editing',
   summary: 'Edits the masked region of a video from a prompt (add, remove, modify, replace a subject or the background); a mask image is tracked through the video.',
   params,
+  limits: {
+    params: { video_url: VIDEO_LIMIT, ref_images_url: IMAGE_LIMIT, mask_image_url: IMAGE_LIMIT, mask_video_url: VIDEO_LIMIT },
+    sameShape: [
+      ['video_url', 'mask_image_url'],
+      ['video_url', 'mask_video_url'],
+    ],
+  },
   rules: [
     {
       description: 'Give exactly one of mask_image_url (recommended) and mask_video_url.',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { given, half, media } from '../param.js';
-import { controlCondition, duration, IMAGE_LIMITS, prompt, promptExtend, seed, vaceFunction, watermark } from './vace-common.js';
+import { CLIP_LIMIT, controlCondition, duration, IMAGE_LIMIT, IMAGE_LIMITS, prompt, promptExtend, seed, vaceFunction, VIDEO_LIMIT, watermark } from './vace-common.js';
 
 const CLIP_LIMITS = 'MP4, at least 16 fps, at most 50 MB, at most 3 s; with both clips, the same frame rate and at most 3 s together';
 
@@ -28,6 +28,10 @@ export const videoExtension = vaceFunction({
   title: 'Wan2.1-VACE video extension',
   summary: 'Generates a 5 s video that continues from a first frame or clip, or leads up to a last frame or clip.',
   params,
+  limits: {
+    params: { first_frame_url: IMAGE_LIMIT, last_frame_url: IMAGE_LIMIT, first_clip_url: CLIP_LIMIT, last_clip_url: CLIP_LIMIT, video_url: VIDEO_LIMIT },
+    together: { params: ['first_clip_url', 'last_clip_url'], maxSeconds: 3 },
+  },
   rules: [
     {
       description: 'Give at least one of first_frame_url, last_frame_url, first_clip_url and last_clip_url.',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { half, media } from '../param.js';
-import { duration, prompt, promptExtend, seed, vaceFunction, VIDEO_LIMITS, watermark } from './vace-common.js';
+import { duration, prompt, promptExtend, seed, vaceFunction, VIDEO_LIMIT, VIDEO_LIMITS, watermark } from './vace-common.js';
 
 function scale(side: string) {
   return half(
@@ -27,6 +27,7 @@ export const videoOutpainting = vaceFunction({
   title: 'Wan2.1-VACE frame expansion (outpainting)',
   summary: 'Widens a video’s frame upward, downward, left or right, generating content that blends with the original.',
   params,
+  limits: { params: { video_url: VIDEO_LIMIT } },
   local: {
     // A classical fill (blurred or mirrored borders) honours the scales but generates nothing from text.
     ignores: ['prompt', 'prompt_extend', 'seed', 'watermark'],

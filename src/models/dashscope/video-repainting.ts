@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { half, media } from '../param.js';
-import { controlCondition, prompt, promptExtend, refImages, seed, vaceFunction, VIDEO_LIMITS, watermark } from './vace-common.js';
+import { controlCondition, IMAGE_LIMIT, prompt, promptExtend, refImages, seed, vaceFunction, VIDEO_LIMIT, VIDEO_LIMITS, watermark } from './vace-common.js';
 
 const params = z.strictObject({
   prompt: prompt('The new video: it keeps the input’s pose, composition or sketch structure and takes its look from this text.'),
@@ -24,4 +24,5 @@ export const videoRepainting = vaceFunction({
   title: 'Wan2.1-VACE video repainting',
   summary: 'Re-renders a video from a prompt while keeping its pose, depth or sketch structure; a reference image can replace the subject.',
   params,
+  limits: { params: { video_url: VIDEO_LIMIT, ref_images_url: IMAGE_LIMIT } },
 });

@@ -29,6 +29,8 @@ export const voidVideoInpaintingMask: ModelDef<typeof params> = {
   source: 'https://wavespeed.ai/models/wavespeed-ai/void-video-inpainting/mask',
   params,
   outputs: { video: 'video' },
+  // VOID reads the mask frame by frame against the video: a different size or length misaligns it.
+  limits: { params: {}, sameShape: [['video', 'mask_video']] },
   rules: [
     {
       description: 'Give mask_video or mask_prompt: one of them tells the model what to remove.',
