@@ -2,7 +2,7 @@ import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnyModel, Backend } from '../models/types.js';
-import { NotSubmittedError, PermanentError, RateLimitedError, TaskFailedError, type ExecContext, type ExecResult, type Executor, type KnownUrl, type StepProgress } from '../providers/types.js';
+import { NotSubmittedError, PermanentError, RateLimitedError, TaskFailedError, type ExecContext, type ExecResult, type Executor, type KnownUrl, type RemoteExecutor, type StepProgress } from '../providers/types.js';
 import type { StepOutput } from './events.js';
 import type { Journal } from './journal.js';
 import type { BackendLimiter } from './limiter.js';
@@ -79,15 +79,10 @@ export async function runAttempts(plan: AttemptPlan, env: AttemptEnv): Promise<A
     // A signal of the attempt's own: the listeners its processes add go away with it, not onto the run's.
     const signal = AbortSignal.any(timeout ? [env.signal, timeout] : [env.signal]);
     try {
-      // The slot is held for the attempt only, not through the back-off before the next one.
-      return await env.limiter.withSlot(async () => {
-        const halted = env.halted();
-        if (halted) throw new Halted(halted);
-        env.journal.append({ event: 'step-start', step: plan.step, key: plan.key, attempt });
-        const result = await execute(plan, env, workDir, signal, attempt);
-        const outputs = await adoptOutputs(plan, result, env, workDir, signal);
-        return { outputs, costUsd: result.costUsd, taskId: result.taskId, remoteUrls: result.remoteUrls, attempts: attempt };
-      }, env.signal);
+      env.journal.append({ event: 'step-start', step: plan.step, key: plan.key, attempt });
+      const result = await execute(plan, env, workDir, signal, attempt);
+      const outputs = await adoptOutputs(plan, result, env, workDir, signal);
+      return { outputs, costUsd: result.costUsd, taskId: result.taskId, remoteUrls: result.remoteUrls, attempts: attempt };
     } catch (raw) {
       const error = env.signal.aborted ? new Cancelled('interrupted') : timeout?.aborted ? new Error(`timed out after ${formatMs(plan.timeoutMs!)}; raise timeout: on the step if it needs longer`) : asError(raw);
       const final = error instanceof Cancelled || error instanceof Halted || error instanceof PermanentError || attempt > plan.retries;
@@ -120,26 +115,54 @@ async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, sign
     rememberUrl: env.rememberUrl,
   };
   const executor = plan.executor;
+  // A slot is held while the work happens, not through the back-off before the next attempt; for a
+  // remote step only from submit to the provider's answer, as the provider counts tasks in flight:
+  // uploads and the download of the result take none of its slots.
   if (executor.kind === 'local') {
-    env.progress({ state: 'running', attempt });
-    return executor.run(ctx);
+    return env.limiter.withSlot(() => {
+      env.progress({ state: 'running', attempt });
+      return executor.run(ctx);
+    }, env.signal);
   }
-
-  // Remote: never pay twice. A task submitted by an earlier run and never finished is re-attached to;
-  // a submit whose outcome is unknown is not replayed unless the user forces it.
-  let open = env.tasks.get(plan.key);
+  const stopIfHalted = () => {
+    const halted = env.halted();
+    if (halted) throw new Halted(halted);
+  };
+  stopIfHalted();
+  // Never pay twice. A task submitted by an earlier run and never finished is re-attached to (nothing
+  // to upload); a submit whose outcome is unknown is not replayed unless the user forces it.
+  const open = env.tasks.get(plan.key);
   if (open?.state === 'intent' && !plan.force) {
     throw new PermanentError(
       `a submit of this step to ${open.backend} at ${open.intentAt} (run ${open.run}) got no answer, so the provider may have the task and charge for it; ` +
         `check the provider's task list, then run again with --force ${plan.step} to submit anew`,
     );
   }
-  if (open?.state === 'submitted' && open.taskId) {
-    taskId = open.taskId;
-    env.journal.append({ event: 'reattach', step: plan.step, key: plan.key, task: taskId, from: open.run }, true);
+  const reattach = open?.state === 'submitted' ? open.taskId : undefined;
+  const request = !reattach && executor.prepare ? await env.limiter.withUpload(() => executor.prepare!(ctx), env.signal) : undefined;
+  return env.limiter.withSlot(async () => {
+    stopIfHalted();
+    return { ...(await submitAndWait(plan, env, executor, ctx, { reattach, request, from: open?.run }, attempt, (id) => (taskId = id))), taskId };
+  }, env.signal);
+}
+
+async function submitAndWait(
+  plan: AttemptPlan,
+  env: AttemptEnv,
+  executor: RemoteExecutor,
+  ctx: ExecContext,
+  open: { reattach?: string; request: unknown; from?: string },
+  attempt: number,
+  setTaskId: (id: string) => void,
+): Promise<ExecResult> {
+  const signal = ctx.signal;
+  let taskId: string;
+  if (open.reattach) {
+    taskId = open.reattach;
+    setTaskId(taskId);
+    env.journal.append({ event: 'reattach', step: plan.step, key: plan.key, task: taskId, from: open.from ?? '' }, true);
     env.progress({ state: 'running', message: `re-attached to task ${taskId}`, attempt, taskId });
   } else {
-    const request = executor.prepare ? await executor.prepare(ctx) : undefined;
     env.progress({ state: 'submitting', attempt });
     let intent: TaskRecord | undefined;
     let submitted: { taskId: string } | undefined;
@@ -150,7 +173,7 @@ async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, sign
           // killed in the queue sent nothing and must not block the next one.
           intent = env.tasks.intent({ key: plan.key, step: plan.step, run: env.run, backend: plan.backend, model: plan.model.id });
           env.journal.append({ event: 'submit-intent', step: plan.step, key: plan.key, backend: plan.backend }, true);
-          return executor.submit(ctx, request);
+          return executor.submit(ctx, open.request);
         }, signal);
       } catch (error) {
         // Never sent, or refused with an answer: no task exists, so a retry may submit again.
@@ -165,13 +188,13 @@ async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, sign
       }
     }
     taskId = submitted.taskId;
-    open = env.tasks.submitted(intent!, taskId);
+    setTaskId(taskId);
+    env.tasks.submitted(intent!, taskId);
     env.journal.append({ event: 'submitted', step: plan.step, key: plan.key, task: taskId }, true);
     env.progress({ state: 'running', message: `task ${taskId}`, attempt, taskId });
   }
   try {
-    const result = await executor.wait(taskId, ctx);
-    return { ...result, taskId };
+    return await executor.wait(taskId, ctx);
   } catch (error) {
     // The provider answered that the task failed: it is over, and the next attempt submits anew.
     // Any other error (a dropped poll, Ctrl-C) leaves the task open for re-attaching.

@@ -11,6 +11,7 @@ import type { BackendLimits, EngineConfig } from './config.js';
 export class BackendLimiter {
   private readonly slots: PQueue;
   private readonly submits: PQueue;
+  private readonly uploads: PQueue;
   private resumeAt = 0;
 
   constructor(
@@ -19,6 +20,13 @@ export class BackendLimiter {
   ) {
     this.slots = new PQueue({ concurrency: limits.concurrency });
     this.submits = new PQueue({ concurrency: limits.concurrency, ...window(limits) });
+    // Uploads take no provider slot, but share the bandwidth: as many at once as tasks in flight.
+    this.uploads = new PQueue({ concurrency: limits.concurrency });
+  }
+
+  /** Runs an upload (or any preparation of a request) among at most `concurrency` at once. */
+  withUpload<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return settled(this.uploads, task, signal);
   }
 
   /** Runs `task` while holding one of the backend's slots. */

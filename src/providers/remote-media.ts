@@ -10,6 +10,9 @@ export interface MediaRoute {
   upload(file: string, signal: AbortSignal): Promise<KnownUrl>;
 }
 
+/** Uploads under way per route and content: steps that start together share one upload of the same file. */
+const inFlight = new WeakMap<MediaRoute, Map<string, Promise<KnownUrl>>>();
+
 /**
  * The step's parameters with every media file replaced by a URL the provider can fetch: one it already
  * has (the recipe's own URL, an earlier upload or task output still valid), else a fresh upload, which
@@ -31,14 +34,7 @@ export async function mediaAsUrls(model: AnyModel, ctx: ExecContext, route: Medi
     let pending = uploads.get(file);
     if (!pending) {
       const known = ctx.knownUrl(file, route.usable);
-      pending = known
-        ? Promise.resolve(known)
-        : (async () => {
-            ctx.progress({ state: 'uploading', message: basename(file) });
-            const uploaded = await route.upload(file, ctx.signal);
-            ctx.rememberUrl(file, uploaded);
-            return uploaded.url;
-          })();
+      pending = known ? Promise.resolve(known) : shared(route, file, ctx).then((u) => u.url);
       uploads.set(file, pending);
     }
     return pending;
@@ -59,4 +55,22 @@ export async function mediaAsUrls(model: AnyModel, ctx: ExecContext, route: Medi
 /** A URL any provider can fetch (not an upload bound to one provider's model). */
 export function isPublic(url: KnownUrl): boolean {
   return !url.scope && /^https?:\/\//i.test(url.url);
+}
+
+function shared(route: MediaRoute, file: string, ctx: ExecContext): Promise<KnownUrl> {
+  const digest = ctx.digestOf(file) ?? file;
+  let uploads = inFlight.get(route);
+  if (!uploads) inFlight.set(route, (uploads = new Map()));
+  let pending = uploads.get(digest);
+  if (!pending) {
+    ctx.progress({ state: 'uploading', message: basename(file) });
+    pending = route.upload(file, ctx.signal).then((uploaded) => {
+      ctx.rememberUrl(file, uploaded);
+      return uploaded;
+    });
+    const settled = () => uploads.delete(digest);
+    pending.then(settled, settled);
+    uploads.set(digest, pending);
+  }
+  return pending;
 }

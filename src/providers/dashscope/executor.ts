@@ -2,7 +2,7 @@ import { fieldInfo } from '../../models/param.js';
 import { roundUsd } from '../../models/price.js';
 import type { AnyModel } from '../../models/types.js';
 import { pollUntil } from '../poll.js';
-import { isPublic, mediaAsUrls } from '../remote-media.js';
+import { isPublic, mediaAsUrls, type MediaRoute } from '../remote-media.js';
 import { TaskFailedError, type ExecResult, type KnownUrl, type RemoteExecutor } from '../types.js';
 import { ENDED_BADLY, SUCCEEDED, type DashScopeApi, type TaskBody } from './api.js';
 
@@ -31,16 +31,13 @@ export function regionOf(baseUrl: string): Region {
 export function vaceExecutor(model: AnyModel, api: DashScopeApi, region: Region, pollIntervalMs: number): RemoteExecutor<TaskBody> {
   const { model: modelName, usdPerSecond } = VACE_REGIONS[region];
   const scope = `dashscope ${modelName}`;
-  const usable = (url: KnownUrl) => isPublic(url) || url.scope === scope;
+  const route: MediaRoute = {
+    usable: (url: KnownUrl) => isPublic(url) || url.scope === scope,
+    upload: async (file, signal) => ({ ...(await api.upload(file, modelName, signal)), scope }),
+  };
   return {
     kind: 'remote',
-    async prepare(ctx) {
-      const params = await mediaAsUrls(model, ctx, {
-        usable,
-        upload: async (file, signal) => ({ ...(await api.upload(file, modelName, signal)), scope }),
-      });
-      return taskBody(model, modelName, params);
-    },
+    prepare: async (ctx) => taskBody(model, modelName, await mediaAsUrls(model, ctx, route)),
     async submit(ctx, body) {
       return { taskId: await api.createTask(body, ctx.signal) };
     },

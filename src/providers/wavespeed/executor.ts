@@ -1,6 +1,6 @@
 import type { AnyModel } from '../../models/types.js';
 import { pollUntil } from '../poll.js';
-import { isPublic, mediaAsUrls } from '../remote-media.js';
+import { isPublic, mediaAsUrls, type MediaRoute } from '../remote-media.js';
 import { TaskFailedError, type ExecResult, type RemoteExecutor } from '../types.js';
 import { DONE, FAILED, type WaveSpeedApi } from './api.js';
 
@@ -14,9 +14,10 @@ const OUTPUT_LIFETIME_MS = 24 * 60 * 60 * 1000;
  */
 export function waveSpeedExecutor(model: AnyModel, api: WaveSpeedApi, pollIntervalMs: number): RemoteExecutor<Record<string, unknown>> {
   const getUrls = new Map<string, string>();
+  const route: MediaRoute = { usable: isPublic, upload: (file, signal) => api.upload(file, signal) };
   return {
     kind: 'remote',
-    prepare: (ctx) => mediaAsUrls(model, ctx, { usable: isPublic, upload: (file, signal) => api.upload(file, signal) }),
+    prepare: (ctx) => mediaAsUrls(model, ctx, route),
     async submit(ctx, body) {
       const prediction = await api.submit(model.id, body, ctx.signal);
       if (prediction.urls?.get) getUrls.set(prediction.id, prediction.urls.get);
