@@ -2,7 +2,7 @@
 // with {model, input, parameters}, task queries, the error envelope and codes, and the temporary upload
 // (getPolicy, then a form POST to an OSS-like host on this same server, giving oss:// URLs).
 import { createHmac } from 'node:crypto';
-import { bearer, sha256, startCore } from './http.mjs';
+import { bearer, header, sha256, startCore } from './http.mjs';
 import { generatedMp4, mp4Duration, resolveMedia } from './media.mjs';
 import { isObject, providerHandle, randomId } from './provider.mjs';
 import { TaskQueue } from './tasks.mjs';
@@ -126,7 +126,7 @@ export async function startFakeDashScope(options) {
 
   /** @param {Incoming} req @returns {Reply} */
   function submit(req) {
-    if (req.headers['x-dashscope-async']?.toLowerCase() !== 'enable') return error(403, 'AccessDenied', 'current user api does not support synchronous calls');
+    if (header(req, 'x-dashscope-async')?.toLowerCase() !== 'enable') return error(403, 'AccessDenied', 'current user api does not support synchronous calls');
     if (account === 'unpaid') return error(403, 'Arrearage', 'Access denied, please make sure your account is in good standing.');
     const wait = queue.rateWait(rate);
     if (wait !== undefined) return { ...error(429, 'Throttling.RateQuota', 'Requests rate limit exceeded, please try again later.'), headers: { 'retry-after': String(wait) } };
@@ -135,7 +135,7 @@ export async function startFakeDashScope(options) {
     if (!isObject(body)) return error(400, 'InvalidParameter', 'The request body is not valid JSON.');
     if (typeof body.model !== 'string' || body.model === '') return error(400, 'InvalidParameter', 'Model not specified: the body needs "model".');
     if (body.model !== acceptedModel) return error(400, 'InvalidParameter', 'Model not exist.');
-    const problem = validate(body) ?? ossProblem(body, req.headers['x-dashscope-ossresourceresolve']?.toLowerCase() === 'enable');
+    const problem = validate(body) ?? ossProblem(body, header(req, 'x-dashscope-ossresourceresolve')?.toLowerCase() === 'enable');
     if (problem) return error(400, 'InvalidParameter', problem);
     /** @type {FakeTask} */
     const task = { id: randomId(), model: body.model, body, status: 'PENDING', submittedAt: core.now(), createdAt: new Date().toISOString(), media: {} };

@@ -368,3 +368,9 @@ export function bearer(/** @type {Incoming} */ req) {
   const m = header === undefined ? null : /^Bearer\s+(.+)$/.exec(header);
   return m?.[1]?.trim();
 }
+
+/** One request header as a string (repeated headers joined), or undefined. @param {Incoming} req @param {string} name */
+export function header(req, name) {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
