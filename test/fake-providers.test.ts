@@ -426,6 +426,9 @@ describe('fake DashScope', () => {
     dropping.fault({ on: 'poll', status: 500 });
     const broken = await call(`${dropping.url}/api/v1/tasks/x`, { headers: { authorization: `Bearer ${DS_KEY}` } });
     expect([broken.status, broken.json.code]).toEqual([500, 'InternalServerError']);
+    dropping.fault({ on: 'upload', status: 503 }); // 'upload' covers the policy request too
+    const policy = await call(`${dropping.url}/api/v1/uploads?action=getPolicy&model=wan2.1-vace-plus`, { headers: { authorization: `Bearer ${DS_KEY}` } });
+    expect([policy.status, policy.json.code]).toEqual([503, 'InternalServerError']);
   });
 });
 

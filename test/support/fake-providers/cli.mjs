@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Runs both fakes until Ctrl-C, so remote recipes can run offline: `npm run fake-providers -- --help`.
 import { parseArgs } from 'node:util';
 import { startFakeDashScope, startFakeWaveSpeed } from './index.mjs';

@@ -1,3 +1,4 @@
+// @ts-check
 // A fake DashScope (Alibaba Model Studio) for wan2.1-vace-plus (provider-apis.md §3): async task creation
 // with {model, input, parameters}, task queries, the error envelope and codes, and the temporary upload
 // (getPolicy, then a form POST to an OSS-like host on this same server, giving oss:// URLs).

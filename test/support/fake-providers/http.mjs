@@ -1,3 +1,4 @@
+// @ts-check
 // The server core both fakes share: routing, body parsing (JSON, multipart forms, raw bytes), the request
 // log, latency, fault injection and dropped connections. Provider behaviour lives in wavespeed.mjs and
 // dashscope.mjs; this file knows nothing of either wire format.

@@ -1,3 +1,4 @@
+// @ts-check
 // The videos the fakes return, and the input media they read. An output is either an input video's own
 // bytes (so a test can tell the right file came back) or one small generated MP4 standing for a model's
 // result. Nothing leaves the machine: only http URLs on loopback are fetched.

@@ -1,3 +1,4 @@
+// @ts-check
 // What both fakes hand back to a test: the shared view over a server core and its task queue.
 
 /** @typedef {import('./index.d.mts').FakeProvider} FakeProvider */

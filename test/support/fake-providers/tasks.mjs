@@ -1,3 +1,4 @@
+// @ts-check
 // The task life both providers share: a submitted task waits for one of `concurrency` slots (both
 // providers queue beyond their limit rather than refuse), then processes for `taskMs` on a real timer,
 // then succeeds or fails. Status words are the provider's own.

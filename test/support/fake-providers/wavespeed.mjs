@@ -1,3 +1,4 @@
+// @ts-check
 // A fake WaveSpeed API (provider-apis.md §1): flat JSON submit to /api/v3/{model}, polling of
 // /api/v3/predictions/{id}[/result], the two documented uploads (ticket + PUT, and binary form POST), and
 // outputs served as CDN-like links without auth.
