@@ -2,7 +2,7 @@ import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnyModel, Backend } from '../models/types.js';
-import { NotSubmittedError, PermanentError, RateLimitedError, TaskFailedError, type ExecContext, type ExecResult, type Executor, type KnownUrl, type RemoteExecutor, type StepProgress } from '../providers/types.js';
+import { AccountError, NotSubmittedError, PermanentError, RateLimitedError, TaskFailedError, type ExecContext, type ExecResult, type Executor, type KnownUrl, type RemoteExecutor, type StepProgress } from '../providers/types.js';
 import type { StepOutput } from './events.js';
 import type { Journal } from './journal.js';
 import type { BackendLimiter } from './limiter.js';
@@ -39,6 +39,8 @@ export interface AttemptEnv {
   rememberUrl(path: string, url: KnownUrl): void;
   /** Why this backend must not be used any more in this run (it refused the account), if it must not. */
   halted(): string | undefined;
+  /** The backend refused the account: no other step may use it in this run. Called at once, before other steps go on. */
+  halt(): void;
   progress(progress: StepProgress & { attempt?: number; taskId?: string }): void;
   warn(message: string): void;
 }
@@ -85,6 +87,7 @@ export async function runAttempts(plan: AttemptPlan, env: AttemptEnv): Promise<A
       return { outputs, costUsd: result.costUsd, taskId: result.taskId, remoteUrls: result.remoteUrls, attempts: attempt };
     } catch (raw) {
       const error = env.signal.aborted ? new Cancelled('interrupted') : timeout?.aborted ? new Error(`timed out after ${formatMs(plan.timeoutMs!)}; raise timeout: on the step if it needs longer`) : asError(raw);
+      if (error instanceof AccountError) env.halt();
       const final = error instanceof Cancelled || error instanceof Halted || error instanceof PermanentError || attempt > plan.retries;
       env.journal.append({ event: 'step-failed', step: plan.step, key: plan.key, error: error.message, attempt, final });
       if (final) throw Object.assign(error, { attempts: attempt });
@@ -139,7 +142,8 @@ async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, sign
     );
   }
   const reattach = open?.state === 'submitted' ? open.taskId : undefined;
-  const request = !reattach && executor.prepare ? await env.limiter.withUpload(() => executor.prepare!(ctx), env.signal) : undefined;
+  const prepare = executor.prepare?.bind(executor);
+  const request = !reattach && prepare ? await env.limiter.withUpload(() => (stopIfHalted(), prepare(ctx)), env.signal) : undefined;
   return env.limiter.withSlot(async () => {
     stopIfHalted();
     return { ...(await submitAndWait(plan, env, executor, ctx, { reattach, request, from: open?.run }, attempt, (id) => (taskId = id))), taskId };

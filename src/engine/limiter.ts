@@ -55,14 +55,19 @@ export class BackendLimiter {
 
 /**
  * `submissions` per `intervalMs` as p-queue's rolling window. A fractional rate (0.5/min) becomes one
- * submission per 1/rate: rounding the count up would exceed the quota the user wrote down.
+ * submission per 1/rate: rounding the count up would exceed the quota the user wrote down. The window is
+ * {@link JITTER_MARGIN} longer than written, because the provider counts arrivals: two requests that leave
+ * exactly one window apart can arrive a few milliseconds less than one window apart.
  */
 function window(limits: BackendLimits): { intervalCap?: number; interval?: number; strict?: boolean } {
   if (!Number.isFinite(limits.submissions)) return {};
+  const interval = (ms: number) => Math.ceil(ms * (1 + JITTER_MARGIN));
   return Number.isInteger(limits.submissions)
-    ? { intervalCap: limits.submissions, interval: limits.intervalMs, strict: true }
-    : { intervalCap: 1, interval: Math.ceil(limits.intervalMs / limits.submissions), strict: true };
+    ? { intervalCap: limits.submissions, interval: interval(limits.intervalMs), strict: true }
+    : { intervalCap: 1, interval: interval(limits.intervalMs / limits.submissions), strict: true };
 }
+
+export const JITTER_MARGIN = 0.02;
 
 /**
  * Queues `task`; an abort rejects at once while it waits. Once it has started, its own outcome is

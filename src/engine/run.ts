@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Plan, PlannedStep } from '../graph/plan.js';
 import type { Backend } from '../models/types.js';
-import { AccountError, type ExecutorLookup, type KnownUrl } from '../providers/types.js';
+import type { ExecutorLookup, KnownUrl } from '../providers/types.js';
 import { Cancelled, Halted, runAttempts, type AttemptsResult } from './attempt.js';
 import type { EngineConfig } from './config.js';
 import { FINAL_STATUSES, waitingView, type RunEvent, type RunStatus, type StepView } from './events.js';
@@ -247,6 +247,9 @@ class Run {
                 if (digest) this.urls.remember(digest, url);
               },
               halted: () => this.halted.get(planned.backend),
+              halt: () => {
+                if (!this.halted.has(planned.backend)) this.halted.set(planned.backend, `${planned.backend} refused the account in step "${step.id}"`);
+              },
               progress: (p) => this.update(view, { status: p.state, fraction: p.fraction, message: p.message, attempts: p.attempt ?? view.attempts, taskId: p.taskId ?? view.taskId }),
               warn: (message) => this.warn(view, message),
             },
@@ -268,7 +271,6 @@ class Run {
       } else if (error instanceof Halted) {
         this.finish(view, 'skipped', `not run: ${error.message}`, { attempts: 0 });
       } else {
-        if (error instanceof AccountError && !this.halted.has(planned.backend)) this.halted.set(planned.backend, `${planned.backend} refused the account in step "${step.id}"`);
         const message = error instanceof Error ? error.message : String(error);
         if (attempts === 0) this.journal.append({ event: 'step-failed', step: step.id, key: view.key, error: message, attempt: 0, final: true });
         this.firstFailure ??= step.id;

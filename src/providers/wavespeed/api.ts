@@ -91,7 +91,10 @@ export class WaveSpeedApi {
     } else {
       const data = this.data(ticket, 'upload') as unknown as { download_url?: string; upload?: { method?: string; url?: string; headers?: Record<string, string> } };
       if (!data.upload?.url) throw new Error(`WaveSpeed's upload ticket has no upload URL: ${excerpt(ticket.text)}`);
-      const put = await send(data.upload.url, { method: data.upload.method ?? 'PUT', headers: { 'content-type': type, ...data.upload.headers }, body: await openAsBlob(file, { type }), signal, timeoutMs: 600_000 });
+      // The signed URL fixes its headers: send exactly those (whatever their case), the type only if they lack one.
+      const headers = new Headers(data.upload.headers);
+      if (!headers.has('content-type')) headers.set('content-type', type);
+      const put = await send(data.upload.url, { method: data.upload.method ?? 'PUT', headers: Object.fromEntries(headers), body: await openAsBlob(file, { type }), signal, timeoutMs: 600_000 });
       if (put.status >= 300) throw new Error(`the upload of ${basename(file)} to WaveSpeed's storage failed: HTTP ${put.status} ${excerpt(put.text)}`);
       url = this.uploadUrl(data, ticket);
     }
