@@ -180,22 +180,28 @@ export function mirror(i: number, length: number): number {
 }
 
 /**
- * How much of a border pixel is blur rather than mirror: 0 right at the picture's edge, rising smoothly to 1
- * at the far edge of the strip (the larger of the horizontal and vertical distances, each measured in its
- * own strip's width, decides in the corners). −1 inside the picture.
+ * How much of a border pixel is blur rather than mirror: 0 for the pixels right next to the picture (their
+ * mirror source is the edge pixel itself, so the seam cannot show), rising smoothly to 1 half-way across the
+ * strip: the mirror only bridges the seam, and its doubles of things near the edge dissolve before they read
+ * as copies. A thin strip ramps over an eighth of the picture instead, so its blur does not start with a step.
+ * In the corners the larger of the horizontal and vertical ramps decides. −1 inside the picture.
  */
 export function blurWeight(geometry: OutpaintGeometry, x: number, y: number): number {
   const { canvas, content, offset } = geometry;
   const right = canvas.width - offset.x - content.width;
   const bottom = canvas.height - offset.y - content.height;
-  const dx = x < offset.x ? (offset.x - x) / offset.x : x >= offset.x + content.width ? (x - offset.x - content.width + 1) / right : 0;
-  const dy = y < offset.y ? (offset.y - y) / offset.y : y >= offset.y + content.height ? (y - offset.y - content.height + 1) / bottom : 0;
-  const d = Math.max(dx, dy);
-  if (d === 0) return -1;
-  // Full blur from half-way across the strip: the mirror only bridges the seam, and its doubles of things
-  // near the edge dissolve before they read as copies.
-  const t = Math.min(1, d / 0.5);
+  // Distance in pixels from the picture: 1 for the first column or row outside it.
+  const dx = x < offset.x ? offset.x - x : x >= offset.x + content.width ? x - offset.x - content.width + 1 : 0;
+  const dy = y < offset.y ? offset.y - y : y >= offset.y + content.height ? y - offset.y - content.height + 1 : 0;
+  if (dx === 0 && dy === 0) return -1;
+  const tx = dx === 0 ? 0 : (dx - 1) / ramp(x < offset.x ? offset.x : right, content.width);
+  const ty = dy === 0 ? 0 : (dy - 1) / ramp(y < offset.y ? offset.y : bottom, content.height);
+  const t = Math.min(1, Math.max(tx, ty));
   return t * t * (3 - 2 * t);
+}
+
+function ramp(strip: number, length: number): number {
+  return Math.max(1, strip / 2, length / 8);
 }
 
 /** One box-blur pass along rows (`horizontal`) or columns of an rgb float grid, edges clamped. */
