@@ -129,8 +129,8 @@ async function chooseAnchor(
   const file = clip ?? still;
   if (!file) return undefined;
   const info = await probe(file, { signal: ctx.signal });
-  const isClip = file === clip && info.kind === 'video';
-  return { param: isClip || file === clip ? clipParam : frameParam, file, info, clip: isClip };
+  // A still image given as a clip is used as a still.
+  return { param: file === clip ? clipParam : frameParam, file, info, clip: file === clip && info.kind === 'video' };
 }
 
 function checkClipLengths(ctx: ExecContext, anchors: (AnchorInput | undefined)[]): void {
