@@ -30,10 +30,11 @@ function tempRecipe(text: string): string {
 describe('vidrecipe plan', () => {
   it('orders the chain, picks each provider and prices it from the seed tables', () => {
     const plan = planJson([CHAIN]);
-    expect(plan.order).toEqual(['remove', 'widen', 'extend', 'compare']);
+    expect(plan.order).toEqual(['remove', 'cut', 'widen', 'extend', 'compare']);
     expect(plan.steps.map((s) => [s.id, s.backend, s.needs, s.cached, s.estimated_cost_usd])).toEqual([
       ['remove', 'wavespeed', [], false, 0.1], // $0.05 + $0.05 for the mask video
-      ['widen', 'dashscope', ['remove'], false, 0.5], // $0.10/s × 5 s
+      ['cut', 'local', ['remove'], false, 0],
+      ['widen', 'dashscope', ['cut'], false, 0.5], // $0.10/s × 5 s
       ['extend', 'dashscope', ['widen'], false, 0.5],
       ['compare', 'local', ['extend'], false, 0],
     ]);
@@ -68,7 +69,7 @@ steps:
 
   it('--offline moves remote steps with a local implementation to local, at no cost', () => {
     const plan = planJson([CHAIN, '--offline']);
-    expect(plan.steps.map((s) => s.backend)).toEqual(['local', 'local', 'local', 'local']);
+    expect(plan.steps.map((s) => s.backend)).toEqual(['local', 'local', 'local', 'local', 'local']);
     expect(plan.total_estimated_cost_usd).toBe(0);
     expect(plan.warnings).toEqual([]);
   });
@@ -145,7 +146,7 @@ steps:
     const md = result.stdout;
     expect(md).toContain('### vidrecipe plan: `breakfast-cleanup`');
     expect(md).toContain('| # | step | model | backend | needs | cache | est. cost |');
-    expect(md).toContain('| 2 | widen | alibaba/wan2.1-vace-plus/video_outpainting | dashscope | remove | not cached | $0.50 |');
+    expect(md).toContain('| 3 | widen | alibaba/wan2.1-vace-plus/video_outpainting | dashscope | cut | not cached | $0.50 |');
     expect(md).toContain('**Estimated total: $1.10**');
     expect(md).toMatch(/```mermaid\nflowchart LR\n[\s\S]*s0 -->\|video\| s1[\s\S]*```/);
     expect(md).toContain('> [!WARNING]');
@@ -160,13 +161,13 @@ steps:
     expect(lines).toContain('  s0["<b>remove</b><br/>void-video-inpainting/mask<br/>wavespeed · $0.10"]');
     expect(lines).toContain('  in0 --> s0');
     expect(lines).toContain('  s1 -->|video| s2');
-    expect(lines).toContain('  s2 --> out0');
+    expect(lines).toContain('  s3 --> out0');
   });
 
   it('text shows the table, the total and the pricing assumptions', () => {
     const result = runCli(['plan', CHAIN], { env: { WAVESPEED_API_KEY: 'k', DASHSCOPE_API_KEY: 'k' } });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Plan for recipes\/remove-outpaint-extend\.yaml \(breakfast-cleanup\): 4 steps, estimated \$1\.10$/m);
+    expect(result.stdout).toMatch(/^Plan for recipes\/remove-outpaint-extend\.yaml \(breakfast-cleanup\): 5 steps, estimated \$1\.10$/m);
     expect(result.stdout).toMatch(/^ {2}1 {2}remove {3}wavespeed-ai\/void-video-inpainting\/mask +wavespeed +— +not cached +\$0\.10$/m);
     expect(result.stdout).toContain('Estimated total: $1.10');
     expect(result.stdout).toContain('widen: $0.10 per output second × 5 s');

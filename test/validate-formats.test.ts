@@ -111,7 +111,7 @@ describe('text format', () => {
     expect(found[0]!.header).toContain(': warning: ');
     expect(summary.filter((l) => l !== '')).toEqual([
       `${DIR}/unused-output.yaml: valid (2 steps), 1 warning`,
-      `${VALID}: valid (4 steps)`,
+      `${VALID}: valid (5 steps)`,
       `${DIR}/wrong-version.yaml: 1 error`,
     ]);
   });
@@ -119,7 +119,7 @@ describe('text format', () => {
   it('prints only the summary for a valid recipe', () => {
     const out = runCli(['validate', VALID]);
     expect(out.code).toBe(0);
-    expect(out.stdout).toBe(`${VALID}: valid (4 steps)\n`);
+    expect(out.stdout).toBe(`${VALID}: valid (5 steps)\n`);
   });
 
   it('reports a missing file without an excerpt', () => {
@@ -231,10 +231,10 @@ describe('json format', () => {
 });
 
 describe('exit codes', () => {
-  it('0 for a valid recipe, with `valid (4 steps)` in the summary', () => {
+  it('0 for a valid recipe, with `valid (5 steps)` in the summary', () => {
     const out = runCli(['validate', VALID]);
     expect(out.code).toBe(0);
-    expect(out.stdout).toContain('valid (4 steps)');
+    expect(out.stdout).toContain('valid (5 steps)');
   });
 
   it('2 for a missing file, reported with rule `file`', () => {

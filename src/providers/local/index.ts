@@ -5,8 +5,10 @@ import { extractFrame } from './extract-frame.js';
 import { mask } from './mask.js';
 import { transcode } from './transcode.js';
 import { trim } from './trim.js';
+import { vaceExtension } from './vace-extension.js';
+import { vaceOutpainting } from './vace-outpainting.js';
 
-/** The executors of the local glue steps, by model id. */
+/** The executors of the local glue steps and of the remote models' offline previews, by model id. */
 export const localExecutors: Readonly<Record<string, LocalExecutor>> = {
   'local/trim': trim,
   'local/concat': concat,
@@ -14,4 +16,6 @@ export const localExecutors: Readonly<Record<string, LocalExecutor>> = {
   'local/extract-frame': extractFrame,
   'local/mask': mask,
   'local/compare': compare,
+  'alibaba/wan2.1-vace-plus/video_outpainting': vaceOutpainting,
+  'alibaba/wan2.1-vace-plus/video_extension': vaceExtension,
 };

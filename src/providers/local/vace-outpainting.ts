@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { BorderFill } from '../../media/border-fill.js';
+import { frameBytes, openFrameWriter, readFrames } from '../../media/frames.js';
+import { even } from '../../media/h264.js';
+import { outpaintGeometry } from '../../media/outpaint-geometry.js';
+import { probe } from '../../media/probe.js';
+import type { videoOutpainting } from '../../models/dashscope/video-outpainting.js';
+import type { LocalExecutor } from '../types.js';
+
+type OutpaintingParams = z.output<typeof videoOutpainting.params>;
+
+/** The hosted function returns at most this much of the input (longer input is cut to its first 5 s). */
+const MAX_SECONDS = 5;
+const MIN_FPS = 16;
+
+/**
+ * Offline preview of Wan2.1-VACE frame expansion: the canvas is widened by the four scales (see
+ * outpaintGeometry) and the new border painted from the picture itself, mirrored at its edges and dissolving
+ * into a blur that is steady over time (see BorderFill). Nothing new is generated: the prompt, seed and
+ * watermark are not honoured. Like the hosted function, the output keeps the input's frame rate, is cut to
+ * 5 s and is scaled down to fit 720P (1280×720, or 720×1280 for a portrait frame). Frames stream through,
+ * so memory does not grow with the length or size of the video.
+ */
+export const vaceOutpainting: LocalExecutor = {
+  kind: 'local',
+  async run(ctx) {
+    const params = ctx.params as OutpaintingParams;
+    const { signal } = ctx;
+    const info = await probe(params.video_url, { signal });
+    const fps = info.fps || 25;
+    const geometry = outpaintGeometry(info, { top: params.top_scale, bottom: params.bottom_scale, left: params.left_scale, right: params.right_scale });
+    const { content, canvas } = geometry;
+
+    const maxFrames = Math.round(MAX_SECONDS * fps);
+    const expected = Math.min(maxFrames, info.frames || maxFrames);
+    if (info.frames > maxFrames) ctx.warn(`${params.video_url} is ${info.duration.toFixed(2)} s long; like the hosted function, only its first ${MAX_SECONDS} s are widened`);
+    if (info.fps > 0 && info.fps < MIN_FPS) ctx.warn(`${params.video_url} runs at ${info.fps} fps; the hosted function needs at least ${MIN_FPS} fps and would refuse it`);
+    if (content.width < even(info.width) || content.height < even(info.height)) {
+      ctx.warn(
+        `the ${canvas.width}x${canvas.height} output is kept within 720P (1280x720, or 720x1280 portrait) as the hosted function does, ` +
+          `so the picture is scaled from ${info.width}x${info.height} to ${content.width}x${content.height}`,
+      );
+    }
+
+    const fill = new BorderFill(geometry);
+    const out = join(ctx.workDir, 'video.mp4');
+    const writer = openFrameWriter(out, { width: canvas.width, height: canvas.height, fps, pixFmt: 'rgb24', signal });
+    const frame = Buffer.allocUnsafe(frameBytes(canvas.width, canvas.height, 'rgb24'));
+    const resize = content.width !== info.width || content.height !== info.height ? { width: content.width, height: content.height } : {};
+    let reported = 0;
+    try {
+      for await (const picture of readFrames(params.video_url, { pixFmt: 'rgb24', signal, ...resize })) {
+        fill.fill(picture, frame);
+        await writer.write(frame);
+        const fraction = Math.min(1, writer.frames / expected);
+        if (fraction - reported >= 0.02) {
+          reported = fraction;
+          ctx.progress({ state: 'running', fraction });
+        }
+        // Leaving the loop stops the decoder: the rest of a long input is never read.
+        if (writer.frames >= maxFrames) break;
+      }
+      await writer.end();
+    } catch (error) {
+      writer.abort();
+      throw error;
+    }
+    return { outputs: { video: out } };
+  },
+};
