@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark, each writing its own section of docs/benchmarks.md.
 import * as engine from './engine.js';
 import * as frontend from './frontend.js';
+import * as scheduling from './scheduling.js';
 
-const results = { frontend: frontend.run(), engine: engine.run() };
+const results = { frontend: frontend.run(), engine: engine.run(), scheduling: await scheduling.run() };
 console.log(JSON.stringify(results, null, 2));
 console.log('wrote docs/benchmarks.md');

@@ -1,4 +1,5 @@
 import type { InputLimits, MediaLimit } from '../models/types.js';
+import { statSync } from 'node:fs';
 import { probe } from './probe.js';
 import type { MediaInfo } from './types.js';
 
@@ -17,12 +18,7 @@ const MB = 1024 * 1024;
  * known yet (an upstream step makes them) and are checked again when the step runs.
  */
 export async function checkInputLimits(limits: InputLimits, files: Readonly<Record<string, string | readonly string[]>>, signal?: AbortSignal): Promise<LimitProblem[]> {
-  const infos = new Map<string, MediaInfo>();
-  const info = async (file: string) => {
-    let found = infos.get(file);
-    if (!found) infos.set(file, (found = await probe(file, { signal })));
-    return found;
-  };
+  const info = (file: string) => probeOnce(file, signal);
   const problems: LimitProblem[] = [];
   for (const [param, limit] of Object.entries(limits.params)) {
     const given = files[param];
@@ -55,6 +51,24 @@ export async function checkInputLimits(limits: InputLimits, files: Readonly<Reco
     }
   }
   return problems;
+}
+
+const probed = new Map<string, Promise<MediaInfo>>();
+
+/**
+ * One probe per file and version within a process: plan and run, and a hundred steps reading the same
+ * clip, each ask about the same file.
+ */
+function probeOnce(file: string, signal?: AbortSignal): Promise<MediaInfo> {
+  const { size, mtimeMs, ino } = statSync(file);
+  const key = `${file}\0${ino}\0${size}\0${mtimeMs}`;
+  let pending = probed.get(key);
+  if (!pending) {
+    pending = probe(file, { signal });
+    probed.set(key, pending);
+    pending.catch(() => probed.delete(key));
+  }
+  return pending;
 }
 
 function against(limit: MediaLimit, info: MediaInfo): string[] {
