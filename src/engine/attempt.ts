@@ -171,17 +171,20 @@ async function submitAndWait(
     let intent: TaskRecord | undefined;
     let submitted: { taskId: string } | undefined;
     for (let throttled = 0; !submitted; ) {
+      let left = false;
       try {
-        submitted = await env.limiter.submit(() => {
+        submitted = await env.limiter.submit(async (ready) => {
           // Written when the request is about to leave, not while it waits for the rate window: a run
           // killed in the queue sent nothing and must not block the next one.
           intent = env.tasks.intent({ key: plan.key, step: plan.step, run: env.run, backend: plan.backend, model: plan.model.id });
           env.journal.append({ event: 'submit-intent', step: plan.step, key: plan.key, backend: plan.backend }, true);
+          await ready();
+          left = true;
           return executor.submit(ctx, open.request);
         }, signal);
       } catch (error) {
         // Never sent, or refused with an answer: no task exists, so a retry may submit again.
-        if (!intent || error instanceof NotSubmittedError || error instanceof PermanentError) env.tasks.clear(plan.key);
+        if (!left || error instanceof NotSubmittedError || error instanceof PermanentError) env.tasks.clear(plan.key);
         // "Too many requests" is the provider pacing us, not the step failing: every submission of the
         // backend waits as asked, and this one goes again without using up an attempt.
         if (!(error instanceof RateLimitedError) || ++throttled > MAX_THROTTLES) throw error;

@@ -12,6 +12,9 @@ export class BackendLimiter {
   private readonly slots: PQueue;
   private readonly submits: PQueue;
   private readonly uploads: PQueue;
+  private readonly rate: { cap: number; interval: number } | undefined;
+  /** When the last requests left, oldest first: the rate by the clock of sending. */
+  private readonly sent: number[] = [];
   private resumeAt = 0;
 
   constructor(
@@ -19,7 +22,9 @@ export class BackendLimiter {
     readonly limits: BackendLimits,
   ) {
     this.slots = new PQueue({ concurrency: limits.concurrency });
-    this.submits = new PQueue({ concurrency: limits.concurrency, ...window(limits) });
+    const rate = window(limits);
+    this.rate = rate.intervalCap ? { cap: rate.intervalCap, interval: rate.interval! } : undefined;
+    this.submits = new PQueue({ concurrency: limits.concurrency, ...rate });
     // Uploads take no provider slot, but share the bandwidth: as many at once as tasks in flight.
     this.uploads = new PQueue({ concurrency: limits.concurrency });
   }
@@ -34,17 +39,35 @@ export class BackendLimiter {
     return settled(this.slots, task, signal);
   }
 
-  /** Runs one submission request inside the rate window, after any pause a 429 asked for. */
-  submit<T>(request: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  /**
+   * Runs one submission inside the rate window, after any pause a 429 asked for. The queue spaces the
+   * starts; `ready()`, called right before the request leaves, holds it until the rate allows by the
+   * time of sending, because what happens between start and send (the submit intent is flushed to disk
+   * there) takes a varying time, and requests must not arrive bunched when the first of a window were slow.
+   */
+  submit<T>(request: (ready: () => Promise<void>) => Promise<T>, signal?: AbortSignal): Promise<T> {
     return settled(
       this.submits,
       async () => {
         const wait = this.resumeAt - Date.now();
         if (wait > 0) await sleep(wait, undefined, { signal });
-        return request();
+        return request(() => this.sendSlot(signal));
       },
       signal,
     );
+  }
+
+  private async sendSlot(signal?: AbortSignal): Promise<void> {
+    if (!this.rate) return;
+    for (;;) {
+      const now = Date.now();
+      while (this.sent.length && now - this.sent[0]! >= this.rate.interval) this.sent.shift();
+      if (this.sent.length < this.rate.cap) {
+        this.sent.push(now);
+        return;
+      }
+      await sleep(this.sent[0]! + this.rate.interval - now, undefined, { signal });
+    }
   }
 
   /** A provider said "too many requests, retry after ms": hold every submission of this backend until then. */

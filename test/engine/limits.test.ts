@@ -21,6 +21,26 @@ describe('backend limiter', () => {
     expect(starts[2]! - starts[1]!).toBeGreaterThanOrEqual(190);
   });
 
+  it('spaces requests by when they leave: slow work before the first sends cannot bunch them with the next window', async () => {
+    const limiter = new BackendLimiter('wavespeed', limits(2, 300));
+    const sends: number[] = [];
+    const t0 = Date.now();
+    // The first two take 250 ms between their start and their send (a slow disk flushing the intent), the rest none.
+    await Promise.all(
+      [250, 250, 0, 0].map((work) =>
+        limiter.submit(async (ready) => {
+          await sleep(work);
+          await ready();
+          sends.push(Date.now() - t0);
+        }),
+      ),
+    );
+    sends.sort((a, b) => a - b);
+    // Never more than 2 sends within any 300 ms.
+    expect(sends[2]! - sends[0]!).toBeGreaterThanOrEqual(295);
+    expect(sends[3]! - sends[1]!).toBeGreaterThanOrEqual(295);
+  });
+
   it('Ctrl-C drops a submission waiting for its window at once, but lets one in flight finish with its answer', async () => {
     const limiter = new BackendLimiter('wavespeed', limits(1, 5000));
     const controller = new AbortController();
