@@ -319,6 +319,55 @@ describe('faults', () => {
   }, 60_000);
 });
 
+describe('faults, continued: no second payment, no stray request', () => {
+  it('--force replays a lost submit once; the step\'s own retries do not replay it again', async () => {
+    ws.fault({ on: 'submit', drop: true });
+    const dir = workspace(fanOut(1, 'forceonce').replace('    with:', '    retries: 2\n    with:'));
+    expect((await run(dir)).code).toBe(1);
+    ws.fault({ on: 'submit', drop: true });
+    const forced = await run(dir, ['--force', 's0']);
+    expect(forced.code).toBe(1);
+    expect(forced.json!.steps.s0!.error).toMatch(/--force s0/);
+    // The first run's submit, then the forced one: the forced run's retries sent nothing more.
+    expect(submits(ws)).toHaveLength(2);
+  }, 60_000);
+
+  it('a refused poll keeps the task open: the next run re-attaches instead of paying again', async () => {
+    const slow = await startFakeDashScope({ apiKey: DS_KEY, taskMs: 600 });
+    try {
+      slow.fault({ on: 'poll', status: 401 });
+      const dir = workspace(`version: 1\nname: pollrefused\nsteps:\n  widen:\n    uses: alibaba/wan2.1-vace-plus/video_outpainting\n    with: { video_url: clip.mp4, prompt: wide }\n`);
+      const first = await run(dir, [], { DASHSCOPE_BASE_URL: slow.url });
+      expect(first.code).toBe(1);
+      expect(first.json!.steps.widen!.error).toMatch(/InvalidApiKey/);
+      const second = await run(dir, [], { DASHSCOPE_BASE_URL: slow.url });
+      expect(second.code, second.stderr).toBe(0);
+      expect(submits(slow)).toHaveLength(1);
+      expect(second.json!.steps.widen!.task_id).toBe([...slow.tasks.keys()][0]);
+    } finally {
+      await slow.close();
+    }
+  }, 60_000);
+
+  it('a refused account stops submissions already waiting for the rate window', async () => {
+    ws.fault({ on: 'submit', status: 401, times: 5 });
+    const dir = workspace(fanOut(3, 'haltqueued'));
+    writeFileSync(join(dir, 'vidrecipe.config.yaml'), 'wavespeed:\n  concurrency: 3\n  rate: 1/s\n  poll_interval: 40ms\n');
+    const { json } = await run(dir);
+    expect(Object.values(json!.steps).map((s) => s.status).sort()).toEqual(['failed', 'skipped', 'skipped']);
+    expect(submits(ws)).toHaveLength(1);
+  }, 30_000);
+
+  it('a step that times out while sharing an upload does not fail the step it shares with', async () => {
+    ws.fault({ on: 'upload', delayMs: 2000 });
+    const dir = workspace(`version: 1\nname: sharedupload\nsteps:\n  s0:\n    uses: wavespeed-ai/void-video-inpainting/mask\n    timeout: 1s\n    with: { video: clip.mp4, mask_video: mask.mp4, prompt: "scene 0" }\n  s1:\n    uses: wavespeed-ai/void-video-inpainting/mask\n    with: { video: clip.mp4, mask_video: mask.mp4, prompt: "scene 1" }\n`);
+    const { json } = await run(dir);
+    expect(json!.steps.s0!.status).toBe('failed');
+    expect(json!.steps.s0!.error).toMatch(/timed out after 1\.0 s/);
+    expect(json!.steps.s1!.status).toBe('succeeded');
+  }, 30_000);
+});
+
 describe('limits', () => {
   it('never more tasks in flight nor submissions per second than configured', async () => {
     const roomy = await startFakeWaveSpeed({ apiKey: WS_KEY, concurrency: 50, taskMs: 200 });

@@ -83,6 +83,7 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   if (!recipe || !source) return refuse(diagnostics, sources);
   const config = loadConfig(cwd);
   if (config.diagnostics.length) return refuse(config.diagnostics, new Map([[config.diagnostics[0]!.file, readFileSync(config.file!, 'utf8')]]));
+  if (config.usage.length) throw new UsageError(config.usage.join('\n'));
   const executors = lookup ?? createExecutors(config.config);
   for (const id of options.force) {
     if (!recipe.steps.has(id)) throw new UsageError(`--force ${id}: the recipe has no step "${id}"${didYouMean(id, [...recipe.steps.keys()])}`);

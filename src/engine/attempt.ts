@@ -77,16 +77,16 @@ export async function runAttempts(plan: AttemptPlan, env: AttemptEnv): Promise<A
     // Unique per run, step and attempt, inside a run folder that starts empty: nothing to clean first.
     const workDir = join(env.tmpDir, `${plan.step}.${attempt}`);
     mkdirSync(workDir);
-    const timeout = plan.timeoutMs ? AbortSignal.timeout(plan.timeoutMs) : undefined;
+    const clock = new AttemptClock(plan.timeoutMs);
     // A signal of the attempt's own: the listeners its processes add go away with it, not onto the run's.
-    const signal = AbortSignal.any(timeout ? [env.signal, timeout] : [env.signal]);
+    const signal = AbortSignal.any([env.signal, clock.signal]);
     try {
       env.journal.append({ event: 'step-start', step: plan.step, key: plan.key, attempt });
-      const result = await execute(plan, env, workDir, signal, attempt);
+      const result = await execute(plan, env, workDir, signal, clock, attempt);
       const outputs = await adoptOutputs(plan, result, env, workDir, signal);
       return { outputs, costUsd: result.costUsd, taskId: result.taskId, remoteUrls: result.remoteUrls, attempts: attempt };
     } catch (raw) {
-      const error = env.signal.aborted ? new Cancelled('interrupted') : timeout?.aborted ? new Error(`timed out after ${formatMs(plan.timeoutMs!)}; raise timeout: on the step if it needs longer`) : asError(raw);
+      const error = env.signal.aborted ? new Cancelled('interrupted') : clock.expired ? new Error(`timed out after ${formatMs(plan.timeoutMs!)}; raise timeout: on the step if it needs longer`) : asError(raw);
       if (error instanceof AccountError) env.halt();
       const final = error instanceof Cancelled || error instanceof Halted || error instanceof PermanentError || attempt > plan.retries;
       env.journal.append({ event: 'step-failed', step: plan.step, key: plan.key, error: error.message, attempt, final });
@@ -99,12 +99,37 @@ export async function runAttempts(plan: AttemptPlan, env: AttemptEnv): Promise<A
         throw Object.assign(new Cancelled('interrupted'), { attempts: attempt });
       }
     } finally {
+      clock.stop();
       removeDir(workDir);
     }
   }
 }
 
-async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, signal: AbortSignal, attempt: number): Promise<ExecResult & { taskId?: string }> {
+/**
+ * A step's timeout, started when its work starts (the first upload, or the slot of a local step), so
+ * the time spent queued behind other steps of the backend does not count.
+ */
+class AttemptClock {
+  private readonly controller = new AbortController();
+  private timer?: NodeJS.Timeout;
+  expired = false;
+  readonly signal = this.controller.signal;
+  constructor(private readonly timeoutMs?: number) {}
+
+  start(): void {
+    if (this.timer || !this.timeoutMs) return;
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.controller.abort(new Error('timed out'));
+    }, this.timeoutMs);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, signal: AbortSignal, clock: AttemptClock, attempt: number): Promise<ExecResult & { taskId?: string }> {
   let taskId: string | undefined;
   const ctx: ExecContext = {
     stepId: plan.step,
@@ -123,6 +148,7 @@ async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, sign
   // uploads and the download of the result take none of its slots.
   if (executor.kind === 'local') {
     return env.limiter.withSlot(() => {
+      clock.start();
       env.progress({ state: 'running', attempt });
       return executor.run(ctx);
     }, env.signal);
@@ -135,7 +161,8 @@ async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, sign
   // Never pay twice. A task submitted by an earlier run and never finished is re-attached to (nothing
   // to upload); a submit whose outcome is unknown is not replayed unless the user forces it.
   const open = env.tasks.get(plan.key);
-  if (open?.state === 'intent' && !plan.force) {
+  // --force replays an unknown submit of an earlier run once; never one of this run's own attempts.
+  if (open?.state === 'intent' && !(plan.force && open.run !== env.run)) {
     throw new PermanentError(
       `a submit of this step to ${open.backend} at ${open.intentAt} (run ${open.run}) got no answer, so the provider may have the task and charge for it; ` +
         `check the provider's task list, then run again with --force ${plan.step} to submit anew`,
@@ -143,10 +170,12 @@ async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, sign
   }
   const reattach = open?.state === 'submitted' ? open.taskId : undefined;
   const prepare = executor.prepare?.bind(executor);
-  const request = !reattach && prepare ? await env.limiter.withUpload(() => (stopIfHalted(), prepare(ctx)), env.signal) : undefined;
+  const request = !reattach && prepare ? await env.limiter.withUpload(() => (stopIfHalted(), clock.start(), prepare(ctx)), env.signal) : undefined;
   return env.limiter.withSlot(async () => {
     stopIfHalted();
-    return { ...(await submitAndWait(plan, env, executor, ctx, { reattach, request, from: open?.run }, attempt, (id) => (taskId = id))), taskId };
+    clock.start();
+    const result = await submitAndWait(plan, env, executor, ctx, { reattach, request, from: open?.run, stopIfHalted }, attempt, (id) => (taskId = id));
+    return { ...result, taskId };
   }, env.signal);
 }
 
@@ -155,7 +184,7 @@ async function submitAndWait(
   env: AttemptEnv,
   executor: RemoteExecutor,
   ctx: ExecContext,
-  open: { reattach?: string; request: unknown; from?: string },
+  open: { reattach?: string; request: unknown; from?: string; stopIfHalted(): void },
   attempt: number,
   setTaskId: (id: string) => void,
 ): Promise<ExecResult> {
@@ -174,11 +203,14 @@ async function submitAndWait(
       let left = false;
       try {
         submitted = await env.limiter.submit(async (ready) => {
+          // Another step may have found the account refused while this one waited for the window.
+          open.stopIfHalted();
           // Written when the request is about to leave, not while it waits for the rate window: a run
           // killed in the queue sent nothing and must not block the next one.
           intent = env.tasks.intent({ key: plan.key, step: plan.step, run: env.run, backend: plan.backend, model: plan.model.id });
           env.journal.append({ event: 'submit-intent', step: plan.step, key: plan.key, backend: plan.backend }, true);
           await ready();
+          open.stopIfHalted();
           left = true;
           return executor.submit(ctx, open.request);
         }, signal);
@@ -204,8 +236,9 @@ async function submitAndWait(
     return await executor.wait(taskId, ctx);
   } catch (error) {
     // The provider answered that the task failed: it is over, and the next attempt submits anew.
-    // Any other error (a dropped poll, Ctrl-C) leaves the task open for re-attaching.
-    if (error instanceof TaskFailedError || error instanceof PermanentError) env.tasks.clear(plan.key);
+    // Any other error (a refused or dropped poll, Ctrl-C) leaves the task open for re-attaching: the
+    // task may run on and be paid for whatever our poll was told.
+    if (error instanceof TaskFailedError) env.tasks.clear(plan.key);
     throw error;
   }
 }

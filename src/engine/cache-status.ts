@@ -1,6 +1,6 @@
 import type { Plan } from '../graph/plan.js';
 import { checkInputLimits } from '../media/limits.js';
-import { fieldInfo } from '../models/param.js';
+import { mediaValues } from '../models/param.js';
 import type { AnyModel } from '../models/types.js';
 import { roundUsd } from '../models/price.js';
 import type { RecipeSource } from '../recipe/source.js';
@@ -73,12 +73,8 @@ export async function checkCache(plan: Plan, stateDir: string, source: RecipeSou
 
 /** The provider's limits over the step's local media files; a file ffprobe cannot read is a problem too. */
 async function limitProblems(model: AnyModel, params: Record<string, unknown>) {
-  const files: Record<string, string | string[]> = {};
-  for (const [name, info] of fieldInfo(model.params)) {
-    if (info.media && params[name] !== undefined) files[name] = params[name] as string | string[];
-  }
   try {
-    return await checkInputLimits(model.limits!, files);
+    return await checkInputLimits(model.limits!, mediaValues(model.params, params));
   } catch (error) {
     return [{ at: [] as (string | number)[], message: `cannot read its media to check the provider's limits: ${(error as Error).message}` }];
   }

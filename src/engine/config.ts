@@ -58,6 +58,8 @@ export interface LoadedConfig {
   diagnostics: Diagnostic[];
   /** The file read, when there was one. */
   file?: string;
+  /** Problems with the environment (a `*_BASE_URL` that is not a URL), for a usage error. */
+  usage: string[];
 }
 
 /** Reads `vidrecipe.config.yaml` from `cwd` when present; every problem is reported at its line. */
@@ -69,12 +71,11 @@ export function loadConfig(cwd: string, env: Readonly<Record<string, string | un
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    applyEnv(config, fromEnv);
-    return { config, diagnostics: [] };
+    return { config, diagnostics: [], usage: applyEnv(config, fromEnv) };
   }
   const source = new RecipeSource(CONFIG_FILE, text);
   const diagnostics: Diagnostic[] = source.doc.errors.map((e) => source.error(source.pathAt(e.pos[0]), 'yaml-syntax', e.message.split('\n')[0]!));
-  if (diagnostics.length) return { config, diagnostics, file };
+  if (diagnostics.length) return { config, diagnostics, file, usage: [] };
   const parsed = configSchema.safeParse(source.doc.toJS());
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -89,7 +90,7 @@ export function loadConfig(cwd: string, env: Readonly<Record<string, string | un
         diagnostics.push(source.error(path, 'config', `${path.join('.')}: ${issue.message}`));
       }
     }
-    return { config, diagnostics, file };
+    return { config, diagnostics, file, usage: [] };
   }
   for (const backend of ['wavespeed', 'dashscope', 'local'] as const) {
     const section = parsed.data?.[backend];
@@ -113,12 +114,20 @@ export function loadConfig(cwd: string, env: Readonly<Record<string, string | un
     }
   }
   // The environment wins over the file: tests and one-off runs point a provider elsewhere without editing it.
-  applyEnv(config, fromEnv);
-  return { config, diagnostics, file };
+  return { config, diagnostics, file, usage: applyEnv(config, fromEnv) };
 }
 
-function applyEnv(config: EngineConfig, urls: Partial<Record<Backend, string | undefined>>): void {
+/** The `*_BASE_URL` variables win over the file; one that is not an http(s) URL is an error naming it. */
+function applyEnv(config: EngineConfig, urls: Partial<Record<Backend, string | undefined>>): string[] {
+  const problems: string[] = [];
   for (const [backend, url] of Object.entries(urls) as [Backend, string | undefined][]) {
-    if (url) config[backend].baseUrl = url.replace(/\/+$/, '');
+    if (!url) continue;
+    if (!/^https?:\/\/[^/\s]/i.test(url) || !URL.canParse(url)) {
+      const name = `${backend.toUpperCase()}_BASE_URL`;
+      problems.push(`${name}="${url}" is not an http(s) URL; set it to the endpoint's origin, e.g. https://dashscope-intl.aliyuncs.com`);
+      continue;
+    }
+    config[backend].baseUrl = url.replace(/\/+$/, '');
   }
+  return problems;
 }

@@ -40,27 +40,29 @@ export class BackendLimiter {
   }
 
   /**
-   * Runs one submission inside the rate window, after any pause a 429 asked for. The queue spaces the
-   * starts; `ready()`, called right before the request leaves, holds it until the rate allows by the
-   * time of sending, because what happens between start and send (the submit intent is flushed to disk
-   * there) takes a varying time, and requests must not arrive bunched when the first of a window were slow.
+   * Runs one submission inside the rate window. The queue spaces the starts; `ready()`, called right
+   * before the request leaves, holds it until any pause a 429 asked for is over and the rate allows by
+   * the time of sending, because what happens between start and send (the submit intent is flushed to
+   * disk there) takes a varying time, and requests must not arrive bunched when the first of a window
+   * were slow, nor all at once when a pause ends.
    */
   submit<T>(request: (ready: () => Promise<void>) => Promise<T>, signal?: AbortSignal): Promise<T> {
     return settled(
       this.submits,
-      async () => {
-        const wait = this.resumeAt - Date.now();
-        if (wait > 0) await sleep(wait, undefined, { signal });
-        return request(() => this.sendSlot(signal));
-      },
+      () => request(() => this.sendSlot(signal)),
       signal,
     );
   }
 
   private async sendSlot(signal?: AbortSignal): Promise<void> {
-    if (!this.rate) return;
     for (;;) {
       const now = Date.now();
+      // A pause a 429 asked for is checked here too, so a request held in the window cannot slip past it.
+      if (this.resumeAt > now) {
+        await sleep(this.resumeAt - now, undefined, { signal });
+        continue;
+      }
+      if (!this.rate) return;
       while (this.sent.length && now - this.sent[0]! >= this.rate.interval) this.sent.shift();
       if (this.sent.length < this.rate.cap) {
         this.sent.push(now);

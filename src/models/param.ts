@@ -58,3 +58,12 @@ export function fieldInfo(params: z.ZodObject): ReadonlyMap<string, FieldInfo> {
   }
   return fields;
 }
+
+/** The media values among a step's parameters (a path or URL, or a list of them for a list parameter), by name. */
+export function mediaValues(params: z.ZodObject, values: Readonly<Record<string, unknown>>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, info] of fieldInfo(params)) {
+    if (info.media && values[name] !== undefined) out[name] = values[name] as string | string[];
+  }
+  return out;
+}

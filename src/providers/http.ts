@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry from 'p-retry';
+import { NotSubmittedError, PermanentError, RateLimitedError } from './types.js';
 
 /** One answer of a provider: the status, and the body as JSON when it is JSON. */
 export interface HttpReply {
@@ -20,30 +21,44 @@ export interface RequestOptions {
 }
 
 /**
- * No answer came: the connection failed, dropped or timed out. For a request that creates a task the
- * outcome is unknown (it may have reached the provider), so it is never replayed blindly.
+ * No answer came. `sent` says whether the request may have reached the provider: a refused connection or
+ * an unknown host sent nothing; a reset, a dropped connection or a timeout leaves the outcome unknown.
  */
 export class NoAnswerError extends Error {
   override name = 'NoAnswerError';
+  constructor(
+    message: string,
+    readonly sent: boolean,
+  ) {
+    super(message);
+  }
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
+/** Failures of fetch that happen before a byte leaves: nothing can have reached the provider. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_INVALID_URL', 'UND_ERR_INVALID_ARG']);
+
 /** Sends one request and reads the whole answer. Throws {@link NoAnswerError} only; any HTTP status is an answer. */
 export async function send(url: string, options: RequestOptions = {}): Promise<HttpReply> {
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const method = options.method ?? 'GET';
   let response: Response;
   let text: string;
   try {
-    response = await fetch(url, { method: options.method ?? 'GET', headers: options.headers, body: options.body, signal });
+    response = await fetch(url, { method, headers: options.headers, body: options.body, signal });
     text = await response.text();
   } catch (error) {
     // The run's own abort is not the provider's silence: let the caller see a cancellation.
     if (options.signal?.aborted) throw options.signal.reason;
-    const cause = error as Error & { cause?: { code?: string; message?: string } };
-    const why = timeout.aborted ? `no answer within ${Math.round((options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)} s` : (cause.cause?.code ?? cause.cause?.message ?? cause.message);
-    throw new NoAnswerError(`${options.method ?? 'GET'} ${hostOf(url)}: ${why}`);
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    const where = `${method} ${endpoint(url)}`;
+    if (timeout.aborted) throw new NoAnswerError(`${where}: no answer within ${Math.round(timeoutMs / 1000)} s`, true);
+    // fetch's own TypeError (a header value it rejects) would quote the header, which may hold the key.
+    if (!code) throw new NoAnswerError(`${where}: the request could not be made; check the API key and base URL for stray characters`, false);
+    throw new NoAnswerError(`${where}: ${code}`, !NOT_SENT.has(code));
   }
   let json: unknown;
   try {
@@ -69,7 +84,7 @@ export function retryAfterMs(headers: Headers, fallbackMs: number): number {
   return Number.isNaN(date) ? fallbackMs : Math.max(0, date - Date.now());
 }
 
-/** A transient answer to a read-only request, kept for the retry loop. */
+/** A transient answer (429, 5xx) to a request that is safe to repeat, kept for the retry loop. */
 export class TransientReply extends Error {
   override name = 'TransientReply';
   constructor(
@@ -80,25 +95,32 @@ export class TransientReply extends Error {
   }
 }
 
-export interface ReadRetryOptions {
+/** A failure that asking again may cure: no answer, or a transient one. */
+export function isTransient(error: unknown): error is NoAnswerError | TransientReply {
+  return error instanceof NoAnswerError || error instanceof TransientReply;
+}
+
+export interface RetryOptions {
   signal?: AbortSignal;
   /** Retries after the first try; the SDKs use 5. */
   retries?: number;
   /** First back-off; grows ×2 up to 30 s. */
   minDelayMs?: number;
-  onRetry?(message: string): void;
 }
 
 /**
- * Sends a request that changes nothing (a status poll, a download), again on no answer, 429 and 5xx,
- * with exponential back-off; a 429's Retry-After is honoured. Any other answer is returned as is.
+ * Sends a request that is safe to repeat (a status poll, an upload), again on no answer, 429 and 5xx,
+ * with exponential back-off; a 429's Retry-After is honoured. Any other answer is returned as is; when
+ * the tries run out, the last {@link NoAnswerError} or {@link TransientReply} is thrown.
  */
-export async function readWithRetries(url: string, options: RequestOptions, retry: ReadRetryOptions = {}): Promise<HttpReply> {
+export async function sendWithRetries(url: string, options: RequestOptions, retry: RetryOptions = {}): Promise<HttpReply> {
   const minDelay = retry.minDelayMs ?? 1000;
   return pRetry(
     async () => {
       const reply = await send(url, options);
-      if (transient(reply.status)) throw new TransientReply(`HTTP ${reply.status}`, reply.status === 429 ? retryAfterMs(reply.headers, minDelay) : 0);
+      if (transient(reply.status)) {
+        throw new TransientReply(`${options.method ?? 'GET'} ${endpoint(url)}: HTTP ${reply.status} ${excerpt(reply.text, 120)}`, reply.status === 429 ? retryAfterMs(reply.headers, minDelay) : 0);
+      }
       return reply;
     },
     {
@@ -108,18 +130,33 @@ export async function readWithRetries(url: string, options: RequestOptions, retr
       factor: 2,
       randomize: true,
       signal: retry.signal,
-      shouldRetry: ({ error }) => error instanceof NoAnswerError || error instanceof TransientReply,
+      shouldRetry: ({ error }) => isTransient(error),
       onFailedAttempt: async ({ error, retriesLeft }) => {
-        if (!(error instanceof NoAnswerError || error instanceof TransientReply) || retriesLeft === 0) return;
-        retry.onRetry?.(`${error.message}; asking again (${retriesLeft} tries left)`);
         // The server said how long to wait: wait that long on top of the back-off.
-        if (error instanceof TransientReply && error.waitMs > 0) await sleep(error.waitMs, undefined, { signal: retry.signal });
+        if (error instanceof TransientReply && error.waitMs > 0 && retriesLeft > 0) await sleep(error.waitMs, undefined, { signal: retry.signal });
       },
     },
   );
 }
 
-function hostOf(url: string): string {
+/**
+ * What a refusal the provider-specific codes did not explain means for the engine: a 429 paces the
+ * backend, another 4xx will not pass on a retry, and for a task creation a 500 or 503 is a refusal (no
+ * task) while a gateway's 502 or 504 may hide a task the backend created.
+ */
+export function refusal(label: string, reply: HttpReply, options: { creates: boolean; retryAfterMs: number }): Error {
+  if (reply.status === 429) return new RateLimitedError(label, retryAfterMs(reply.headers, options.retryAfterMs));
+  if (reply.status >= 400 && reply.status < 500) return new PermanentError(`${label}; fix the step's parameters`);
+  if (!options.creates) return new Error(label);
+  if (reply.status === 500 || reply.status === 503) return new NotSubmittedError(label);
+  return new Error(`${label}; the task may have been created: ${UNKNOWN_OUTCOME}`);
+}
+
+/** What to do after a submit whose outcome is unknown. */
+export const UNKNOWN_OUTCOME = "check the provider's task list; a run with --force STEP submits anew";
+
+/** The origin and path of a URL, without a query that may be signed. */
+export function endpoint(url: string): string {
   try {
     const u = new URL(url);
     return `${u.origin}${u.pathname}`;

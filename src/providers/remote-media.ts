@@ -1,17 +1,29 @@
 import { basename } from 'node:path';
 import { checkInputLimits } from '../media/limits.js';
-import { fieldInfo } from '../models/param.js';
+import { mediaValues } from '../models/param.js';
 import type { AnyModel } from '../models/types.js';
 import { PermanentError, type ExecContext, type KnownUrl } from './types.js';
 
 /** How one provider takes media: which known URLs it can fetch, and how a local file gets there. */
 export interface MediaRoute {
+  /** Who the uploads are for: steps with the same scope share an upload of the same content. */
+  scope: string;
   usable(url: KnownUrl): boolean;
   upload(file: string, signal: AbortSignal): Promise<KnownUrl>;
 }
 
-/** Uploads under way per route and content: steps that start together share one upload of the same file. */
-const inFlight = new WeakMap<MediaRoute, Map<string, Promise<KnownUrl>>>();
+interface SharedUpload {
+  done: Promise<KnownUrl>;
+  controller: AbortController;
+  waiting: number;
+}
+
+/**
+ * Uploads under way, by scope and content: steps that start together share one upload of the same file.
+ * It runs under a signal of its own, stopped only when every step waiting for it has given up, so one
+ * step's timeout does not fail the others.
+ */
+const inFlight = new Map<string, SharedUpload>();
 
 /**
  * The step's parameters with every media file replaced by a URL the provider can fetch: one it already
@@ -20,11 +32,7 @@ const inFlight = new WeakMap<MediaRoute, Map<string, Promise<KnownUrl>>>();
  * file it would refuse is never uploaded (the plan checked the files it could see; this checks the rest).
  */
 export async function mediaAsUrls(model: AnyModel, ctx: ExecContext, route: MediaRoute): Promise<Record<string, unknown>> {
-  const fields = fieldInfo(model.params);
-  const files: Record<string, string | string[]> = {};
-  for (const [name, info] of fields) {
-    if (info.media && ctx.params[name] !== undefined) files[name] = ctx.params[name] as string | string[];
-  }
+  const files = mediaValues(model.params, ctx.params);
   if (model.limits) {
     const problems = await checkInputLimits(model.limits, files, ctx.signal);
     if (problems.length) throw new PermanentError(`the provider would refuse this input: ${problems.map((p) => p.message).join('; ')}`);
@@ -57,20 +65,39 @@ export function isPublic(url: KnownUrl): boolean {
   return !url.scope && /^https?:\/\//i.test(url.url);
 }
 
-function shared(route: MediaRoute, file: string, ctx: ExecContext): Promise<KnownUrl> {
-  const digest = ctx.digestOf(file) ?? file;
-  let uploads = inFlight.get(route);
-  if (!uploads) inFlight.set(route, (uploads = new Map()));
-  let pending = uploads.get(digest);
-  if (!pending) {
+async function shared(route: MediaRoute, file: string, ctx: ExecContext): Promise<KnownUrl> {
+  const key = `${route.scope}\0${ctx.digestOf(file) ?? file}`;
+  let upload = inFlight.get(key);
+  if (!upload) {
+    const controller = new AbortController();
     ctx.progress({ state: 'uploading', message: basename(file) });
-    pending = route.upload(file, ctx.signal).then((uploaded) => {
+    const done = route.upload(file, controller.signal).then((uploaded) => {
       ctx.rememberUrl(file, uploaded);
       return uploaded;
     });
-    const settled = () => uploads.delete(digest);
-    pending.then(settled, settled);
-    uploads.set(digest, pending);
+    const entry: SharedUpload = { done, controller, waiting: 0 };
+    const forget = () => inFlight.get(key) === entry && inFlight.delete(key);
+    done.then(forget, forget);
+    inFlight.set(key, (upload = entry));
   }
-  return pending;
+  const entry = upload;
+  entry.waiting++;
+  try {
+    return await abortable(entry.done, ctx.signal);
+  } finally {
+    if (--entry.waiting === 0 && ctx.signal.aborted) entry.controller.abort(ctx.signal.reason);
+  }
+}
+
+/** `promise`, or the signal's reason as soon as it aborts. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
+      (error) => (signal.removeEventListener('abort', onAbort), reject(error)),
+    );
+  });
 }

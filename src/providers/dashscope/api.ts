@@ -1,8 +1,8 @@
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { AccountError, NotSubmittedError, PermanentError, RateLimitedError } from '../types.js';
-import { excerpt, NoAnswerError, readWithRetries, retryAfterMs, send, type HttpReply } from '../http.js';
+import { AccountError, NotSubmittedError, PermanentError } from '../types.js';
+import { excerpt, NoAnswerError, refusal, send, sendWithRetries, UNKNOWN_OUTCOME, type HttpReply } from '../http.js';
 import { contentType } from '../content-type.js';
 
 export const DASHSCOPE_BASE_URL = 'https://dashscope-intl.aliyuncs.com';
@@ -30,21 +30,17 @@ export interface TaskState {
 
 /** Statuses: PENDING, RUNNING, SUCCEEDED, FAILED, CANCELED (CANCELLED on some pages), UNKNOWN (no such task, or expired). */
 export const SUCCEEDED = 'SUCCEEDED';
-export const ENDED_BADLY = new Set(['FAILED', 'CANCELED', 'CANCELLED', 'UNKNOWN']);
+export const FAILED = new Set(['FAILED', 'CANCELED', 'CANCELLED']);
+export const UNKNOWN = 'UNKNOWN';
 
 /** Temporary `oss://` uploads expire after 48 h. */
 const OSS_LIFETIME_MS = 48 * 60 * 60 * 1000;
-
-export interface DashScopeOptions {
-  baseUrl?: string;
-  apiKey: string;
-  onRetry?(message: string): void;
-}
+const POLICY_FIELDS = ['upload_host', 'upload_dir', 'policy', 'signature', 'oss_access_key_id'] as const;
 
 /** The DashScope async video-synthesis API as documented: create task, query task, temporary upload. */
 export class DashScopeApi {
   readonly baseUrl: string;
-  constructor(private readonly options: DashScopeOptions) {
+  constructor(private readonly options: { baseUrl?: string; apiKey: string }) {
     this.baseUrl = (options.baseUrl ?? DASHSCOPE_BASE_URL).replace(/\/+$/, '');
   }
 
@@ -63,21 +59,22 @@ export class DashScopeApi {
     try {
       reply = await send(`${this.baseUrl}/api/v1/services/aigc/video-generation/video-synthesis`, { method: 'POST', headers, body: JSON.stringify(body), signal });
     } catch (error) {
-      if (error instanceof NoAnswerError) throw new Error(`DashScope did not answer the task creation (${error.message}); the task may have been created`);
-      throw error;
+      if (!(error instanceof NoAnswerError)) throw error;
+      if (!error.sent) throw new NotSubmittedError(`DashScope could not be reached (${error.message})`);
+      throw new Error(`DashScope did not answer the task creation (${error.message}); the task may have been created: ${UNKNOWN_OUTCOME}`);
     }
     refuseUnlessOk(reply, 'task creation', body.model);
     const id = (reply.json as { output?: { task_id?: string } } | undefined)?.output?.task_id;
-    if (!id) throw new Error(`DashScope accepted the task but sent no task_id: ${excerpt(reply.text)}`);
+    if (!id) throw new Error(`DashScope accepted the task but sent no task_id (${excerpt(reply.text)}): ${UNKNOWN_OUTCOME}`);
     return id;
   }
 
   /** `GET /api/v1/tasks/{id}`, asked again on no answer, 429 and 5xx. */
   async task(id: string, signal?: AbortSignal): Promise<TaskState> {
-    const reply = await readWithRetries(`${this.baseUrl}/api/v1/tasks/${encodeURIComponent(id)}`, { headers: this.auth(), signal, timeoutMs: 30_000 }, { signal, onRetry: this.options.onRetry });
-    refuseUnlessOk(reply, 'task query');
+    const reply = await sendWithRetries(`${this.baseUrl}/api/v1/tasks/${encodeURIComponent(id)}`, { headers: this.auth(), signal, timeoutMs: 30_000 }, { signal });
+    refuseUnlessOk(reply, `query of task ${id}`);
     const state = reply.json as TaskState | undefined;
-    if (!state?.output?.task_status) throw new Error(`DashScope answered the query of task ${id} without a task_status: ${excerpt(reply.text)}`);
+    if (!state?.output?.task_status) throw new Error(`DashScope answered the query of task ${id} without a task_status (${excerpt(reply.text)}); run again to re-attach`);
     return state;
   }
 
@@ -86,23 +83,27 @@ export class DashScopeApi {
    * bound to that model and to this account, and lives 48 h; it is sent as `oss://{key}`.
    */
   async upload(file: string, model: string, signal?: AbortSignal): Promise<{ url: string; expiresAt: string }> {
-    const policyReply = await readWithRetries(`${this.baseUrl}/api/v1/uploads?action=getPolicy&model=${encodeURIComponent(model)}`, { headers: this.auth(), signal }, { signal, onRetry: this.options.onRetry });
+    const name = basename(file);
+    const policyReply = await sendWithRetries(`${this.baseUrl}/api/v1/uploads?action=getPolicy&model=${encodeURIComponent(model)}`, { headers: this.auth(), signal }, { signal });
     refuseUnlessOk(policyReply, 'upload policy request', model);
-    const policy = (policyReply.json as { data?: Record<string, string> } | undefined)?.data;
-    if (!policy?.upload_host || !policy.upload_dir || !policy.policy || !policy.signature) throw new Error(`DashScope's upload policy is incomplete: ${excerpt(policyReply.text)}`);
+    const policy = (policyReply.json as { data?: Record<string, string> } | undefined)?.data ?? {};
+    const missing = POLICY_FIELDS.filter((f) => !policy[f]);
+    // The policy's fields are credentials of a kind: name what is missing, never print the body.
+    if (missing.length) throw new Error(`DashScope's upload policy lacks ${missing.join(', ')}`);
     // A unique name: the policy forbids overwriting, and two files may share a name.
-    const key = `${policy.upload_dir}/${randomBytes(6).toString('hex')}-${basename(file)}`;
+    const key = `${policy.upload_dir}/${randomBytes(6).toString('hex')}-${name}`;
     const form = new FormData();
-    form.append('OSSAccessKeyId', policy.oss_access_key_id ?? '');
-    form.append('Signature', policy.signature);
-    form.append('policy', policy.policy);
+    form.append('OSSAccessKeyId', policy.oss_access_key_id!);
+    form.append('Signature', policy.signature!);
+    form.append('policy', policy.policy!);
     form.append('x-oss-object-acl', policy.x_oss_object_acl ?? 'private');
     form.append('x-oss-forbid-overwrite', policy.x_oss_forbid_overwrite ?? 'true');
     form.append('key', key);
     form.append('success_action_status', '200');
-    form.append('file', await openAsBlob(file, { type: contentType(file) }), basename(file));
-    const reply = await send(policy.upload_host, { method: 'POST', body: form, signal, timeoutMs: 600_000 });
-    if (reply.status !== 200) throw new Error(`the upload of ${basename(file)} to DashScope's temporary storage failed: HTTP ${reply.status} ${excerpt(reply.text)}`);
+    // OSS reads the fields before the file and ignores any after it: the file goes last.
+    form.append('file', await openAsBlob(file, { type: contentType(file) }), name);
+    const reply = await sendWithRetries(policy.upload_host!, { method: 'POST', body: form, signal, timeoutMs: 600_000 }, { signal });
+    if (reply.status !== 200) throw new Error(`the upload of ${name} to DashScope's temporary storage failed: HTTP ${reply.status} ${excerpt(reply.text)}`);
     return { url: `oss://${key}`, expiresAt: new Date(Date.now() + OSS_LIFETIME_MS).toISOString() };
   }
 }
@@ -118,10 +119,10 @@ function refuseUnlessOk(reply: HttpReply, what: string, model?: string): void {
     throw new AccountError(`${label}: check DASHSCOPE_API_KEY; keys, model names and endpoints belong to one region (Singapore keys work with dashscope-intl.aliyuncs.com, Beijing keys with dashscope.aliyuncs.com)`);
   }
   if (code === 'Arrearage') throw new AccountError(`${label}: the Alibaba Cloud account has an overdue payment; settle it in the billing console`);
-  if (reply.status === 429 || code.startsWith('Throttling')) throw new RateLimitedError(label, retryAfterMs(reply.headers, 1000));
-  if (code === 'ModelNotFound' && model) throw new PermanentError(`${label}: ${model} is not served here; Singapore serves wan2.1-vace-plus, Beijing wanx2.1-vace-plus (set region in vidrecipe.config.yaml)`);
-  if (reply.status >= 400 && reply.status < 500) throw new PermanentError(`${label}; fix the step's parameters`);
-  if (what !== 'task creation') throw new Error(label);
-  if (reply.status === 500 || reply.status === 503) throw new NotSubmittedError(label);
-  throw new Error(`${label}; the task may have been created`);
+  if (code.startsWith('Throttling')) throw refusal(label, { ...reply, status: 429 }, { creates: false, retryAfterMs: 1000 });
+  if (code === 'AccessDenied') throw new PermanentError(`${label}: activate ${model ?? 'the model'} for this account in Model Studio, or check the workspace's permissions`);
+  if ((code === 'ModelNotFound' || /model not exist/i.test(body?.message ?? '')) && model) {
+    throw new PermanentError(`${label}: ${model} is not served here; Singapore serves wan2.1-vace-plus, Beijing wanx2.1-vace-plus (set region in vidrecipe.config.yaml)`);
+  }
+  throw refusal(label, reply, { creates: what === 'task creation', retryAfterMs: 1000 });
 }

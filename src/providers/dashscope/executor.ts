@@ -4,7 +4,7 @@ import type { AnyModel } from '../../models/types.js';
 import { pollUntil } from '../poll.js';
 import { isPublic, mediaAsUrls, type MediaRoute } from '../remote-media.js';
 import { TaskFailedError, type ExecResult, type KnownUrl, type RemoteExecutor } from '../types.js';
-import { ENDED_BADLY, SUCCEEDED, type DashScopeApi, type TaskBody } from './api.js';
+import { FAILED, SUCCEEDED, UNKNOWN, type DashScopeApi, type TaskBody } from './api.js';
 
 export type Region = 'singapore' | 'beijing';
 
@@ -13,6 +13,9 @@ export const VACE_REGIONS: Readonly<Record<Region, { model: string; usdPerSecond
   singapore: { model: 'wan2.1-vace-plus', usdPerSecond: 0.1 },
   beijing: { model: 'wanx2.1-vace-plus', usdPerSecond: 0.100347 },
 };
+
+/** How long a task may stay UNKNOWN before it is taken as gone. */
+const UNKNOWN_GRACE_MS = 60_000;
 
 /** Output URLs and task ids live 24 h. */
 const OUTPUT_LIFETIME_MS = 24 * 60 * 60 * 1000;
@@ -32,6 +35,7 @@ export function vaceExecutor(model: AnyModel, api: DashScopeApi, region: Region,
   const { model: modelName, usdPerSecond } = VACE_REGIONS[region];
   const scope = `dashscope ${modelName}`;
   const route: MediaRoute = {
+    scope,
     usable: (url: KnownUrl) => isPublic(url) || url.scope === scope,
     upload: async (file, signal) => ({ ...(await api.upload(file, modelName, signal)), scope }),
   };
@@ -43,13 +47,19 @@ export function vaceExecutor(model: AnyModel, api: DashScopeApi, region: Region,
     },
     wait(taskId, ctx) {
       let last = '';
+      let unknownSince: number | undefined;
       return pollUntil(
         () => api.task(taskId, ctx.signal),
         ({ output, usage }): ExecResult | undefined => {
           if (output.task_status !== last) ctx.progress({ state: 'running', message: `DashScope: ${output.task_status}` });
           last = output.task_status;
-          if (output.task_status === 'UNKNOWN') throw new TaskFailedError(`DashScope does not know task ${taskId} (task ids live 24 h); it will be submitted anew`);
-          if (ENDED_BADLY.has(output.task_status)) {
+          // UNKNOWN is "no such task, or expired": believed only when it lasts, not from one answer
+          // right after a submit while the task may not be registered everywhere yet.
+          unknownSince = output.task_status === UNKNOWN ? (unknownSince ?? Date.now()) : undefined;
+          if (unknownSince !== undefined && Date.now() - unknownSince >= UNKNOWN_GRACE_MS) {
+            throw new TaskFailedError(`DashScope does not know task ${taskId} (task ids are kept 24 h); the task is given up, and the step's next attempt or run submits anew`);
+          }
+          if (FAILED.has(output.task_status)) {
             throw new TaskFailedError(`DashScope task ${taskId} ${output.task_status}${output.code ? ` (${output.code})` : ''}: ${output.message ?? 'no reason given'}`);
           }
           if (output.task_status !== SUCCEEDED) return undefined;
@@ -61,8 +71,7 @@ export function vaceExecutor(model: AnyModel, api: DashScopeApi, region: Region,
             remoteUrls: { video: { url: output.video_url, expiresAt: new Date(Date.now() + OUTPUT_LIFETIME_MS).toISOString() } },
           };
         },
-        pollIntervalMs,
-        ctx.signal,
+        { intervalMs: pollIntervalMs, signal: ctx.signal, onOutage: (message) => ctx.progress({ state: 'running', message }) },
       );
     },
   };

@@ -1,7 +1,7 @@
 import { openAsBlob, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { AccountError, NotSubmittedError, PermanentError, RateLimitedError } from '../types.js';
-import { excerpt, NoAnswerError, readWithRetries, retryAfterMs, send, type HttpReply } from '../http.js';
+import { AccountError, NotSubmittedError } from '../types.js';
+import { excerpt, NoAnswerError, refusal, send, sendWithRetries, UNKNOWN_OUTCOME, type HttpReply } from '../http.js';
 import { contentType } from '../content-type.js';
 
 export const WAVESPEED_BASE_URL = 'https://api.wavespeed.ai';
@@ -15,7 +15,6 @@ export interface Prediction {
   urls?: { get?: string };
   error?: string;
   created_at?: string;
-  timings?: { inference?: number };
 }
 
 /** Statuses after which a prediction never changes; anything unknown is polled on (until the step's timeout). */
@@ -24,18 +23,12 @@ export const FAILED = new Set(['failed', 'cancelled', 'canceled', 'timeout']);
 
 /** WaveSpeed keeps uploads 7 days (its upload docs); we count on one, to be safe. */
 const UPLOAD_LIFETIME_MS = 24 * 60 * 60 * 1000;
-
-export interface WaveSpeedOptions {
-  baseUrl?: string;
-  apiKey: string;
-  signal?: AbortSignal;
-  onRetry?(message: string): void;
-}
+const UPLOAD_TIMEOUT_MS = 600_000;
 
 /** The WaveSpeed v3 REST API as documented: submit, poll, upload. Knows nothing of recipes. */
 export class WaveSpeedApi {
   readonly baseUrl: string;
-  constructor(private readonly options: WaveSpeedOptions) {
+  constructor(private readonly options: { baseUrl?: string; apiKey: string }) {
     this.baseUrl = (options.baseUrl ?? WAVESPEED_BASE_URL).replace(/\/+$/, '');
   }
 
@@ -52,59 +45,62 @@ export class WaveSpeedApi {
     try {
       reply = await send(`${this.baseUrl}/api/v3/${model}`, { method: 'POST', headers: this.headers(), body: JSON.stringify(body), signal });
     } catch (error) {
-      if (error instanceof NoAnswerError) throw new Error(`WaveSpeed did not answer the submit (${error.message}); the task may have been created`);
-      throw error;
+      if (!(error instanceof NoAnswerError)) throw error;
+      if (!error.sent) throw new NotSubmittedError(`WaveSpeed could not be reached (${error.message})`);
+      throw new Error(`WaveSpeed did not answer the submit (${error.message}); the task may have been created: ${UNKNOWN_OUTCOME}`);
     }
     const data = this.data(reply, 'submit');
-    if (!data || typeof data.id !== 'string' || !data.id) throw new Error(`WaveSpeed accepted the submit but sent no task id: ${excerpt(reply.text)}`);
+    if (typeof data.id !== 'string' || !data.id) throw new Error(`WaveSpeed accepted the submit but sent no task id (${excerpt(reply.text)}): ${UNKNOWN_OUTCOME}`);
     return data;
   }
 
-  /** The prediction's state: at `data.urls.get` when the submit gave one, else the SDK's `/predictions/{id}/result`. */
+  /**
+   * The prediction's state: at `data.urls.get` when the submit gave one on our own origin, else the SDK's
+   * `/predictions/{id}/result`. The key is never sent to another host, whatever a response names.
+   */
   async result(id: string, getUrl: string | undefined, signal?: AbortSignal): Promise<Prediction> {
-    const url = getUrl ?? `${this.baseUrl}/api/v3/predictions/${encodeURIComponent(id)}/result`;
-    const reply = await readWithRetries(url, { headers: this.headers(false), signal, timeoutMs: 30_000 }, { signal, onRetry: this.options.onRetry });
+    const own = getUrl && sameOrigin(getUrl, this.baseUrl) ? getUrl : `${this.baseUrl}/api/v3/predictions/${encodeURIComponent(id)}/result`;
+    const reply = await sendWithRetries(own, { headers: this.headers(false), signal, timeoutMs: 30_000 }, { signal });
     const data = this.data(reply, 'poll');
-    if (!data || typeof data.status !== 'string') throw new Error(`WaveSpeed answered the poll of task ${id} without a status: ${excerpt(reply.text)}`);
+    if (typeof data.status !== 'string') throw new Error(`WaveSpeed answered the poll of task ${id} without a status (${excerpt(reply.text)}); run again to re-attach`);
     return data;
   }
 
   /**
    * Uploads a local file: the current ticket flow (`POST /api/v3/media/uploads`, then PUT to the URL it
-   * returns); where that endpoint is missing, the documented binary endpoint. Returns the download URL.
+   * returns); where that endpoint does not exist, the documented binary endpoint. Each request is asked
+   * again on no answer, 429 and 5xx (a repeated upload costs nothing). Returns the download URL.
    */
   async upload(file: string, signal?: AbortSignal): Promise<{ url: string; expiresAt: string }> {
-    const size = statSync(file).size;
     const type = contentType(file);
-    const ticket = await send(`${this.baseUrl}/api/v3/media/uploads`, {
-      method: 'POST',
-      headers: this.headers(),
-      body: JSON.stringify({ filename: basename(file), size, content_type: type }),
-      signal,
-    });
-    let url: string;
-    if (ticket.status === 404 || ticket.status === 405) {
+    const name = basename(file);
+    const ticket = await sendWithRetries(
+      `${this.baseUrl}/api/v3/media/uploads`,
+      { method: 'POST', headers: this.headers(), body: JSON.stringify({ filename: name, size: statSync(file).size, content_type: type }), signal },
+      { signal },
+    );
+    let url: string | undefined;
+    if (ticket.status === 404 || ticket.status === 405 || ticket.status === 501) {
       const form = new FormData();
-      form.append('file', await openAsBlob(file, { type }), basename(file));
-      const reply = await send(`${this.baseUrl}/api/v3/media/upload/binary`, { method: 'POST', headers: this.headers(false), body: form, signal, timeoutMs: 600_000 });
-      url = this.uploadUrl(this.data(reply, 'upload'), reply);
+      form.append('file', await openAsBlob(file, { type }), name);
+      const reply = await sendWithRetries(`${this.baseUrl}/api/v3/media/upload/binary`, { method: 'POST', headers: this.headers(false), body: form, signal, timeoutMs: UPLOAD_TIMEOUT_MS }, { signal });
+      url = (this.data(reply, 'upload') as { download_url?: string }).download_url;
     } else {
-      const data = this.data(ticket, 'upload') as unknown as { download_url?: string; upload?: { method?: string; url?: string; headers?: Record<string, string> } };
-      if (!data.upload?.url) throw new Error(`WaveSpeed's upload ticket has no upload URL: ${excerpt(ticket.text)}`);
+      const data = this.data(ticket, 'upload') as { download_url?: string; upload?: { method?: string; url?: string; headers?: Record<string, string> } };
+      if (!data.upload?.url) throw new Error(`WaveSpeed's upload ticket for ${name} has no upload.url`);
       // The signed URL fixes its headers: send exactly those (whatever their case), the type only if they lack one.
       const headers = new Headers(data.upload.headers);
       if (!headers.has('content-type')) headers.set('content-type', type);
-      const put = await send(data.upload.url, { method: data.upload.method ?? 'PUT', headers: Object.fromEntries(headers), body: await openAsBlob(file, { type }), signal, timeoutMs: 600_000 });
-      if (put.status >= 300) throw new Error(`the upload of ${basename(file)} to WaveSpeed's storage failed: HTTP ${put.status} ${excerpt(put.text)}`);
-      url = this.uploadUrl(data, ticket);
+      const put = await sendWithRetries(
+        data.upload.url,
+        { method: data.upload.method ?? 'PUT', headers: Object.fromEntries(headers), body: await openAsBlob(file, { type }), signal, timeoutMs: UPLOAD_TIMEOUT_MS },
+        { signal },
+      );
+      if (put.status >= 300) throw new Error(`the upload of ${name} to WaveSpeed's storage failed: HTTP ${put.status} ${excerpt(put.text)}`);
+      url = data.download_url;
     }
+    if (!url) throw new Error(`WaveSpeed's answer to the upload of ${name} has no download_url`);
     return { url, expiresAt: new Date(Date.now() + UPLOAD_LIFETIME_MS).toISOString() };
-  }
-
-  private uploadUrl(data: unknown, reply: HttpReply): string {
-    const url = (data as { download_url?: string } | undefined)?.download_url;
-    if (!url) throw new Error(`WaveSpeed's upload answer has no download_url: ${excerpt(reply.text)}`);
-    return url;
   }
 
   /**
@@ -118,12 +114,16 @@ export class WaveSpeedApi {
     const said = body?.message || (body?.data as { error?: string } | undefined)?.error || excerpt(reply.text);
     const label = `WaveSpeed refused the ${what} (HTTP ${code}: ${said})`;
     if (code === 401 || code === 403) throw new AccountError(`${label}: check WAVESPEED_API_KEY (a key is created in the WaveSpeed dashboard, after a top-up)`);
-    if (code === 402 || /insufficient|balance|credit|top[- ]?up/i.test(said)) throw new AccountError(`${label}: the account's balance does not cover it; top up at wavespeed.ai`);
-    if (code === 429) throw new RateLimitedError(label, retryAfterMs(reply.headers, 10_000));
-    if (code >= 400 && code < 500) throw new PermanentError(`${label}; fix the step's parameters`);
-    if (what !== 'submit') throw new Error(label);
-    // A 500 or 503 is the server refusing; a gateway's 502 or 504 may hide a task the backend created.
-    if (code === 500 || code === 503) throw new NotSubmittedError(label);
-    throw new Error(`${label}; the task may have been created`);
+    if (code === 402 || (code < 500 && /insufficient (balance|credit|fund)/i.test(said))) throw new AccountError(`${label}: the account's balance does not cover it; top up at wavespeed.ai`);
+    if (what === 'poll' && code === 404) throw new Error(`${label}: WaveSpeed does not know this task here; check the base URL, then run again to re-attach`);
+    throw refusal(label, { ...reply, status: code }, { creates: what === 'submit', retryAfterMs: 10_000 });
+  }
+}
+
+function sameOrigin(url: string, base: string): boolean {
+  try {
+    return new URL(url).origin === new URL(base).origin;
+  } catch {
+    return false;
   }
 }

@@ -14,7 +14,7 @@ const OUTPUT_LIFETIME_MS = 24 * 60 * 60 * 1000;
  */
 export function waveSpeedExecutor(model: AnyModel, api: WaveSpeedApi, pollIntervalMs: number): RemoteExecutor<Record<string, unknown>> {
   const getUrls = new Map<string, string>();
-  const route: MediaRoute = { usable: isPublic, upload: (file, signal) => api.upload(file, signal) };
+  const route: MediaRoute = { scope: 'wavespeed', usable: isPublic, upload: (file, signal) => api.upload(file, signal) };
   return {
     kind: 'remote',
     prepare: (ctx) => mediaAsUrls(model, ctx, route),
@@ -37,8 +37,7 @@ export function waveSpeedExecutor(model: AnyModel, api: WaveSpeedApi, pollInterv
           getUrls.delete(taskId);
           return { outputs: { video: url }, remoteUrls: { video: { url, expiresAt: new Date(Date.now() + OUTPUT_LIFETIME_MS).toISOString() } } };
         },
-        pollIntervalMs,
-        ctx.signal,
+        { intervalMs: pollIntervalMs, signal: ctx.signal, onOutage: (message) => ctx.progress({ state: 'running', message }) },
       );
     },
   };
