@@ -5,6 +5,7 @@ import { extractFrame } from './extract-frame.js';
 import { mask } from './mask.js';
 import { transcode } from './transcode.js';
 import { trim } from './trim.js';
+import { voidRemoval } from './void-removal.js';
 
 /** The executors of the local glue steps, by model id. */
 export const localExecutors: Readonly<Record<string, LocalExecutor>> = {
@@ -14,4 +15,5 @@ export const localExecutors: Readonly<Record<string, LocalExecutor>> = {
   'local/extract-frame': extractFrame,
   'local/mask': mask,
   'local/compare': compare,
+  'wavespeed-ai/void-video-inpainting/mask': voidRemoval,
 };

@@ -1,0 +1,175 @@
+import { type Box, grow } from './frame.js';
+
+/**
+ * Grey levels below this mark pixels to fill. VOID's masks put what to remove at 0 (quadmask: 0 object,
+ * 63 overlap, 127 affected region) and what to keep at 255; 192 sits between 127 and 255 so compression noise
+ * on either level cannot flip a pixel, and "each byte ≥ 192" is a two-bit test, which lets the scan skip four
+ * untouched pixels at once.
+ */
+export const FILL_BELOW = 192;
+
+export interface FillMaskOptions {
+  /**
+   * Pixels added around the marked region (a square of this radius). Masks from segmentation are tight, and
+   * H.264 smears an object's edge over a pixel or two: without a margin that halo would stay in the output as
+   * a ghost outline, and would be copied into the background mosaic as if it were background.
+   */
+  grow: number;
+  /** Width of the cross-fade at the region's edge, inside the grown margin, so no seam shows. */
+  feather: number;
+}
+
+export const DEFAULT_FILL_MASK: FillMaskOptions = { grow: 3, feather: 2 };
+
+/**
+ * Turns one grey mask frame into fill weights: 0 keeps the frame's pixel, 255 replaces it entirely, and the
+ * few pixels in between (the feather) mix the two. Work after the scan is confined to the region's bounding box.
+ */
+export class FillMask {
+  /** Per pixel of the frame: 0 keep … 255 fill. Zero outside `box`. */
+  readonly weight: Uint8Array;
+  /** Bounding box of the pixels whose weight is above 0; undefined when the frame marks nothing. */
+  box: Box | undefined;
+  private readonly rowHits: Uint8Array;
+  private readonly columnCounts: Int32Array;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    readonly options: FillMaskOptions = DEFAULT_FILL_MASK,
+  ) {
+    this.weight = new Uint8Array(width * height);
+    this.rowHits = new Uint8Array(width * height);
+    this.columnCounts = new Int32Array(width);
+  }
+
+  /** Reads a gray mask frame (width × height bytes); returns the new `box`. */
+  decode(gray: Uint8Array): Box | undefined {
+    const { width, height, weight } = this;
+    if (this.box) clearBox(weight, width, this.box);
+    const core = findMarked(gray, width, height);
+    if (!core) return (this.box = undefined);
+    const box = grow(core, this.options.grow, width, height);
+    this.dilate(gray, core, box);
+    this.feather(box);
+    return (this.box = box);
+  }
+
+  /** weight := 1 where a marked pixel lies within the square of radius `grow`, inside `box`. */
+  private dilate(gray: Uint8Array, core: Box, box: Box): void {
+    const { width, weight, rowHits } = this;
+    const r = this.options.grow;
+    // Along rows: rowHits(x, y) = any marked pixel in [x − r, x + r] of row y, by a sliding count.
+    for (let y = core.y0; y < core.y1; y++) {
+      const row = y * width;
+      let count = 0;
+      for (let x = box.x0; x < Math.min(box.x0 + r, width); x++) if (gray[row + x]! < FILL_BELOW) count++;
+      for (let x = box.x0; x < box.x1; x++) {
+        const enter = x + r;
+        const leave = x - r - 1;
+        if (enter < width && gray[row + enter]! < FILL_BELOW) count++;
+        if (leave >= 0 && gray[row + leave]! < FILL_BELOW) count--;
+        rowHits[row + x] = count > 0 ? 1 : 0;
+      }
+    }
+    // Down columns, over whole rows at a time so memory is read in order.
+    const counts = this.columnCounts;
+    counts.fill(0, box.x0, box.x1);
+    const hit = (y: number, x: number): number => (y >= core.y0 && y < core.y1 ? rowHits[y * width + x]! : 0);
+    for (let y = box.y0; y < Math.min(box.y0 + r, box.y1); y++) for (let x = box.x0; x < box.x1; x++) counts[x]! += hit(y, x);
+    for (let y = box.y0; y < box.y1; y++) {
+      const enter = y + r;
+      const leave = y - r - 1;
+      const row = y * width;
+      for (let x = box.x0; x < box.x1; x++) {
+        let c = counts[x]!;
+        if (enter < box.y1) c += hit(enter, x);
+        if (leave >= box.y0) c -= hit(leave, x);
+        counts[x] = c;
+        weight[row + x] = c > 0 ? 1 : 0;
+      }
+    }
+  }
+
+  /**
+   * Chessboard distance of each region pixel to the nearest kept pixel (two chamfer passes), turned into a
+   * ramp. Beyond the frame's edge counts as inside the region: there is nothing there to fade into.
+   */
+  private feather(box: Box): void {
+    const { width, height, weight } = this;
+    const steps = this.options.feather + 1;
+    const far = Math.min(254, steps);
+    const at = (x: number, y: number): number => {
+      if (x < 0 || y < 0 || x >= width || y >= height) return far;
+      if (x < box.x0 || x >= box.x1 || y < box.y0 || y >= box.y1) return 0;
+      return weight[y * width + x]!;
+    };
+    for (let y = box.y0; y < box.y1; y++) {
+      for (let x = box.x0; x < box.x1; x++) {
+        const i = y * width + x;
+        if (!weight[i]) continue;
+        weight[i] = Math.min(far, 1 + Math.min(at(x - 1, y), at(x - 1, y - 1), at(x, y - 1), at(x + 1, y - 1)));
+      }
+    }
+    for (let y = box.y1 - 1; y >= box.y0; y--) {
+      for (let x = box.x1 - 1; x >= box.x0; x--) {
+        const i = y * width + x;
+        if (!weight[i]) continue;
+        weight[i] = Math.min(weight[i]!, 1 + Math.min(at(x + 1, y), at(x + 1, y + 1), at(x, y + 1), at(x - 1, y + 1)));
+      }
+    }
+    for (let y = box.y0; y < box.y1; y++) {
+      for (let x = box.x0; x < box.x1; x++) {
+        const i = y * width + x;
+        const d = weight[i]!;
+        if (d) weight[i] = d >= steps ? 255 : Math.round((255 * d) / steps);
+      }
+    }
+  }
+}
+
+/** Bounding box of the pixels below FILL_BELOW, or undefined. */
+export function findMarked(gray: Uint8Array, width: number, height: number): Box | undefined {
+  let x0 = width;
+  let x1 = 0;
+  let y0 = height;
+  let y1 = 0;
+  const aligned = gray.byteOffset % 4 === 0 && width % 4 === 0;
+  const words = aligned ? new Uint32Array(gray.buffer, gray.byteOffset, (width * height) >> 2) : undefined;
+  const perRow = width >> 2;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let first = -1;
+    let last = -1;
+    if (words) {
+      const wrow = y * perRow;
+      for (let w = 0; w < perRow; w++) {
+        // Every byte has its two top bits set, i.e. all four pixels are ≥ 192 and kept.
+        if ((words[wrow + w]! & 0xc0c0c0c0) >>> 0 === 0xc0c0c0c0) continue;
+        for (let x = w * 4; x < w * 4 + 4; x++) {
+          if (gray[row + x]! < FILL_BELOW) {
+            if (first < 0) first = x;
+            last = x;
+          }
+        }
+      }
+    } else {
+      for (let x = 0; x < width; x++) {
+        if (gray[row + x]! < FILL_BELOW) {
+          if (first < 0) first = x;
+          last = x;
+        }
+      }
+    }
+    if (first < 0) continue;
+    if (y < y0) y0 = y;
+    y1 = y + 1;
+    if (first < x0) x0 = first;
+    if (last + 1 > x1) x1 = last + 1;
+  }
+  return y1 > y0 ? { x0, y0, x1, y1 } : undefined;
+}
+
+function clearBox(plane: Uint8Array, width: number, box: Box): void {
+  for (let y = box.y0; y < box.y1; y++) plane.fill(0, y * width + box.x0, y * width + box.x1);
+}

@@ -1,0 +1,164 @@
+import type { Box } from './frame.js';
+
+/** How the picture moved between two frames: current(x, y) shows what previous(x + dx, y + dy) showed. */
+export interface Shift {
+  dx: number;
+  dy: number;
+}
+
+interface Level {
+  w: number;
+  h: number;
+  /** Size of one pixel of this level in full-resolution pixels. */
+  scale: number;
+  luma: Uint8Array;
+  /** 1 where the pixel is background (no fill-region pixel under it). */
+  valid: Uint8Array;
+}
+
+// Widest level the pyramid starts at, and narrowest it goes down to. At 40 px a search of ±COARSE_RADIUS
+// covers a pan of ±COARSE_RADIUS·scale full pixels per frame (±192 px for 720p), more than any usable footage.
+const BASE_WIDTH = 320;
+const COARSEST_WIDTH = 40;
+const COARSE_RADIUS = 6;
+// Differences beyond this count as this much: a person walking through the shot or a flash must not
+// outvote the background.
+const TRUNCATE = 40;
+const SAMPLES = 4096;
+/** Fewer comparable samples than this fraction of the grid and a shift is not trusted. */
+const MIN_OVERLAP = 0.25;
+
+/**
+ * Global translation between consecutive frames, coarse to fine, on small luma. The fill region (where the
+ * object is) is left out of the comparison so the object's own motion cannot pass for the camera's.
+ *
+ * Translation only: a pan or tilt is handled, a zoom or rotation is not. Whole pixels only: a pan of a
+ * fraction of a pixel per frame accumulates in whole-pixel steps, so a filled pixel can come from up to half a
+ * pixel away.
+ */
+export class MotionEstimator {
+  private previous: Level[] | undefined;
+  private previousFull: Level | undefined;
+  private readonly baseScale: number;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {
+    let scale = 1;
+    while (width / scale > BASE_WIDTH && height / scale >= 2 * COARSEST_WIDTH) scale *= 2;
+    this.baseScale = scale;
+  }
+
+  /**
+   * Takes the next frame's luma and fill weights (0 = background); returns its shift from the frame before,
+   * {0, 0} for the first frame.
+   */
+  next(luma: Uint8Array, weight: Uint8Array, box: Box | undefined): Shift {
+    const full: Level = { w: this.width, h: this.height, scale: 1, luma: Uint8Array.from(luma), valid: validFull(weight, this.width, this.height, box) };
+    const levels = this.pyramid(luma, weight, box);
+    const before = this.previous;
+    const beforeFull = this.previousFull;
+    this.previous = levels;
+    this.previousFull = full;
+    if (!before || !beforeFull) return { dx: 0, dy: 0 };
+
+    const coarsest = levels.length - 1;
+    let best = search(levels[coarsest]!, before[coarsest]!, 0, 0, COARSE_RADIUS);
+    for (let k = coarsest - 1; k >= 0; k--) best = search(levels[k]!, before[k]!, best.dx * 2, best.dy * 2, 1);
+    const s = this.baseScale;
+    if (s === 1) return best;
+    return search(full, beforeFull, best.dx * s, best.dy * s, s / 2 + 1);
+  }
+
+  private pyramid(luma: Uint8Array, weight: Uint8Array, box: Box | undefined): Level[] {
+    const s = this.baseScale;
+    const { width, height } = this;
+    const w = Math.max(1, Math.floor(width / s));
+    const h = Math.max(1, Math.floor(height / s));
+    const base: Level = { w, h, scale: s, luma: new Uint8Array(w * h), valid: new Uint8Array(w * h).fill(1) };
+    // The centre 2×2 of each s×s block stands for it: enough against aliasing for motion, a quarter of the reads.
+    const o = s > 1 ? s / 2 - 1 : 0;
+    for (let y = 0; y < h; y++) {
+      const r0 = (y * s + o) * width;
+      const r1 = s > 1 ? r0 + width : r0;
+      for (let x = 0; x < w; x++) {
+        const c = x * s + o;
+        base.luma[y * w + x] = s > 1 ? (luma[r0 + c]! + luma[r0 + c + 1]! + luma[r1 + c]! + luma[r1 + c + 1]! + 2) >> 2 : luma[r0 + c]!;
+      }
+    }
+    if (box) {
+      for (let y = box.y0; y < box.y1; y++) {
+        const by = Math.floor(y / s);
+        if (by >= h) break;
+        for (let x = box.x0; x < box.x1; x++) if (weight[y * width + x]) base.valid[by * w + Math.min(w - 1, Math.floor(x / s))] = 0;
+      }
+    }
+    const levels = [base];
+    for (let top = base; top.w >= 2 * COARSEST_WIDTH && top.h >= 16; top = levels[levels.length - 1]!) levels.push(halve(top));
+    return levels;
+  }
+}
+
+function validFull(weight: Uint8Array, width: number, height: number, box: Box | undefined): Uint8Array {
+  const valid = new Uint8Array(width * height).fill(1);
+  if (box) for (let y = box.y0; y < box.y1; y++) for (let x = box.x0; x < box.x1; x++) if (weight[y * width + x]) valid[y * width + x] = 0;
+  return valid;
+}
+
+function halve(level: Level): Level {
+  const w = level.w >> 1;
+  const h = level.h >> 1;
+  const luma = new Uint8Array(w * h);
+  const valid = new Uint8Array(w * h);
+  const W = level.w;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = 2 * y * W + 2 * x;
+      luma[y * w + x] = (level.luma[i]! + level.luma[i + 1]! + level.luma[i + W]! + level.luma[i + W + 1]! + 2) >> 2;
+      valid[y * w + x] = level.valid[i]! & level.valid[i + 1]! & level.valid[i + W]! & level.valid[i + W + 1]!;
+    }
+  }
+  return { w, h, scale: level.scale * 2, luma, valid };
+}
+
+/** The shift within `radius` of (cx, cy) whose truncated mean absolute difference is least. */
+function search(cur: Level, prev: Level, cx: number, cy: number, radius: number): Shift {
+  const step = Math.max(1, Math.round(Math.sqrt((cur.w * cur.h) / SAMPLES)));
+  const grid = Math.ceil(cur.w / step) * Math.ceil(cur.h / step);
+  let best = { dx: cx, dy: cy };
+  let bestCost = Infinity;
+  for (let dy = cy - radius; dy <= cy + radius; dy++) {
+    for (let dx = cx - radius; dx <= cx + radius; dx++) {
+      // A hair of preference for small motion, so a flat picture (every shift alike) reads as still.
+      const cost = difference(cur, prev, dx, dy, step, grid) + 1e-3 * (Math.abs(dx) + Math.abs(dy));
+      if (cost < bestCost) {
+        bestCost = cost;
+        best = { dx, dy };
+      }
+    }
+  }
+  return bestCost === Infinity ? { dx: cx, dy: cy } : best;
+}
+
+function difference(cur: Level, prev: Level, dx: number, dy: number, step: number, grid: number): number {
+  const { w, h } = cur;
+  const x0 = Math.max(0, -dx);
+  const x1 = Math.min(w, w - dx);
+  const y0 = Math.max(0, -dy);
+  const y1 = Math.min(h, h - dy);
+  let sum = 0;
+  let count = 0;
+  // Samples on a grid anchored to the frame, so the overlap does not shift the grid.
+  for (let y = Math.ceil(y0 / step) * step; y < y1; y += step) {
+    const row = y * w;
+    const prow = (y + dy) * w + dx;
+    for (let x = Math.ceil(x0 / step) * step; x < x1; x += step) {
+      if (!cur.valid[row + x] || !prev.valid[prow + x]) continue;
+      const d = cur.luma[row + x]! - prev.luma[prow + x]!;
+      sum += d < 0 ? (d < -TRUNCATE ? TRUNCATE : -d) : d > TRUNCATE ? TRUNCATE : d;
+      count++;
+    }
+  }
+  return count < MIN_OVERLAP * grid ? Infinity : sum / count;
+}
