@@ -21,7 +21,7 @@ import { composeFill } from './inpaint/compose.js';
 import { DEFAULT_FILL_MASK, FillMask, type FillMaskOptions } from './inpaint/fill-mask.js';
 import { type Box, yuvPlanes } from './inpaint/frame.js';
 import { MotionEstimator } from './inpaint/motion.js';
-import { MADE, Mosaic, UNKNOWN } from './inpaint/mosaic.js';
+import { MADE, Mosaic, type MosaicPlanes, UNKNOWN } from './inpaint/mosaic.js';
 import { fillFromBoundary } from './inpaint/spatial-fill.js';
 import { abortReason } from './process.js';
 import { MediaError } from './types.js';
@@ -112,18 +112,22 @@ export async function removeObject(options: RemoveObjectOptions): Promise<Remova
   return { frames, framesWithMask, neededPixels: needed, neverSeenPixels: neverSeen, panX: mosaic.width - width, panY: mosaic.height - height };
 }
 
-/** Spatially fills the needed places no frame showed; returns how many places were needed and how many of them that was. */
+/** Spatially fills the needed places no frame showed; returns how many luma places were needed and how many of them that was. */
 function fillNeverSeen(mosaic: Mosaic): { needed: number; neverSeen: number } {
-  const box = mosaic.neededBox;
-  if (!box) return { needed: 0, neverSeen: 0 };
-  const { width, state } = mosaic;
+  const counts = fillPlanes(mosaic.luma);
+  fillPlanes(mosaic.chroma);
+  return counts;
+}
+
+function fillPlanes(planes: MosaicPlanes): { needed: number; neverSeen: number } {
+  const { width, height, state } = planes;
   let needed = 0;
   let neverSeen = 0;
   let hole: Box | undefined;
-  for (let y = box.y0; y < box.y1; y++) {
-    for (let x = box.x0; x < box.x1; x++) {
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
       const g = y * width + x;
-      if (!mosaic.needed[g]) continue;
+      if (!planes.needed[g]) continue;
       needed++;
       if (state[g] !== UNKNOWN) continue;
       neverSeen++;
@@ -133,14 +137,14 @@ function fillNeverSeen(mosaic: Mosaic): { needed: number; neverSeen: number } {
   if (!hole) return { needed, neverSeen };
   // Context around the hole: as wide as the hole itself, so even its middle is filled from real surroundings.
   const margin = Math.max(8, hole.x1 - hole.x0, hole.y1 - hole.y0);
-  const area = { x0: Math.max(0, hole.x0 - margin), y0: Math.max(0, hole.y0 - margin), x1: Math.min(width, hole.x1 + margin), y1: Math.min(mosaic.height, hole.y1 + margin) };
+  const area = { x0: Math.max(0, hole.x0 - margin), y0: Math.max(0, hole.y0 - margin), x1: Math.min(width, hole.x1 + margin), y1: Math.min(height, hole.y1 + margin) };
   const known = new Uint8Array(state.length);
   for (let y = area.y0; y < area.y1; y++) for (let x = area.x0; x < area.x1; x++) known[y * width + x] = state[y * width + x] !== UNKNOWN ? 1 : 0;
-  fillFromBoundary([mosaic.y, mosaic.u, mosaic.v], width, known, mosaic.needed, area);
+  fillFromBoundary(planes.values, width, known, planes.needed, area);
   for (let y = hole.y0; y < hole.y1; y++) {
     for (let x = hole.x0; x < hole.x1; x++) {
       const g = y * width + x;
-      if (mosaic.needed[g] && state[g] === UNKNOWN) state[g] = MADE;
+      if (planes.needed[g] && state[g] === UNKNOWN) state[g] = MADE;
     }
   }
   return { needed, neverSeen };

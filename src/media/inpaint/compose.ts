@@ -22,8 +22,10 @@ export function composeFill(frame: YuvPlanes, fill: FillMask, mosaic: Mosaic, ox
   const weight = fill.weight;
   const mx = ox - mosaic.x0;
   const my = oy - mosaic.y0;
-  const stride = mosaic.width;
-  const state = mosaic.state;
+  const { luma, chroma } = mosaic;
+  const stride = luma.width;
+  const state = luma.state;
+  const mosaicY = luma.values[0]!;
 
   const ring = grow(box, RING, width, height);
   let sum = 0;
@@ -34,7 +36,7 @@ export function composeFill(frame: YuvPlanes, fill: FillMask, mosaic: Mosaic, ox
       if (weight[i]) continue;
       const g = (y + my) * stride + x + mx;
       if (state[g] === UNKNOWN) continue;
-      const d = frame.y[i]! - mosaic.y[g]!;
+      const d = frame.y[i]! - mosaicY[g]!;
       sum += d > MAX_DIFFERENCE ? MAX_DIFFERENCE : d < -MAX_DIFFERENCE ? -MAX_DIFFERENCE : d;
       count++;
     }
@@ -48,38 +50,27 @@ export function composeFill(frame: YuvPlanes, fill: FillMask, mosaic: Mosaic, ox
       if (!a) continue;
       const g = (y + my) * stride + x + mx;
       if (state[g] === UNKNOWN) continue;
-      const fillValue = mosaic.y[g]! + shift;
-      const mixed = (frame.y[i]! * (255 - a) + fillValue * a) / 255;
+      const mixed = (frame.y[i]! * (255 - a) + (mosaicY[g]! + shift) * a) / 255;
       frame.y[i] = mixed < 0 ? 0 : mixed > 255 ? 255 : Math.round(mixed);
     }
   }
 
-  // Chroma samples cover 2×2 luma pixels: each takes the strongest weight under it and the mean of the
-  // mosaic's full-resolution chroma at those four places.
+  const cbox = fill.chromaBox;
+  if (!cbox) return;
   const cw = width >> 1;
-  for (let cy = box.y0 >> 1; cy < (box.y1 + 1) >> 1; cy++) {
-    for (let cx = box.x0 >> 1; cx < (box.x1 + 1) >> 1; cx++) {
-      let a = 0;
-      let u = 0;
-      let v = 0;
-      let n = 0;
-      for (let dy = 0; dy < 2; dy++) {
-        for (let dx = 0; dx < 2; dx++) {
-          const x = 2 * cx + dx;
-          const y = 2 * cy + dy;
-          const wgt = weight[y * width + x]!;
-          if (wgt > a) a = wgt;
-          const g = (y + my) * stride + x + mx;
-          if (state[g] === UNKNOWN) continue;
-          u += mosaic.u[g]!;
-          v += mosaic.v[g]!;
-          n++;
-        }
-      }
-      if (!a || !n) continue;
+  const cstride = chroma.width;
+  const cmx = mx >> 1;
+  const cmy = my >> 1;
+  const [mosaicU, mosaicV] = chroma.values as [Uint8Array, Uint8Array];
+  for (let cy = cbox.y0; cy < cbox.y1; cy++) {
+    for (let cx = cbox.x0; cx < cbox.x1; cx++) {
       const c = cy * cw + cx;
-      frame.u[c] = Math.round((frame.u[c]! * (255 - a) + (u / n) * a) / 255);
-      frame.v[c] = Math.round((frame.v[c]! * (255 - a) + (v / n) * a) / 255);
+      const a = fill.chromaWeight[c]!;
+      if (!a) continue;
+      const g = (cy + cmy) * cstride + cx + cmx;
+      if (chroma.state[g] === UNKNOWN) continue;
+      frame.u[c] = Math.round((frame.u[c]! * (255 - a) + mosaicU[g]! * a) / 255);
+      frame.v[c] = Math.round((frame.v[c]! * (255 - a) + mosaicV[g]! * a) / 255);
     }
   }
 }

@@ -30,8 +30,16 @@ export class FillMask {
   readonly weight: Uint8Array;
   /** Bounding box of the pixels whose weight is above 0; undefined when the frame marks nothing. */
   box: Box | undefined;
+  /**
+   * The same at chroma resolution (half width and height, for yuv420p): the strongest weight of the 2×2
+   * pixels under each chroma sample. Zero outside `chromaBox`.
+   */
+  readonly chromaWeight: Uint8Array;
+  chromaBox: Box | undefined;
   private readonly rowHits: Uint8Array;
   private readonly columnCounts: Int32Array;
+  private readonly ramp: Uint8Array;
+  private padded = new Uint8Array(0);
 
   constructor(
     readonly width: number,
@@ -41,17 +49,24 @@ export class FillMask {
     this.weight = new Uint8Array(width * height);
     this.rowHits = new Uint8Array(width * height);
     this.columnCounts = new Int32Array(width);
+    this.chromaWeight = new Uint8Array((width >> 1) * (height >> 1));
+    // Distance to the nearest kept pixel → weight.
+    const steps = options.feather + 1;
+    this.ramp = Uint8Array.from({ length: 256 }, (_, d) => (d === 0 ? 0 : d >= steps ? 255 : Math.round((255 * d) / steps)));
   }
 
   /** Reads a gray mask frame (width × height bytes); returns the new `box`. */
   decode(gray: Uint8Array): Box | undefined {
     const { width, height, weight } = this;
     if (this.box) clearBox(weight, width, this.box);
+    if (this.chromaBox) clearBox(this.chromaWeight, width >> 1, this.chromaBox);
+    this.chromaBox = undefined;
     const core = findMarked(gray, width, height);
     if (!core) return (this.box = undefined);
     const box = grow(core, this.options.grow, width, height);
     this.dilate(gray, core, box);
     this.feather(box);
+    this.chromaBox = this.halve(box);
     return (this.box = box);
   }
 
@@ -92,39 +107,64 @@ export class FillMask {
   }
 
   /**
-   * Chessboard distance of each region pixel to the nearest kept pixel (two chamfer passes), turned into a
-   * ramp. Beyond the frame's edge counts as inside the region: there is nothing there to fade into.
+   * Chessboard distance of each region pixel to the nearest kept pixel (two chamfer passes over a copy of the
+   * box with a one-pixel border, so the inner loops need no bounds checks), turned into a ramp. Beyond the
+   * frame's edge counts as inside the region: there is nothing there to fade into.
    */
   private feather(box: Box): void {
     const { width, height, weight } = this;
     const steps = this.options.feather + 1;
     const far = Math.min(254, steps);
-    const at = (x: number, y: number): number => {
-      if (x < 0 || y < 0 || x >= width || y >= height) return far;
-      if (x < box.x0 || x >= box.x1 || y < box.y0 || y >= box.y1) return 0;
-      return weight[y * width + x]!;
-    };
-    for (let y = box.y0; y < box.y1; y++) {
-      for (let x = box.x0; x < box.x1; x++) {
-        const i = y * width + x;
-        if (!weight[i]) continue;
-        weight[i] = Math.min(far, 1 + Math.min(at(x - 1, y), at(x - 1, y - 1), at(x, y - 1), at(x + 1, y - 1)));
+    const pw = box.x1 - box.x0 + 2;
+    const ph = box.y1 - box.y0 + 2;
+    if (this.padded.length < pw * ph) this.padded = new Uint8Array(pw * ph);
+    const d = this.padded;
+    for (let py = 0; py < ph; py++) {
+      const y = box.y0 + py - 1;
+      for (let px = 0; px < pw; px++) {
+        const x = box.x0 + px - 1;
+        const outside = x < 0 || y < 0 || x >= width || y >= height;
+        const border = py === 0 || px === 0 || py === ph - 1 || px === pw - 1;
+        d[py * pw + px] = outside ? far : border ? 0 : weight[y * width + x] ? far : 0;
       }
     }
-    for (let y = box.y1 - 1; y >= box.y0; y--) {
-      for (let x = box.x1 - 1; x >= box.x0; x--) {
-        const i = y * width + x;
-        if (!weight[i]) continue;
-        weight[i] = Math.min(weight[i]!, 1 + Math.min(at(x + 1, y), at(x + 1, y + 1), at(x, y + 1), at(x - 1, y + 1)));
+    for (let py = 1; py < ph - 1; py++) {
+      for (let px = 1; px < pw - 1; px++) {
+        const i = py * pw + px;
+        if (!d[i]) continue;
+        const m = Math.min(d[i - 1]!, d[i - pw - 1]!, d[i - pw]!, d[i - pw + 1]!) + 1;
+        if (m < d[i]!) d[i] = m;
       }
     }
-    for (let y = box.y0; y < box.y1; y++) {
-      for (let x = box.x0; x < box.x1; x++) {
-        const i = y * width + x;
-        const d = weight[i]!;
-        if (d) weight[i] = d >= steps ? 255 : Math.round((255 * d) / steps);
+    for (let py = ph - 2; py >= 1; py--) {
+      for (let px = pw - 2; px >= 1; px--) {
+        const i = py * pw + px;
+        if (!d[i]) continue;
+        const m = Math.min(d[i + 1]!, d[i + pw + 1]!, d[i + pw]!, d[i + pw - 1]!) + 1;
+        if (m < d[i]!) d[i] = m;
       }
     }
+    const ramp = this.ramp;
+    for (let py = 1; py < ph - 1; py++) {
+      const row = (box.y0 + py - 1) * width + box.x0 - 1;
+      for (let px = 1; px < pw - 1; px++) weight[row + px] = ramp[d[py * pw + px]!]!;
+    }
+  }
+
+  /** chromaWeight of each 2×2 block of the box: the strongest weight under it. */
+  private halve(box: Box): Box {
+    const { width, weight, chromaWeight } = this;
+    const cw = width >> 1;
+    const cbox = { x0: box.x0 >> 1, y0: box.y0 >> 1, x1: Math.min(cw, (box.x1 + 1) >> 1), y1: Math.min(this.height >> 1, (box.y1 + 1) >> 1) };
+    for (let cy = cbox.y0; cy < cbox.y1; cy++) {
+      const r0 = 2 * cy * width;
+      const r1 = r0 + width;
+      for (let cx = cbox.x0; cx < cbox.x1; cx++) {
+        const x = 2 * cx;
+        chromaWeight[cy * cw + cx] = Math.max(weight[r0 + x]!, weight[r0 + x + 1]!, weight[r1 + x]!, weight[r1 + x + 1]!);
+      }
+    }
+    return cbox;
   }
 }
 

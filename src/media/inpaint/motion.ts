@@ -24,7 +24,7 @@ const COARSE_RADIUS = 6;
 // Differences beyond this count as this much: a person walking through the shot or a flash must not
 // outvote the background.
 const TRUNCATE = 40;
-const SAMPLES = 4096;
+const SAMPLES = 2048;
 /** Fewer comparable samples than this fraction of the grid and a shift is not trusted. */
 const MIN_OVERLAP = 0.25;
 
@@ -39,6 +39,7 @@ const MIN_OVERLAP = 0.25;
 export class MotionEstimator {
   private previous: Level[] | undefined;
   private previousFull: Level | undefined;
+  private spareFull: Level | undefined;
   private readonly baseScale: number;
 
   constructor(
@@ -55,7 +56,7 @@ export class MotionEstimator {
    * {0, 0} for the first frame.
    */
   next(luma: Uint8Array, weight: Uint8Array, box: Box | undefined): Shift {
-    const full: Level = { w: this.width, h: this.height, scale: 1, luma: Uint8Array.from(luma), valid: validFull(weight, this.width, this.height, box) };
+    const full = this.fullLevel(luma, weight, box);
     const levels = this.pyramid(luma, weight, box);
     const before = this.previous;
     const beforeFull = this.previousFull;
@@ -68,7 +69,21 @@ export class MotionEstimator {
     for (let k = coarsest - 1; k >= 0; k--) best = search(levels[k]!, before[k]!, best.dx * 2, best.dy * 2, 1);
     const s = this.baseScale;
     if (s === 1) return best;
-    return search(full, beforeFull, best.dx * s, best.dy * s, s / 2 + 1);
+    return search(full, beforeFull, best.dx * s, best.dy * s, s / 2);
+  }
+
+  /** The frame at full resolution, in the buffers the frame before last used (two sets swap). */
+  private fullLevel(luma: Uint8Array, weight: Uint8Array, box: Box | undefined): Level {
+    const spare = this.spareFull;
+    const level: Level = spare ?? { w: this.width, h: this.height, scale: 1, luma: new Uint8Array(luma.length), valid: new Uint8Array(luma.length) };
+    this.spareFull = this.previousFull;
+    level.luma.set(luma);
+    level.valid.fill(1);
+    if (box) {
+      const { width } = this;
+      for (let y = box.y0; y < box.y1; y++) for (let x = box.x0; x < box.x1; x++) if (weight[y * width + x]) level.valid[y * width + x] = 0;
+    }
+    return level;
   }
 
   private pyramid(luma: Uint8Array, weight: Uint8Array, box: Box | undefined): Level[] {
@@ -98,12 +113,6 @@ export class MotionEstimator {
     for (let top = base; top.w >= 2 * COARSEST_WIDTH && top.h >= 16; top = levels[levels.length - 1]!) levels.push(halve(top));
     return levels;
   }
-}
-
-function validFull(weight: Uint8Array, width: number, height: number, box: Box | undefined): Uint8Array {
-  const valid = new Uint8Array(width * height).fill(1);
-  if (box) for (let y = box.y0; y < box.y1; y++) for (let x = box.x0; x < box.x1; x++) if (weight[y * width + x]) valid[y * width + x] = 0;
-  return valid;
 }
 
 function halve(level: Level): Level {
