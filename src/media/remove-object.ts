@@ -96,9 +96,9 @@ export async function removeObject(options: RemoveObjectOptions): Promise<Remova
       const planes = yuvPlanes(video, width, height);
       const fx = offsets[2 * index]!;
       const fy = offsets[2 * index + 1]!;
-      // Its own background first: the fill below changes chroma samples that straddle the region's edge.
-      mosaic.recordLast(planes, fx, fy, fill);
+      // Either order: the fill writes only where the weights are above 0, and recordLast reads only where they are 0.
       composeFill(planes, fill, mosaic, fx, fy);
+      mosaic.recordLast(planes, fx, fy, fill);
       await writer.write(video);
       index++;
       report(frames * FIRST_PASS_SHARE + index * (1 - FIRST_PASS_SHARE));

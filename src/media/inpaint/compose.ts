@@ -1,24 +1,19 @@
 import type { FillMask } from './fill-mask.js';
-import { grow, type YuvPlanes } from './frame.js';
+import type { YuvPlanes } from './frame.js';
 import { type Mosaic, UNKNOWN } from './mosaic.js';
-
-/** Largest brightness correction applied, and largest single difference counted towards it. */
-const MAX_CORRECTION = 16;
-const MAX_DIFFERENCE = 24;
-const RING = 2;
 
 /**
  * Replaces the fill region of one frame, placed at (ox, oy), with the mosaic's background, cross-fading over
- * the feather at the region's edge.
+ * the feather at the region's edge. Places the mosaic has nothing for (none should be left after the spatial
+ * fill) keep the frame's own pixels.
  *
- * The background may come from a frame seconds away, shot under slightly different light (auto exposure, a
- * cloud): the mean luma difference between this frame and the mosaic on a thin ring just outside the region
- * is added to the fill, so the patch matches its surroundings instead of showing as a lighter or darker shape.
+ * No brightness matching: the background comes from the nearest frame that showed it, usually a few frames
+ * away, and a correction measured on the ring around the region would compare against yet other frames.
  */
 export function composeFill(frame: YuvPlanes, fill: FillMask, mosaic: Mosaic, ox: number, oy: number): void {
   const box = fill.box;
   if (!box) return;
-  const { width, height } = frame;
+  const { width } = frame;
   const weight = fill.weight;
   const mx = ox - mosaic.x0;
   const my = oy - mosaic.y0;
@@ -27,22 +22,6 @@ export function composeFill(frame: YuvPlanes, fill: FillMask, mosaic: Mosaic, ox
   const state = luma.state;
   const mosaicY = luma.values[0]!;
 
-  const ring = grow(box, RING, width, height);
-  let sum = 0;
-  let count = 0;
-  for (let y = ring.y0; y < ring.y1; y++) {
-    for (let x = ring.x0; x < ring.x1; x++) {
-      const i = y * width + x;
-      if (weight[i]) continue;
-      const g = (y + my) * stride + x + mx;
-      if (state[g] === UNKNOWN) continue;
-      const d = frame.y[i]! - mosaicY[g]!;
-      sum += d > MAX_DIFFERENCE ? MAX_DIFFERENCE : d < -MAX_DIFFERENCE ? -MAX_DIFFERENCE : d;
-      count++;
-    }
-  }
-  const shift = count >= 16 ? Math.max(-MAX_CORRECTION, Math.min(MAX_CORRECTION, sum / count)) : 0;
-
   for (let y = box.y0; y < box.y1; y++) {
     for (let x = box.x0; x < box.x1; x++) {
       const i = y * width + x;
@@ -50,7 +29,7 @@ export function composeFill(frame: YuvPlanes, fill: FillMask, mosaic: Mosaic, ox
       if (!a) continue;
       const g = (y + my) * stride + x + mx;
       if (state[g] === UNKNOWN) continue;
-      const mixed = (frame.y[i]! * (255 - a) + (mosaicY[g]! + shift) * a) / 255;
+      const mixed = (frame.y[i]! * (255 - a) + mosaicY[g]! * a) / 255;
       frame.y[i] = mixed < 0 ? 0 : mixed > 255 ? 255 : Math.round(mixed);
     }
   }

@@ -38,7 +38,7 @@ export class Mosaic {
   height = 0;
   luma: MosaicPlanes = emptyPlanes(1);
   chroma: MosaicPlanes = emptyPlanes(2);
-  /** Bounding box of luma `needed` plus a small margin, in mosaic coordinates; undefined while nothing is needed. */
+  /** Bounding box of luma `needed`, in mosaic coordinates; undefined while nothing is needed. */
   neededBox: Box | undefined;
   private tilesAcross = 0;
   /** Luma pixels and chroma samples not seen yet, per TILE×TILE block of luma. */
@@ -119,9 +119,7 @@ export class Mosaic {
     if (!box) return;
     markNeeded(this.luma, fill.weight, this.frameWidth, box, mx, my);
     if (fill.chromaBox) markNeeded(this.chroma, fill.chromaWeight, this.frameWidth >> 1, fill.chromaBox, mx >> 1, my >> 1);
-    // A margin around it, for the ring the fill compares brightness on.
-    const margin = 4;
-    const g = { x0: Math.max(0, box.x0 + mx - margin), y0: Math.max(0, box.y0 + my - margin), x1: Math.min(this.width, box.x1 + mx + margin), y1: Math.min(this.height, box.y1 + my + margin) };
+    const g = { x0: box.x0 + mx, y0: box.y0 + my, x1: box.x1 + mx, y1: box.y1 + my };
     const n = this.neededBox;
     this.neededBox = n ? { x0: Math.min(n.x0, g.x0), y0: Math.min(n.y0, g.y0), x1: Math.max(n.x1, g.x1), y1: Math.max(n.y1, g.y1) } : g;
   }

@@ -16,17 +16,20 @@ interface Level {
   valid: Uint8Array;
 }
 
-// Widest level the pyramid starts at, and narrowest it goes down to. At 40 px a search of ±COARSE_RADIUS
-// covers a pan of ±COARSE_RADIUS·scale full pixels per frame (±192 px for 720p), more than any usable footage.
+// Widest level the pyramid starts at, and narrowest it goes down to. At 80 px a search of ±COARSE_RADIUS
+// covers a pan of ±COARSE_RADIUS·scale full pixels per frame (±128 px for 720p, a frame's width in 10
+// frames); coarser levels would blur away the detail that tells a repeating pattern's periods apart.
 const BASE_WIDTH = 320;
-const COARSEST_WIDTH = 40;
-const COARSE_RADIUS = 6;
+const COARSEST_WIDTH = 80;
+const COARSE_RADIUS = 8;
 // Differences beyond this count as this much: a person walking through the shot or a flash must not
 // outvote the background.
 const TRUNCATE = 40;
 const SAMPLES = 2048;
 /** Fewer comparable samples than this fraction of the grid and a shift is not trusted. */
 const MIN_OVERLAP = 0.25;
+/** Coarse-level hypotheses refined down the pyramid. */
+const CANDIDATES = 3;
 
 /**
  * Global translation between consecutive frames, coarse to fine, on small luma. The fill region (where the
@@ -40,6 +43,7 @@ export class MotionEstimator {
   private previous: Level[] | undefined;
   private previousFull: Level | undefined;
   private spareFull: Level | undefined;
+  private last: Shift = { dx: 0, dy: 0 };
   private readonly baseScale: number;
 
   constructor(
@@ -47,7 +51,7 @@ export class MotionEstimator {
     readonly height: number,
   ) {
     let scale = 1;
-    while (width / scale > BASE_WIDTH && height / scale >= 2 * COARSEST_WIDTH) scale *= 2;
+    while (width / scale > BASE_WIDTH && height / scale >= 64) scale *= 2;
     this.baseScale = scale;
   }
 
@@ -64,12 +68,26 @@ export class MotionEstimator {
     this.previousFull = full;
     if (!before || !beforeFull) return { dx: 0, dy: 0 };
 
+    // Several hypotheses go down the pyramid, not one: a repeating pattern (tiles, a fence, a striped shirt)
+    // makes the coarsest level ambiguous, and only finer levels tell the candidates apart. Besides the coarse
+    // search's best few, a still camera and the previous frame's motion (cameras move smoothly) are tried.
     const coarsest = levels.length - 1;
-    let best = search(levels[coarsest]!, before[coarsest]!, 0, 0, COARSE_RADIUS);
-    for (let k = coarsest - 1; k >= 0; k--) best = search(levels[k]!, before[k]!, best.dx * 2, best.dy * 2, 1);
-    const s = this.baseScale;
-    if (s === 1) return best;
-    return search(full, beforeFull, best.dx * s, best.dy * s, s / 2);
+    const top = 2 ** coarsest * this.baseScale;
+    const hypotheses = [...bestShifts(levels[coarsest]!, before[coarsest]!, COARSE_RADIUS, CANDIDATES), { dx: 0, dy: 0 }, { dx: Math.round(this.last.dx / top), dy: Math.round(this.last.dy / top) }];
+    let best: Shift = { dx: 0, dy: 0 };
+    let bestCost = Infinity;
+    for (const start of hypotheses) {
+      let shift = start;
+      for (let k = coarsest - 1; k >= 0; k--) shift = search(levels[k]!, before[k]!, shift.dx * 2, shift.dy * 2, 1).shift;
+      const s = this.baseScale;
+      const found = s === 1 ? search(full, beforeFull, shift.dx, shift.dy, 0) : search(full, beforeFull, shift.dx * s, shift.dy * s, s / 2);
+      if (found.cost < bestCost) {
+        bestCost = found.cost;
+        best = found.shift;
+      }
+    }
+    this.last = best;
+    return best;
   }
 
   /** The frame at full resolution, in the buffers the frame before last used (two sets swap). */
@@ -110,7 +128,7 @@ export class MotionEstimator {
       }
     }
     const levels = [base];
-    for (let top = base; top.w >= 2 * COARSEST_WIDTH && top.h >= 16; top = levels[levels.length - 1]!) levels.push(halve(top));
+    for (let top = base; top.w >= 2 * COARSEST_WIDTH && top.h >= 32; top = levels[levels.length - 1]!) levels.push(halve(top));
     return levels;
   }
 }
@@ -131,23 +149,56 @@ function halve(level: Level): Level {
   return { w, h, scale: level.scale * 2, luma, valid };
 }
 
-/** The shift within `radius` of (cx, cy) whose truncated mean absolute difference is least. */
-function search(cur: Level, prev: Level, cx: number, cy: number, radius: number): Shift {
-  const step = Math.max(1, Math.round(Math.sqrt((cur.w * cur.h) / SAMPLES)));
+/** The shift within `radius` of (cx, cy) whose truncated mean absolute difference is least, and that cost. */
+function search(cur: Level, prev: Level, cx: number, cy: number, radius: number): { shift: Shift; cost: number } {
+  const step = sampleStep(cur);
   const grid = Math.ceil(cur.w / step) * Math.ceil(cur.h / step);
-  let best = { dx: cx, dy: cy };
-  let bestCost = Infinity;
+  let shift = { dx: cx, dy: cy };
+  let cost = Infinity;
   for (let dy = cy - radius; dy <= cy + radius; dy++) {
     for (let dx = cx - radius; dx <= cx + radius; dx++) {
-      // A hair of preference for small motion, so a flat picture (every shift alike) reads as still.
-      const cost = difference(cur, prev, dx, dy, step, grid) + 1e-3 * (Math.abs(dx) + Math.abs(dy));
-      if (cost < bestCost) {
-        bestCost = cost;
-        best = { dx, dy };
+      const c = difference(cur, prev, dx, dy, step, grid) + bias(dx, dy);
+      if (c < cost) {
+        cost = c;
+        shift = { dx, dy };
       }
     }
   }
-  return bestCost === Infinity ? { dx: cx, dy: cy } : best;
+  return { shift, cost };
+}
+
+/** The `count` best local minima of the cost over every shift within `radius` of (0, 0). */
+function bestShifts(cur: Level, prev: Level, radius: number, count: number): Shift[] {
+  // Four times as many shifts as a refinement: half as many samples each keeps the cost in bounds.
+  const step = sampleStep(cur, SAMPLES / 2);
+  const grid = Math.ceil(cur.w / step) * Math.ceil(cur.h / step);
+  const side = 2 * radius + 1;
+  const costs = new Float64Array(side * side);
+  for (let dy = -radius; dy <= radius; dy++) {
+    for (let dx = -radius; dx <= radius; dx++) costs[(dy + radius) * side + dx + radius] = difference(cur, prev, dx, dy, step, grid) + bias(dx, dy);
+  }
+  const minima: { shift: Shift; cost: number }[] = [];
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const c = costs[y * side + x]!;
+      if (c === Infinity) continue;
+      let lowest = true;
+      for (let ny = Math.max(0, y - 1); ny <= Math.min(side - 1, y + 1) && lowest; ny++) {
+        for (let nx = Math.max(0, x - 1); nx <= Math.min(side - 1, x + 1); nx++) if ((nx !== x || ny !== y) && costs[ny * side + nx]! < c) lowest = false;
+      }
+      if (lowest) minima.push({ shift: { dx: x - radius, dy: y - radius }, cost: c });
+    }
+  }
+  return minima.sort((a, b) => a.cost - b.cost).slice(0, count).map((m) => m.shift);
+}
+
+/** A hair of preference for small motion, so a flat picture (every shift alike) reads as still. */
+function bias(dx: number, dy: number): number {
+  return 1e-3 * (Math.abs(dx) + Math.abs(dy));
+}
+
+function sampleStep(level: Level, samples = SAMPLES): number {
+  return Math.max(1, Math.round(Math.sqrt((level.w * level.h) / samples)));
 }
 
 function difference(cur: Level, prev: Level, dx: number, dy: number, step: number, grid: number): number {
