@@ -168,45 +168,39 @@ export class FillMask {
   }
 }
 
-/** Bounding box of the pixels below FILL_BELOW, or undefined. */
+/**
+ * Bounding box of the pixels below FILL_BELOW, or undefined. Reads four pixels at a time across row ends (a
+ * mask is mostly white), and looks at single pixels only in words that hold a marked one.
+ */
 export function findMarked(gray: Uint8Array, width: number, height: number): Box | undefined {
+  const size = width * height;
   let x0 = width;
   let x1 = 0;
   let y0 = height;
   let y1 = 0;
-  const aligned = gray.byteOffset % 4 === 0 && width % 4 === 0;
-  const words = aligned ? new Uint32Array(gray.buffer, gray.byteOffset, (width * height) >> 2) : undefined;
-  const perRow = width >> 2;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    let first = -1;
-    let last = -1;
-    if (words) {
-      const wrow = y * perRow;
-      for (let w = 0; w < perRow; w++) {
-        // Every byte has its two top bits set, i.e. all four pixels are ≥ 192 and kept.
-        if ((words[wrow + w]! & 0xc0c0c0c0) >>> 0 === 0xc0c0c0c0) continue;
-        for (let x = w * 4; x < w * 4 + 4; x++) {
-          if (gray[row + x]! < FILL_BELOW) {
-            if (first < 0) first = x;
-            last = x;
-          }
-        }
-      }
-    } else {
-      for (let x = 0; x < width; x++) {
-        if (gray[row + x]! < FILL_BELOW) {
-          if (first < 0) first = x;
-          last = x;
-        }
-      }
-    }
-    if (first < 0) continue;
+  const look = (i: number): void => {
+    if (gray[i]! >= FILL_BELOW) return;
+    const y = Math.floor(i / width);
+    const x = i - y * width;
+    if (x < x0) x0 = x;
+    if (x >= x1) x1 = x + 1;
     if (y < y0) y0 = y;
-    y1 = y + 1;
-    if (first < x0) x0 = first;
-    if (last + 1 > x1) x1 = last + 1;
+    if (y >= y1) y1 = y + 1;
+  };
+  const head = (4 - (gray.byteOffset % 4)) % 4;
+  for (let i = 0; i < Math.min(head, size); i++) look(i);
+  const count = Math.max(0, (size - head) >> 2);
+  const words = new Uint32Array(gray.buffer, gray.byteOffset + head, count);
+  for (let w = 0; w < count; w++) {
+    // Every byte has its two top bits set: all four pixels are ≥ 192 and kept.
+    if ((words[w]! & 0xc0c0c0c0) >>> 0 === 0xc0c0c0c0) continue;
+    const i = head + 4 * w;
+    look(i);
+    look(i + 1);
+    look(i + 2);
+    look(i + 3);
   }
+  for (let i = head + 4 * count; i < size; i++) look(i);
   return y1 > y0 ? { x0, y0, x1, y1 } : undefined;
 }
 

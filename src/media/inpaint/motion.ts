@@ -12,16 +12,18 @@ interface Level {
   /** Size of one pixel of this level in full-resolution pixels. */
   scale: number;
   luma: Uint8Array;
-  /** 1 where the pixel is background (no fill-region pixel under it). */
-  valid: Uint8Array;
+  /** Not 0 where a fill-region pixel lies under the pixel: left out of comparisons. */
+  blocked: Uint8Array;
+  /** Where `blocked` may be non-zero (full resolution only). */
+  box?: Box;
 }
 
 // Widest level the pyramid starts at, and narrowest it goes down to. At 80 px a search of ±COARSE_RADIUS
-// covers a pan of ±COARSE_RADIUS·scale full pixels per frame (±128 px for 720p, a frame's width in 10
-// frames); coarser levels would blur away the detail that tells a repeating pattern's periods apart.
+// covers a pan of ±COARSE_RADIUS·scale full pixels per frame (±96 px for 720p); coarser levels would blur
+// away the detail that tells a repeating pattern's periods apart.
 const BASE_WIDTH = 320;
 const COARSEST_WIDTH = 80;
-const COARSE_RADIUS = 8;
+const COARSE_RADIUS = 6;
 // Differences beyond this count as this much: a person walking through the shot or a flash must not
 // outvote the background.
 const TRUNCATE = 40;
@@ -72,36 +74,38 @@ export class MotionEstimator {
     // makes the coarsest level ambiguous, and only finer levels tell the candidates apart. Besides the coarse
     // search's best few, a still camera and the previous frame's motion (cameras move smoothly) are tried.
     const coarsest = levels.length - 1;
-    const top = 2 ** coarsest * this.baseScale;
-    const hypotheses = [...bestShifts(levels[coarsest]!, before[coarsest]!, COARSE_RADIUS, CANDIDATES), { dx: 0, dy: 0 }, { dx: Math.round(this.last.dx / top), dy: Math.round(this.last.dy / top) }];
-    let best: Shift = { dx: 0, dy: 0 };
-    let bestCost = Infinity;
-    for (const start of hypotheses) {
-      let shift = start;
-      for (let k = coarsest - 1; k >= 0; k--) shift = search(levels[k]!, before[k]!, shift.dx * 2, shift.dy * 2, 1).shift;
-      const s = this.baseScale;
-      const found = s === 1 ? search(full, beforeFull, shift.dx, shift.dy, 0) : search(full, beforeFull, shift.dx * s, shift.dy * s, s / 2);
-      if (found.cost < bestCost) {
-        bestCost = found.cost;
-        best = found.shift;
-      }
+    const top = 2 ** coarsest;
+    const starts = [...bestShifts(levels[coarsest]!, before[coarsest]!, COARSE_RADIUS, CANDIDATES), { dx: 0, dy: 0 }, { dx: Math.round(this.last.dx / (top * this.baseScale)), dy: Math.round(this.last.dy / (top * this.baseScale)) }];
+    // Down to the base level for each distinct hypothesis; only the best goes on to full resolution.
+    const tried = new Set<string>();
+    let best = { shift: { dx: 0, dy: 0 }, cost: Infinity };
+    for (const start of starts) {
+      const key = `${start.dx},${start.dy}`;
+      if (tried.has(key)) continue;
+      tried.add(key);
+      let found = { shift: start, cost: Infinity };
+      for (let k = coarsest - 1; k >= 0; k--) found = search(levels[k]!, before[k]!, found.shift.dx * 2, found.shift.dy * 2, 1);
+      if (coarsest === 0) found = search(levels[0]!, before[0]!, start.dx, start.dy, 0);
+      if (found.cost < best.cost) best = found;
     }
-    this.last = best;
-    return best;
+    const s = this.baseScale;
+    const shift = s === 1 ? best.shift : search(full, beforeFull, best.shift.dx * s, best.shift.dy * s, s / 2, SAMPLES / 2).shift;
+    this.last = shift;
+    return shift;
   }
 
-  /** The frame at full resolution, in the buffers the frame before last used (two sets swap). */
+  /**
+   * The frame at full resolution: its luma by reference (frames are not reused while they are compared), its
+   * fill weights copied, in the buffer the frame before last used.
+   */
   private fullLevel(luma: Uint8Array, weight: Uint8Array, box: Box | undefined): Level {
+    const { width, height } = this;
     const spare = this.spareFull;
-    const level: Level = spare ?? { w: this.width, h: this.height, scale: 1, luma: new Uint8Array(luma.length), valid: new Uint8Array(luma.length) };
+    const blocked = spare?.blocked ?? new Uint8Array(width * height);
+    if (spare?.box) for (let y = spare.box.y0; y < spare.box.y1; y++) blocked.fill(0, y * width + spare.box.x0, y * width + spare.box.x1);
+    if (box) for (let y = box.y0; y < box.y1; y++) blocked.set(weight.subarray(y * width + box.x0, y * width + box.x1), y * width + box.x0);
     this.spareFull = this.previousFull;
-    level.luma.set(luma);
-    level.valid.fill(1);
-    if (box) {
-      const { width } = this;
-      for (let y = box.y0; y < box.y1; y++) for (let x = box.x0; x < box.x1; x++) if (weight[y * width + x]) level.valid[y * width + x] = 0;
-    }
-    return level;
+    return { w: width, h: height, scale: 1, luma, blocked, box };
   }
 
   private pyramid(luma: Uint8Array, weight: Uint8Array, box: Box | undefined): Level[] {
@@ -109,7 +113,7 @@ export class MotionEstimator {
     const { width, height } = this;
     const w = Math.max(1, Math.floor(width / s));
     const h = Math.max(1, Math.floor(height / s));
-    const base: Level = { w, h, scale: s, luma: new Uint8Array(w * h), valid: new Uint8Array(w * h).fill(1) };
+    const base: Level = { w, h, scale: s, luma: new Uint8Array(w * h), blocked: new Uint8Array(w * h) };
     // The centre 2×2 of each s×s block stands for it: enough against aliasing for motion, a quarter of the reads.
     const o = s > 1 ? s / 2 - 1 : 0;
     for (let y = 0; y < h; y++) {
@@ -124,7 +128,7 @@ export class MotionEstimator {
       for (let y = box.y0; y < box.y1; y++) {
         const by = Math.floor(y / s);
         if (by >= h) break;
-        for (let x = box.x0; x < box.x1; x++) if (weight[y * width + x]) base.valid[by * w + Math.min(w - 1, Math.floor(x / s))] = 0;
+        for (let x = box.x0; x < box.x1; x++) if (weight[y * width + x]) base.blocked[by * w + Math.min(w - 1, Math.floor(x / s))] = 1;
       }
     }
     const levels = [base];
@@ -137,21 +141,21 @@ function halve(level: Level): Level {
   const w = level.w >> 1;
   const h = level.h >> 1;
   const luma = new Uint8Array(w * h);
-  const valid = new Uint8Array(w * h);
+  const blocked = new Uint8Array(w * h);
   const W = level.w;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = 2 * y * W + 2 * x;
       luma[y * w + x] = (level.luma[i]! + level.luma[i + 1]! + level.luma[i + W]! + level.luma[i + W + 1]! + 2) >> 2;
-      valid[y * w + x] = level.valid[i]! & level.valid[i + 1]! & level.valid[i + W]! & level.valid[i + W + 1]!;
+      blocked[y * w + x] = level.blocked[i]! | level.blocked[i + 1]! | level.blocked[i + W]! | level.blocked[i + W + 1]!;
     }
   }
-  return { w, h, scale: level.scale * 2, luma, valid };
+  return { w, h, scale: level.scale * 2, luma, blocked };
 }
 
 /** The shift within `radius` of (cx, cy) whose truncated mean absolute difference is least, and that cost. */
-function search(cur: Level, prev: Level, cx: number, cy: number, radius: number): { shift: Shift; cost: number } {
-  const step = sampleStep(cur);
+function search(cur: Level, prev: Level, cx: number, cy: number, radius: number, samples = SAMPLES): { shift: Shift; cost: number } {
+  const step = sampleStep(cur, samples);
   const grid = Math.ceil(cur.w / step) * Math.ceil(cur.h / step);
   let shift = { dx: cx, dy: cy };
   let cost = Infinity;
@@ -169,8 +173,8 @@ function search(cur: Level, prev: Level, cx: number, cy: number, radius: number)
 
 /** The `count` best local minima of the cost over every shift within `radius` of (0, 0). */
 function bestShifts(cur: Level, prev: Level, radius: number, count: number): Shift[] {
-  // Four times as many shifts as a refinement: half as many samples each keeps the cost in bounds.
-  const step = sampleStep(cur, SAMPLES / 2);
+  // Twenty times as many shifts as a refinement: fewer samples each keeps the cost in bounds.
+  const step = sampleStep(cur, SAMPLES / 4);
   const grid = Math.ceil(cur.w / step) * Math.ceil(cur.h / step);
   const side = 2 * radius + 1;
   const costs = new Float64Array(side * side);
@@ -214,7 +218,7 @@ function difference(cur: Level, prev: Level, dx: number, dy: number, step: numbe
     const row = y * w;
     const prow = (y + dy) * w + dx;
     for (let x = Math.ceil(x0 / step) * step; x < x1; x += step) {
-      if (!cur.valid[row + x] || !prev.valid[prow + x]) continue;
+      if (cur.blocked[row + x] || prev.blocked[prow + x]) continue;
       const d = cur.luma[row + x]! - prev.luma[prow + x]!;
       sum += d < 0 ? (d < -TRUNCATE ? TRUNCATE : -d) : d > TRUNCATE ? TRUNCATE : d;
       count++;
