@@ -155,7 +155,13 @@ ${mem.map((m) => `| ${m.seconds} s (${m.seconds * 30} frames) | ${mb(m.maxRssKb)
 
 The scenes are made by \`bench/removal-scenes.js\`: a textured still, a dark square object, its exact mask,
 light per-frame grain (real cameras have it; without it x264 has almost nothing to encode, and the row
-without grain shows what raw frames through pipes then cost in comparison).`,
+without grain shows what raw frames through pipes then cost in comparison).
+
+Where the speed target is not met: the two passes run one after the other, and each frame crosses a pipe
+as raw yuv420p three times (two decodes in, one encode out) where the plain transcode keeps it inside one
+ffmpeg. The next step is to run pass 2 behind pass 1 instead of after it (a frame can be filled as soon
+as pass 1 has seen every place its region needs, or has finished), so decoding, filling and encoding
+overlap on both cores.`,
   );
   return { scenes, speed, memory: mem };
 }
