@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { ffmpegPath } from './binaries.js';
 import { abortReason, spawnTool, toolFailure } from './process.js';
+import { AAC_OUTPUT } from './h264.js';
 import { probe } from './probe.js';
 import { BYTES_PER_PIXEL, MediaError, type PixelFormat } from './types.js';
 
@@ -16,6 +17,7 @@ export interface ReadFramesOptions {
 
 /** Bytes of one raw frame: rawvideo output is packed, rows have no padding. */
 export function frameBytes(width: number, height: number, pixFmt: PixelFormat): number {
+  if (pixFmt === 'yuv420p') return width * height + 2 * Math.ceil(width / 2) * Math.ceil(height / 2);
   return width * height * BYTES_PER_PIXEL[pixFmt];
 }
 
@@ -101,6 +103,11 @@ export interface FrameWriterOptions {
   pixFmt: PixelFormat;
   signal?: AbortSignal;
   /**
+   * Also carry the first audio stream of this file: copied when its container (`format`, as probe names it) is
+   * MP4 or MOV, whose codecs an MP4 holds; otherwise encoded to AAC.
+   */
+  audioFrom?: { file: string; format: string };
+  /**
    * Encode losslessly (libx264 -qp 0), for masks whose grey levels must come back exactly.
    *
    * Two caveats. (1) -qp 0 makes x264 use the High 4:4:4 Predictive profile, even for yuv420p: ffmpeg-based
@@ -136,10 +143,15 @@ export function openFrameWriter(file: string, options: FrameWriterOptions): Fram
   if (signal?.aborted) throw abortReason(signal);
   const size = frameBytes(width, height, pixFmt);
   const quality = options.lossless ? ['-qp', '0'] : ['-crf', '18'];
+  const { audioFrom } = options;
+  const audio = audioFrom
+    ? ['-map', '0:v:0', '-map', '1:a:0', ...(/\b(mp4|mov)\b/.test(audioFrom.format) ? ['-c:a', 'copy'] : AAC_OUTPUT)]
+    : ['-an'];
   const args = [
     '-hide_banner', '-loglevel', 'error', '-nostats', '-y',
     '-f', 'rawvideo', '-pix_fmt', pixFmt, '-s', `${width}x${height}`, '-framerate', String(fps), '-i', 'pipe:0',
-    '-an', '-c:v', 'libx264', '-preset', 'veryfast', ...quality, '-pix_fmt', 'yuv420p', '-movflags', '+faststart',
+    ...(audioFrom ? ['-i', audioFrom.file] : []),
+    ...audio, '-c:v', 'libx264', '-preset', 'veryfast', ...quality, '-pix_fmt', 'yuv420p', '-movflags', '+faststart',
     file,
   ];
   const proc = spawnTool(ffmpegPath(), args, { signal, stdin: 'pipe', stdout: 'ignore' });

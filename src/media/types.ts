@@ -29,10 +29,13 @@ export interface FfmpegProgress {
   fraction?: number;
 }
 
-/** Raw pixel layouts the frame streams speak. */
-export type PixelFormat = 'gray' | 'rgb24' | 'rgba';
+/**
+ * Raw pixel layouts the frame streams speak. yuv420p is planar (Y, then U and V at half width and height) and
+ * needs an even width and height; it is what H.264 stores, so reading and writing it costs no colour conversion.
+ */
+export type PixelFormat = 'gray' | 'rgb24' | 'rgba' | 'yuv420p';
 
-export const BYTES_PER_PIXEL: Readonly<Record<PixelFormat, number>> = { gray: 1, rgb24: 3, rgba: 4 };
+export const BYTES_PER_PIXEL: Readonly<Record<PixelFormat, number>> = { gray: 1, rgb24: 3, rgba: 4, yuv420p: 1.5 };
 
 /** A failure of ffmpeg/ffprobe or of a media file, with the file it is about and what ffmpeg said. */
 export class MediaError extends Error {

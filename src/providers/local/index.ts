@@ -7,6 +7,7 @@ import { transcode } from './transcode.js';
 import { trim } from './trim.js';
 import { vaceExtension } from './vace-extension.js';
 import { vaceOutpainting } from './vace-outpainting.js';
+import { voidRemoval } from './void-removal.js';
 
 /** The executors of the local glue steps and of the remote models' offline previews, by model id. */
 export const localExecutors: Readonly<Record<string, LocalExecutor>> = {
@@ -18,4 +19,5 @@ export const localExecutors: Readonly<Record<string, LocalExecutor>> = {
   'local/compare': compare,
   'alibaba/wan2.1-vace-plus/video_outpainting': vaceOutpainting,
   'alibaba/wan2.1-vace-plus/video_extension': vaceExtension,
+  'wavespeed-ai/void-video-inpainting/mask': voidRemoval,
 };

@@ -1,0 +1,55 @@
+import type { FillMask } from './fill-mask.js';
+import type { YuvPlanes } from './frame.js';
+import { type Mosaic, UNKNOWN } from './mosaic.js';
+
+/**
+ * Replaces the fill region of one frame, placed at (ox, oy), with the mosaic's background, cross-fading over
+ * the feather at the region's edge. Places the mosaic has nothing for (none should be left after the spatial
+ * fill) keep the frame's own pixels.
+ *
+ * No brightness matching: the background comes from the nearest frame that showed it, usually a few frames
+ * away, and a correction measured on the ring around the region would compare against yet other frames.
+ */
+export function composeFill(frame: YuvPlanes, fill: FillMask, mosaic: Mosaic, ox: number, oy: number): void {
+  const box = fill.box;
+  if (!box) return;
+  const { width } = frame;
+  const weight = fill.weight;
+  const mx = ox - mosaic.x0;
+  const my = oy - mosaic.y0;
+  const { luma, chroma } = mosaic;
+  const stride = luma.width;
+  const state = luma.state;
+  const mosaicY = luma.values[0]!;
+
+  for (let y = box.y0; y < box.y1; y++) {
+    for (let x = box.x0; x < box.x1; x++) {
+      const i = y * width + x;
+      const a = weight[i]!;
+      if (!a) continue;
+      const g = (y + my) * stride + x + mx;
+      if (state[g] === UNKNOWN) continue;
+      const mixed = (frame.y[i]! * (255 - a) + mosaicY[g]! * a) / 255;
+      frame.y[i] = mixed < 0 ? 0 : mixed > 255 ? 255 : Math.round(mixed);
+    }
+  }
+
+  const cbox = fill.chromaBox;
+  if (!cbox) return;
+  const cw = width >> 1;
+  const cstride = chroma.width;
+  const cmx = mx >> 1;
+  const cmy = my >> 1;
+  const [mosaicU, mosaicV] = chroma.values as [Uint8Array, Uint8Array];
+  for (let cy = cbox.y0; cy < cbox.y1; cy++) {
+    for (let cx = cbox.x0; cx < cbox.x1; cx++) {
+      const c = cy * cw + cx;
+      const a = fill.chromaWeight[c]!;
+      if (!a) continue;
+      const g = (cy + cmy) * cstride + cx + cmx;
+      if (chroma.state[g] === UNKNOWN) continue;
+      frame.u[c] = Math.round((frame.u[c]! * (255 - a) + mosaicU[g]! * a) / 255);
+      frame.v[c] = Math.round((frame.v[c]! * (255 - a) + mosaicV[g]! * a) / 255);
+    }
+  }
+}

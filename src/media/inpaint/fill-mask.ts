@@ -1,0 +1,209 @@
+import { type Box, grow } from './frame.js';
+
+/**
+ * Grey levels below this mark pixels to fill. VOID's masks put what to remove at 0 (quadmask: 0 object,
+ * 63 overlap, 127 affected region) and what to keep at 255; 192 sits between 127 and 255 so compression noise
+ * on either level cannot flip a pixel, and "each byte ≥ 192" is a two-bit test, which lets the scan skip four
+ * untouched pixels at once.
+ */
+export const FILL_BELOW = 192;
+
+export interface FillMaskOptions {
+  /**
+   * Pixels added around the marked region (a square of this radius). Masks from segmentation are tight, and
+   * H.264 smears an object's edge over a pixel or two: without a margin that halo would stay in the output as
+   * a ghost outline, and would be copied into the background mosaic as if it were background.
+   */
+  grow: number;
+  /** Width of the cross-fade at the region's edge, inside the grown margin, so no seam shows. */
+  feather: number;
+}
+
+export const DEFAULT_FILL_MASK: FillMaskOptions = { grow: 3, feather: 2 };
+
+/**
+ * Turns one grey mask frame into fill weights: 0 keeps the frame's pixel, 255 replaces it entirely, and the
+ * few pixels in between (the feather) mix the two. Work after the scan is confined to the region's bounding box.
+ */
+export class FillMask {
+  /** Per pixel of the frame: 0 keep … 255 fill. Zero outside `box`. */
+  readonly weight: Uint8Array;
+  /** Bounding box of the pixels whose weight is above 0; undefined when the frame marks nothing. */
+  box: Box | undefined;
+  /**
+   * The same at chroma resolution (half width and height, for yuv420p): the strongest weight of the 2×2
+   * pixels under each chroma sample. Zero outside `chromaBox`.
+   */
+  readonly chromaWeight: Uint8Array;
+  chromaBox: Box | undefined;
+  private readonly rowHits: Uint8Array;
+  private readonly columnCounts: Int32Array;
+  private readonly ramp: Uint8Array;
+  private padded = new Uint8Array(0);
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    readonly options: FillMaskOptions = DEFAULT_FILL_MASK,
+  ) {
+    this.weight = new Uint8Array(width * height);
+    this.rowHits = new Uint8Array(width * height);
+    this.columnCounts = new Int32Array(width);
+    this.chromaWeight = new Uint8Array((width >> 1) * (height >> 1));
+    // Distance to the nearest kept pixel → weight.
+    const steps = options.feather + 1;
+    this.ramp = Uint8Array.from({ length: 256 }, (_, d) => (d === 0 ? 0 : d >= steps ? 255 : Math.round((255 * d) / steps)));
+  }
+
+  /** Reads a gray mask frame (width × height bytes); returns the new `box`. */
+  decode(gray: Uint8Array): Box | undefined {
+    const { width, height, weight } = this;
+    if (this.box) clearBox(weight, width, this.box);
+    if (this.chromaBox) clearBox(this.chromaWeight, width >> 1, this.chromaBox);
+    this.chromaBox = undefined;
+    const core = findMarked(gray, width, height);
+    if (!core) return (this.box = undefined);
+    const box = grow(core, this.options.grow, width, height);
+    this.dilate(gray, core, box);
+    this.feather(box);
+    this.chromaBox = this.halve(box);
+    return (this.box = box);
+  }
+
+  /** weight := 1 where a marked pixel lies within the square of radius `grow`, inside `box`. */
+  private dilate(gray: Uint8Array, core: Box, box: Box): void {
+    const { width, weight, rowHits } = this;
+    const r = this.options.grow;
+    // Along rows: rowHits(x, y) = any marked pixel in [x − r, x + r] of row y, by a sliding count.
+    for (let y = core.y0; y < core.y1; y++) {
+      const row = y * width;
+      let count = 0;
+      for (let x = box.x0; x < Math.min(box.x0 + r, width); x++) if (gray[row + x]! < FILL_BELOW) count++;
+      for (let x = box.x0; x < box.x1; x++) {
+        const enter = x + r;
+        const leave = x - r - 1;
+        if (enter < width && gray[row + enter]! < FILL_BELOW) count++;
+        if (leave >= 0 && gray[row + leave]! < FILL_BELOW) count--;
+        rowHits[row + x] = count > 0 ? 1 : 0;
+      }
+    }
+    // Down columns, over whole rows at a time so memory is read in order.
+    const counts = this.columnCounts;
+    counts.fill(0, box.x0, box.x1);
+    const hit = (y: number, x: number): number => (y >= core.y0 && y < core.y1 ? rowHits[y * width + x]! : 0);
+    for (let y = box.y0; y < Math.min(box.y0 + r, box.y1); y++) for (let x = box.x0; x < box.x1; x++) counts[x]! += hit(y, x);
+    for (let y = box.y0; y < box.y1; y++) {
+      const enter = y + r;
+      const leave = y - r - 1;
+      const row = y * width;
+      for (let x = box.x0; x < box.x1; x++) {
+        let c = counts[x]!;
+        if (enter < box.y1) c += hit(enter, x);
+        if (leave >= box.y0) c -= hit(leave, x);
+        counts[x] = c;
+        weight[row + x] = c > 0 ? 1 : 0;
+      }
+    }
+  }
+
+  /**
+   * Chessboard distance of each region pixel to the nearest kept pixel (two chamfer passes over a copy of the
+   * box with a one-pixel border, so the inner loops need no bounds checks), turned into a ramp. Beyond the
+   * frame's edge counts as inside the region: there is nothing there to fade into.
+   */
+  private feather(box: Box): void {
+    const { width, height, weight } = this;
+    const steps = this.options.feather + 1;
+    const far = Math.min(254, steps);
+    const pw = box.x1 - box.x0 + 2;
+    const ph = box.y1 - box.y0 + 2;
+    if (this.padded.length < pw * ph) this.padded = new Uint8Array(pw * ph);
+    const d = this.padded;
+    for (let py = 0; py < ph; py++) {
+      const y = box.y0 + py - 1;
+      for (let px = 0; px < pw; px++) {
+        const x = box.x0 + px - 1;
+        const outside = x < 0 || y < 0 || x >= width || y >= height;
+        const border = py === 0 || px === 0 || py === ph - 1 || px === pw - 1;
+        d[py * pw + px] = outside ? far : border ? 0 : weight[y * width + x] ? far : 0;
+      }
+    }
+    for (let py = 1; py < ph - 1; py++) {
+      for (let px = 1; px < pw - 1; px++) {
+        const i = py * pw + px;
+        if (!d[i]) continue;
+        const m = Math.min(d[i - 1]!, d[i - pw - 1]!, d[i - pw]!, d[i - pw + 1]!) + 1;
+        if (m < d[i]!) d[i] = m;
+      }
+    }
+    for (let py = ph - 2; py >= 1; py--) {
+      for (let px = pw - 2; px >= 1; px--) {
+        const i = py * pw + px;
+        if (!d[i]) continue;
+        const m = Math.min(d[i + 1]!, d[i + pw + 1]!, d[i + pw]!, d[i + pw - 1]!) + 1;
+        if (m < d[i]!) d[i] = m;
+      }
+    }
+    const ramp = this.ramp;
+    for (let py = 1; py < ph - 1; py++) {
+      const row = (box.y0 + py - 1) * width + box.x0 - 1;
+      for (let px = 1; px < pw - 1; px++) weight[row + px] = ramp[d[py * pw + px]!]!;
+    }
+  }
+
+  /** chromaWeight of each 2×2 block of the box: the strongest weight under it. */
+  private halve(box: Box): Box {
+    const { width, weight, chromaWeight } = this;
+    const cw = width >> 1;
+    const cbox = { x0: box.x0 >> 1, y0: box.y0 >> 1, x1: Math.min(cw, (box.x1 + 1) >> 1), y1: Math.min(this.height >> 1, (box.y1 + 1) >> 1) };
+    for (let cy = cbox.y0; cy < cbox.y1; cy++) {
+      const r0 = 2 * cy * width;
+      const r1 = r0 + width;
+      for (let cx = cbox.x0; cx < cbox.x1; cx++) {
+        const x = 2 * cx;
+        chromaWeight[cy * cw + cx] = Math.max(weight[r0 + x]!, weight[r0 + x + 1]!, weight[r1 + x]!, weight[r1 + x + 1]!);
+      }
+    }
+    return cbox;
+  }
+}
+
+/**
+ * Bounding box of the pixels below FILL_BELOW, or undefined. Reads four pixels at a time across row ends (a
+ * mask is mostly white), and looks at single pixels only in words that hold a marked one.
+ */
+export function findMarked(gray: Uint8Array, width: number, height: number): Box | undefined {
+  const size = width * height;
+  let x0 = width;
+  let x1 = 0;
+  let y0 = height;
+  let y1 = 0;
+  const look = (i: number): void => {
+    if (gray[i]! >= FILL_BELOW) return;
+    const y = Math.floor(i / width);
+    const x = i - y * width;
+    if (x < x0) x0 = x;
+    if (x >= x1) x1 = x + 1;
+    if (y < y0) y0 = y;
+    if (y >= y1) y1 = y + 1;
+  };
+  const head = (4 - (gray.byteOffset % 4)) % 4;
+  for (let i = 0; i < Math.min(head, size); i++) look(i);
+  const count = Math.max(0, (size - head) >> 2);
+  const words = new Uint32Array(gray.buffer, gray.byteOffset + head, count);
+  for (let w = 0; w < count; w++) {
+    // Every byte has its two top bits set: all four pixels are ≥ 192 and kept.
+    if ((words[w]! & 0xc0c0c0c0) >>> 0 === 0xc0c0c0c0) continue;
+    const i = head + 4 * w;
+    look(i);
+    look(i + 1);
+    look(i + 2);
+    look(i + 3);
+  }
+  for (let i = head + 4 * count; i < size; i++) look(i);
+  return y1 > y0 ? { x0, y0, x1, y1 } : undefined;
+}
+
+function clearBox(plane: Uint8Array, width: number, box: Box): void {
+  for (let y = box.y0; y < box.y1; y++) plane.fill(0, y * width + box.x0, y * width + box.x1);
+}

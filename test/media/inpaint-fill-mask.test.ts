@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { FILL_BELOW, FillMask, findMarked } from '../../src/media/inpaint/fill-mask.js';
+
+const W = 40;
+const H = 24;
+
+/** A gray mask: 255 everywhere, `level` over the rectangle. */
+function maskWith(rect: { x: number; y: number; w: number; h: number }, level = 0, width = W, height = H): Uint8Array {
+  const gray = new Uint8Array(width * height).fill(255);
+  for (let y = rect.y; y < rect.y + rect.h; y++) gray.fill(level, y * width + rect.x, y * width + rect.x + rect.w);
+  return gray;
+}
+
+describe('FillMask', () => {
+  it('fills every VOID level below 192 (0, 63, 127, noisy mid greys) and keeps 192 and up (255, noisy whites)', () => {
+    const mask = new FillMask(W, H, { grow: 0, feather: 0 });
+    for (const level of [0, 3, 63, 127, 130, 190, 191]) {
+      mask.decode(maskWith({ x: 5, y: 6, w: 4, h: 3 }, level));
+      expect(mask.box, `level ${level}`).toEqual({ x0: 5, y0: 6, x1: 9, y1: 9 });
+      expect(mask.weight[7 * W + 6]).toBe(255);
+      expect(mask.weight.reduce((n, v) => n + (v ? 1 : 0), 0)).toBe(12);
+    }
+    for (const level of [FILL_BELOW, 200, 250, 255]) {
+      expect(mask.decode(maskWith({ x: 5, y: 6, w: 4, h: 3 }, level)), `level ${level}`).toBeUndefined();
+      expect(mask.weight.every((v) => v === 0)).toBe(true);
+    }
+  });
+
+  it('grows the region by a square margin and fades its outer pixels in', () => {
+    const mask = new FillMask(W, H, { grow: 3, feather: 2 });
+    const box = mask.decode(maskWith({ x: 10, y: 8, w: 6, h: 4 }));
+    expect(box).toEqual({ x0: 7, y0: 5, x1: 19, y1: 15 });
+    const row = (y: number) => Array.from(mask.weight.subarray(y * W + 5, y * W + 21));
+    // Through the middle: keep, 1/3, 2/3, then full from one pixel outside the object on.
+    expect(row(10)).toEqual([0, 0, 85, 170, 255, 255, 255, 255, 255, 255, 255, 255, 170, 85, 0, 0]);
+    // The outermost row of the margin is the first step of the fade.
+    expect(row(5).slice(2, 14).every((v) => v === 85)).toBe(true);
+    expect(row(4).every((v) => v === 0)).toBe(true);
+    // Chroma samples take the strongest weight of their 2×2 block.
+    const cw = W >> 1;
+    expect(mask.chromaWeight[5 * cw + 3]).toBe(Math.max(mask.weight[10 * W + 6]!, mask.weight[10 * W + 7]!, mask.weight[11 * W + 6]!, mask.weight[11 * W + 7]!));
+    expect(mask.chromaWeight[1 * cw + 1]).toBe(0);
+  });
+
+  it('does not fade at the frame edge, where there is nothing to fade into', () => {
+    const mask = new FillMask(W, H, { grow: 1, feather: 2 });
+    mask.decode(maskWith({ x: 0, y: 0, w: 5, h: 5 }));
+    expect(mask.weight[0]).toBe(255);
+    expect(mask.weight[5 * W + 0]).toBe(85);
+  });
+
+  it('forgets the previous frame’s region', () => {
+    const mask = new FillMask(W, H, { grow: 2, feather: 1 });
+    mask.decode(maskWith({ x: 2, y: 2, w: 4, h: 4 }));
+    mask.decode(maskWith({ x: 30, y: 15, w: 4, h: 4 }));
+    expect(mask.weight[4 * W + 4]).toBe(0);
+    expect(mask.chromaWeight[2 * (W >> 1) + 2]).toBe(0);
+    expect(mask.weight[17 * W + 31]).toBe(255);
+  });
+
+  it('finds marked pixels with or without the four-at-a-time scan', () => {
+    // Width 37 is not a multiple of 4: the byte-by-byte path.
+    for (const width of [40, 37]) {
+      const gray = maskWith({ x: 33, y: 20, w: 2, h: 1 }, 100, width, 24);
+      gray[3 * width + 1] = 0;
+      expect(findMarked(gray, width, 24)).toEqual({ x0: 1, y0: 3, x1: 35, y1: 21 });
+    }
+  });
+});

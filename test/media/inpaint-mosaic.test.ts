@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { composeFill } from '../../src/media/inpaint/compose.js';
+import { FillMask } from '../../src/media/inpaint/fill-mask.js';
+import { yuvPlanes } from '../../src/media/inpaint/frame.js';
+import { MADE, Mosaic, SEEN, UNKNOWN } from '../../src/media/inpaint/mosaic.js';
+
+const W = 24;
+const H = 8;
+
+/** A flat yuv420p frame of luma `level`; chroma 128. */
+function frame(level: number, width = W, height = H): Uint8Array {
+  const out = new Uint8Array(width * height * 1.5).fill(128);
+  out.fill(level, 0, width * height);
+  return out;
+}
+
+/** A mask marking columns [x0, x1) of every row. */
+function columns(x0: number, x1: number): Uint8Array {
+  const gray = new Uint8Array(W * H).fill(255);
+  for (let y = 0; y < H; y++) gray.fill(0, y * W + x0, y * W + x1);
+  return gray;
+}
+
+/** Runs both passes of the removal over in-memory frames with a still camera. */
+function remove(levels: number[], masks: Uint8Array[]): Uint8Array[] {
+  const fill = new FillMask(W, H, { grow: 0, feather: 0 });
+  const mosaic = new Mosaic(W, H);
+  const frames = levels.map((level) => frame(level));
+  frames.forEach((f, i) => {
+    fill.decode(masks[i]!);
+    mosaic.recordFirst(yuvPlanes(f, W, H), 0, 0, fill);
+  });
+  return frames.map((f, i) => {
+    const out = Uint8Array.from(f);
+    fill.decode(masks[i]!);
+    composeFill(yuvPlanes(out, W, H), fill, mosaic, 0, 0);
+    mosaic.recordLast(yuvPlanes(f, W, H), 0, 0, fill);
+    return out;
+  });
+}
+
+describe('background mosaic', () => {
+  it('fills from the nearest frame that shows the place: the latest earlier one, else the earliest later one', () => {
+    // The picture brightens each frame, so the filled value tells which frame it came from.
+    const levels = [10, 30, 50, 70, 90, 110];
+    const a = columns(4, 8);
+    const b = columns(14, 18);
+    const out = remove(levels, [a, a, a, b, b, b]);
+    // Frames 0–2 hide A, first shown by frame 3; frames 3–5 hide B, last shown by frame 2.
+    expect(out.map((f) => f[2 * W + 5])).toEqual([70, 70, 70, 70, 90, 110]);
+    expect(out.map((f) => f[2 * W + 15])).toEqual([10, 30, 50, 50, 50, 50]);
+    // Outside the regions every frame is untouched.
+    expect(out.map((f) => f[2 * W + 0])).toEqual(levels);
+  });
+
+  it('places frames of a moving camera by their offsets and grows to cover them', () => {
+    const mosaic = new Mosaic(W, H);
+    const fill = new FillMask(W, H, { grow: 0, feather: 0 });
+    fill.decode(new Uint8Array(W * H).fill(255));
+    // Frame k shows global column g at local column g − 3k; luma = 100 + global column.
+    const shot = (k: number) => {
+      const f = frame(0);
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) f[y * W + x] = 100 + x + 3 * k;
+      return f;
+    };
+    for (let k = 0; k < 4; k++) mosaic.recordFirst(yuvPlanes(shot(k), W, H), 3 * k, -1, fill);
+    expect(mosaic.x0).toBe(0);
+    expect(mosaic.y0).toBe(-2);
+    expect(mosaic.width).toBeGreaterThanOrEqual(W + 9);
+    const row = (1 - mosaic.y0) * mosaic.width;
+    for (let g = 0; g < W + 9; g++) {
+      expect(mosaic.luma.state[row + g]).toBe(SEEN);
+      expect(mosaic.luma.values[0]![row + g]).toBe(100 + g);
+    }
+    expect(mosaic.luma.state[row + W + 9]).toBe(UNKNOWN);
+  });
+
+  it('marks where fills will read, and leaves never-seen places unknown for the spatial fill', () => {
+    const mosaic = new Mosaic(W, H);
+    const fill = new FillMask(W, H, { grow: 0, feather: 0 });
+    fill.decode(columns(4, 8));
+    mosaic.recordFirst(yuvPlanes(frame(60), W, H), 0, 0, fill);
+    expect(mosaic.neededBox).toEqual({ x0: 4, y0: 0, x1: 8, y1: H });
+    expect(mosaic.luma.needed[3 * W + 5]).toBe(1);
+    expect(mosaic.luma.state[3 * W + 5]).toBe(UNKNOWN);
+    expect(mosaic.chroma.needed[1 * (W >> 1) + 2]).toBe(1);
+    expect([SEEN, MADE]).not.toContain(mosaic.luma.state[3 * W + 5]);
+  });
+});
