@@ -6,6 +6,7 @@ import { probe } from '../../media/probe.js';
 import { MediaError } from '../../media/types.js';
 import type { mask as maskModel } from '../../models/local/mask.js';
 import type { LocalExecutor } from '../types.js';
+import { frameProgress } from './progress.js';
 
 type MaskParams = z.output<typeof maskModel.params>;
 
@@ -32,15 +33,11 @@ export const mask: LocalExecutor = {
     const out = join(ctx.workDir, 'video.mp4');
     const writer = openFrameWriter(out, { width, height, fps: info.fps || 25, pixFmt: 'gray', lossless: true, signal });
     const converted = Buffer.allocUnsafe(width * height);
-    let reported = 0;
+    const progress = frameProgress(ctx, info.frames);
     try {
       for await (const frame of readFrames(params.mask, { pixFmt: 'gray', signal })) {
         await writer.write(converter.convert(frame, converted));
-        const fraction = info.frames > 0 ? Math.min(1, writer.frames / info.frames) : undefined;
-        if (fraction !== undefined && fraction - reported >= 0.02) {
-          reported = fraction;
-          ctx.progress({ state: 'running', fraction });
-        }
+        progress(writer.frames);
       }
       await writer.end();
     } catch (error) {

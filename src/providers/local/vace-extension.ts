@@ -10,6 +10,7 @@ import { capTo720p, type Size } from '../../media/size-cap.js';
 import type { MediaInfo } from '../../media/types.js';
 import type { videoExtension } from '../../models/dashscope/video-extension.js';
 import { PermanentError, type ExecContext, type LocalExecutor } from '../types.js';
+import { frameProgress } from './progress.js';
 
 type ExtensionParams = z.output<typeof videoExtension.params>;
 
@@ -89,18 +90,14 @@ export const vaceExtension: LocalExecutor = {
       const tailFrame = Buffer.allocUnsafe(bytes);
       const frame = Buffer.allocUnsafe(bytes);
       const writer = openFrameWriter(out, { ...size, fps, pixFmt: 'rgb24', signal });
-      let reported = 0;
+      const progress = frameProgress(ctx, total);
       try {
         for (const step of timeline) {
           const a = step.head && headSource ? await render(headSource.frames, step.head, size, headFrame) : undefined;
           const b = step.tail && tailSource ? await render(tailSource.frames, step.tail, size, tailFrame) : undefined;
           if (a && b) mixFrames(a, b, step.mix, frame);
           await writer.write(a && b ? frame : (a ?? b)!);
-          const fraction = writer.frames / total;
-          if (fraction - reported >= 0.02) {
-            reported = fraction;
-            ctx.progress({ state: 'running', fraction });
-          }
+          progress(writer.frames);
         }
         await writer.end();
       } catch (error) {

@@ -7,6 +7,7 @@ import { outpaintGeometry } from '../../media/outpaint-geometry.js';
 import { probe } from '../../media/probe.js';
 import type { videoOutpainting } from '../../models/dashscope/video-outpainting.js';
 import type { LocalExecutor } from '../types.js';
+import { frameProgress } from './progress.js';
 
 type OutpaintingParams = z.output<typeof videoOutpainting.params>;
 
@@ -48,16 +49,12 @@ export const vaceOutpainting: LocalExecutor = {
     const writer = openFrameWriter(out, { width: canvas.width, height: canvas.height, fps, pixFmt: 'rgb24', signal });
     const frame = Buffer.allocUnsafe(frameBytes(canvas.width, canvas.height, 'rgb24'));
     const resize = content.width !== info.width || content.height !== info.height ? { width: content.width, height: content.height } : {};
-    let reported = 0;
+    const progress = frameProgress(ctx, expected);
     try {
       for await (const picture of readFrames(params.video_url, { pixFmt: 'rgb24', signal, ...resize })) {
         fill.fill(picture, frame);
         await writer.write(frame);
-        const fraction = Math.min(1, writer.frames / expected);
-        if (fraction - reported >= 0.02) {
-          reported = fraction;
-          ctx.progress({ state: 'running', fraction });
-        }
+        progress(writer.frames);
         // Leaving the loop stops the decoder: the rest of a long input is never read.
         if (writer.frames >= maxFrames) break;
       }
