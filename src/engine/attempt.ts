@@ -106,8 +106,8 @@ export async function runAttempts(plan: AttemptPlan, env: AttemptEnv): Promise<A
 }
 
 /**
- * A step's timeout, started when its work starts (the first upload, or the slot of a local step), so
- * the time spent queued behind other steps of the backend does not count.
+ * A step's timeout, started when its work starts (a remote step's first upload, or its slot when there
+ * is nothing to upload; a local step's slot), so the time queued before any work does not count.
  */
 class AttemptClock {
   private readonly controller = new AbortController();
@@ -215,8 +215,9 @@ async function submitAndWait(
           return executor.submit(ctx, open.request);
         }, signal);
       } catch (error) {
-        // Never sent, or refused with an answer: no task exists, so a retry may submit again.
-        if (!left || error instanceof NotSubmittedError || error instanceof PermanentError) env.tasks.clear(plan.key);
+        // Never sent, or refused with an answer: no task exists, so a retry may submit again. A record
+        // this attempt did not write (an earlier run's unanswered submit) is left as it is.
+        if (intent && (!left || error instanceof NotSubmittedError || error instanceof PermanentError)) env.tasks.clear(plan.key);
         // "Too many requests" is the provider pacing us, not the step failing: every submission of the
         // backend waits as asked, and this one goes again without using up an attempt.
         if (!(error instanceof RateLimitedError) || ++throttled > MAX_THROTTLES) throw error;
