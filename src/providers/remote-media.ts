@@ -37,16 +37,7 @@ export async function mediaAsUrls(model: AnyModel, ctx: ExecContext, route: Medi
     const problems = await checkInputLimits(model.limits, files, ctx.signal);
     if (problems.length) throw new PermanentError(`the provider would refuse this input: ${problems.map((p) => p.message).join('; ')}`);
   }
-  const uploads = new Map<string, Promise<string>>();
-  const urlOf = (file: string): Promise<string> => {
-    let pending = uploads.get(file);
-    if (!pending) {
-      const known = ctx.knownUrl(file, route.usable);
-      pending = known ? Promise.resolve(known) : shared(route, file, ctx).then((u) => u.url);
-      uploads.set(file, pending);
-    }
-    return pending;
-  };
+  const urlOf = async (file: string): Promise<string> => ctx.knownUrl(file, route.usable) ?? (await shared(route, file, ctx)).url;
   const out: Record<string, unknown> = { ...ctx.params };
   // One at a time: uploads share the provider's bandwidth and its request quota.
   for (const [name, value] of Object.entries(files)) {
