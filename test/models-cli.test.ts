@@ -30,6 +30,9 @@ describe('vidrecipe models', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^ {2}mask_frame_id +integer ≥ 1 +no +1 +input$/m);
     expect(result.stdout).toMatch(/^ {2}expand_ratio +number 0–1 +no +0\.05 +parameters$/m);
+    // The documented input limits the pre-flight checks, in words.
+    expect(result.stdout).toMatch(/^ {2}- video_url: MP4, at most 5 s, at least 16 fps, at most 50 MB$/m);
+    expect(result.stdout).toMatch(/^ {2}- mask_video_url: the same width and height as video_url \(and frame count, for a video\)$/m);
   });
 
   it('json carries the schema and the parameter rows', () => {

@@ -86,6 +86,7 @@ export function modelText(model: AnyModel): string {
     'Parameters:',
     ...rows.map((r) => `  ${r.name}: ${r.description}`),
     ...(model.rules.length ? ['', 'Rules:', ...model.rules.map((r) => `  - ${r.description}`)] : []),
+    ...(model.limits ? ['', `Input limits on ${model.provider} (checked before anything is paid for):`, ...limitLines(model).map((l) => `  - ${l}`)] : []),
     ...(model.local ? ['', `Offline (--offline or backend: local): accepted but not honoured: ${model.local.ignores.join(', ')}`] : []),
     '',
   ].join('\n');
@@ -104,6 +105,7 @@ export function modelJson(model: AnyModel) {
     parameters: paramRows(model),
     rules: model.rules.map((r) => r.description),
     offline_ignores: model.local?.ignores ?? [],
+    input_limits: model.limits ?? null,
     schema: paramsSchema(model),
   };
 }
@@ -141,9 +143,29 @@ export function modelsMarkdown(models: readonly AnyModel[]): string {
       '',
     );
     if (model.rules.length) out.push('Rules:', '', ...model.rules.map((r) => `- ${r.description}`), '');
+    if (model.limits) out.push(`Input limits on ${model.provider}, checked before anything is paid for:`, '', ...limitLines(model).map((l) => `- ${l}`), '');
     if (model.local) out.push(`Offline (\`--offline\` or \`backend: local\`): a classical preview; accepted but not honoured: ${model.local.ignores.map((p) => `\`${p}\``).join(', ')}.`, '');
   }
   return out.join('\n');
+}
+
+/** A model's documented input limits in words, one line per parameter or relation. */
+export function limitLines(model: AnyModel): string[] {
+  const limits = model.limits;
+  if (!limits) return [];
+  const lines = Object.entries(limits.params).map(([name, l]) => {
+    const parts = [
+      l.mp4 ? 'MP4' : '',
+      l.maxSeconds !== undefined ? `at most ${l.maxSeconds} s` : '',
+      l.minFps !== undefined ? `at least ${l.minFps} fps` : '',
+      l.minSide !== undefined && l.maxSide !== undefined ? `each side ${l.minSide}–${l.maxSide} px` : '',
+      l.maxBytes !== undefined ? `at most ${l.maxBytes / 1024 / 1024} MB` : '',
+    ];
+    return `${name}: ${parts.filter(Boolean).join(', ')}`;
+  });
+  for (const [a, b] of limits.sameShape ?? []) lines.push(`${b}: the same width and height as ${a} (and frame count, for a video)`);
+  if (limits.together) lines.push(`${limits.together.params.join(' and ')}: at most ${limits.together.maxSeconds} s together`);
+  return lines;
 }
 
 function anchor(id: string): string {
