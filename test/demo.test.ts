@@ -39,10 +39,11 @@ describe('npm run demo', () => {
     for (const id of ['remove', 'cut', 'widen', 'extend', 'compare']) expect(run.steps[id], id).toMatchObject({ status: 'succeeded', backend: 'local' });
     expect(run.outputs).toEqual({ video: join(out, 'video.mp4'), review: join(out, 'review.mp4') });
 
-    // The 320x180 sample at 24 fps, widened by half on each side, extended to 5 s.
+    // The 320x180 sample at 24 fps, cut to 3 s, widened by half on each side and extended to 5 s at 30 fps,
+    // the hosted functions' output rate.
     const widened = await probeFile(run.steps.widen!.outputs.video!);
-    expect(widened).toMatchObject({ width: 480, height: 180, fps: 24, frames: 72 });
-    expect(await probeFile(run.outputs.video!)).toMatchObject({ width: 480, height: 180, fps: 24, frames: 120 });
+    expect(widened).toMatchObject({ width: 480, height: 180, fps: 30, frames: 90 });
+    expect(await probeFile(run.outputs.video!)).toMatchObject({ width: 480, height: 180, fps: 30, frames: 150 });
     // Before (320 wide) and after (480 wide) side by side, as long as the longer one.
     const review = await probeFile(run.outputs.review!);
     expect(review).toMatchObject({ width: 800, height: 180 });
@@ -52,9 +53,10 @@ describe('npm run demo', () => {
     const wide = await decode(run.steps.widen!.outputs.video!, 'rgb24');
     const removed = await decode(run.steps.remove!.outputs.video!, 'rgb24');
     const extended = await decode(run.outputs.video!, 'rgb24');
-    for (const i of [0, 36, 71]) {
+    for (const i of [0, 45, 89]) {
       expect(diff(extended, i, 0, wide, i, 0, 480)).toBeLessThan(4);
-      expect(diff(wide, i, 80, removed, i, 0, 320)).toBeLessThan(4);
+      // Frame i at 30 fps shows the 24 fps frame nearest its time.
+      expect(diff(wide, i, 80, removed, Math.round((i * 24) / 30), 0, 320)).toBeLessThan(4);
     }
     // And the review shows the untouched source on the left.
     const source = await decode(join(ROOT, 'recipes/assets/breakfast.mp4'), 'rgb24');

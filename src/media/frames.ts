@@ -103,10 +103,10 @@ export interface FrameWriterOptions {
   pixFmt: PixelFormat;
   signal?: AbortSignal;
   /**
-   * Also carry the first audio stream of this file: copied when its container (`format`, as probe names it) is
-   * MP4 or MOV, whose codecs an MP4 holds; otherwise encoded to AAC.
+   * Also carry the first audio stream of this file: copied when an MP4 can hold its codec (`audioCodec`,
+   * as probe names it), otherwise encoded to AAC.
    */
-  audioFrom?: { file: string; format: string };
+  audioFrom?: { file: string; audioCodec?: string };
   /**
    * Encode losslessly (libx264 -qp 0), for masks whose grey levels must come back exactly.
    *
@@ -135,6 +135,9 @@ export interface FrameWriter {
 }
 
 /** Encodes raw frames into an MP4 (H.264, yuv420p, +faststart). */
+/** Audio codecs an MP4 holds as they are; anything else (PCM from a MOV, Opus …) is re-encoded to AAC. */
+const MP4_AUDIO = new Set(['aac', 'mp3', 'ac3', 'eac3', 'alac']);
+
 export function openFrameWriter(file: string, options: FrameWriterOptions): FrameWriter {
   const { width, height, fps, pixFmt, signal } = options;
   if (width % 2 || height % 2) {
@@ -145,7 +148,7 @@ export function openFrameWriter(file: string, options: FrameWriterOptions): Fram
   const quality = options.lossless ? ['-qp', '0'] : ['-crf', '18'];
   const { audioFrom } = options;
   const audio = audioFrom
-    ? ['-map', '0:v:0', '-map', '1:a:0', ...(/\b(mp4|mov)\b/.test(audioFrom.format) ? ['-c:a', 'copy'] : AAC_OUTPUT)]
+    ? ['-map', '0:v:0', '-map', '1:a:0', ...(MP4_AUDIO.has(audioFrom.audioCodec ?? '') ? ['-c:a', 'copy'] : AAC_OUTPUT)]
     : ['-an'];
   const args = [
     '-hide_banner', '-loglevel', 'error', '-nostats', '-y',

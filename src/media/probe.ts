@@ -15,6 +15,8 @@ interface ProbeStream {
   nb_frames?: string;
   nb_read_frames?: string;
   disposition?: { attached_pic?: number };
+  tags?: { rotate?: string };
+  side_data_list?: { rotation?: number }[];
 }
 
 interface ProbeOutput {
@@ -42,15 +44,19 @@ export async function probe(file: string, options: { signal?: AbortSignal } = {}
   if (!video || !video.width || !video.height) throw unreadable(file, 'ffprobe found no video stream in it');
   const formatName = data.format?.format_name ?? '';
   const kind = IMAGE_FORMATS.has(formatName) ? 'image' : 'video';
+  // ffmpeg turns a phone's portrait video upright when it decodes it: report the size as decoded.
+  const quarterTurn = Math.abs(Math.round(rotation(video) / 90)) % 2 === 1;
+  const audio = data.streams?.find((s) => s.codec_type === 'audio');
   const base = {
     file,
     format: formatName,
     codec: video.codec_name ?? 'unknown',
-    width: video.width,
-    height: video.height,
+    width: quarterTurn ? video.height : video.width,
+    height: quarterTurn ? video.width : video.height,
     sizeBytes,
     pixFmt: video.pix_fmt ?? 'unknown',
-    hasAudio: data.streams?.some((s) => s.codec_type === 'audio') ?? false,
+    hasAudio: audio !== undefined,
+    audioCodec: audio?.codec_name,
   };
   if (kind === 'image') return { ...base, kind, fps: 0, duration: 0, frames: 1 };
 
@@ -60,6 +66,12 @@ export async function probe(file: string, options: { signal?: AbortSignal } = {}
   // only decoding them counts the frames exactly.
   const frames = positive(video.nb_frames) || (await countFrames(file, options.signal));
   return { ...base, kind, fps, duration: duration || (fps ? frames / fps : 0), frames };
+}
+
+/** Degrees of the display rotation: the display matrix's side data, or the older `rotate` tag. */
+function rotation(stream: ProbeStream): number {
+  const fromSideData = stream.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation;
+  return fromSideData ?? (Number(stream.tags?.rotate) || 0);
 }
 
 async function countFrames(file: string, signal?: AbortSignal): Promise<number> {

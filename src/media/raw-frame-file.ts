@@ -11,6 +11,8 @@ export interface DecodeToRawOptions {
   fps?: number;
   /** Keep at most this many frames. */
   maxFrames?: number;
+  /** Lay the picture over black: an image with transparency would otherwise show the colours hidden under it. */
+  flattenAlpha?: boolean;
   signal?: AbortSignal;
 }
 
@@ -27,9 +29,12 @@ export async function decodeToRawFile(input: string, out: string, options: Decod
     `crop=${box}`,
     'setsar=1',
   ];
+  const graph = options.flattenAlpha
+    ? ['-filter_complex', `[0:v:0]${filters.join(',')}[fg];color=c=black:s=${width}x${height}[bg];[bg][fg]overlay=format=rgb:shortest=1`]
+    : ['-map', '0:v:0', '-vf', filters.join(',')];
   await runFfmpeg(
     [
-      '-i', input, '-map', '0:v:0', '-vf', filters.join(','),
+      '-i', input, ...graph,
       ...(options.maxFrames ? ['-frames:v', String(options.maxFrames)] : []),
       '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', out,
     ],

@@ -16,7 +16,7 @@
  * propagation would give, without holding frames or decoding backwards. Decoding runs in ffmpeg processes
  * alongside the JavaScript, which touches only the region's box and the mosaic's needed box per frame.
  */
-import { openFrameWriter, readFrames } from './frames.js';
+import { openFrameWriter, readFrames, type FrameWriterOptions } from './frames.js';
 import { composeFill } from './inpaint/compose.js';
 import { DEFAULT_FILL_MASK, FillMask, type FillMaskOptions } from './inpaint/fill-mask.js';
 import { type Box, yuvPlanes } from './inpaint/frame.js';
@@ -38,7 +38,7 @@ export interface RemoveObjectOptions {
   /** Frames expected, for progress. */
   frames?: number;
   /** Copy the first audio stream of this file into the output. */
-  audioFrom?: { file: string; format: string };
+  audioFrom?: FrameWriterOptions['audioFrom'];
   fill?: FillMaskOptions;
   signal?: AbortSignal;
   /** 0…1 over both passes. */

@@ -5,19 +5,22 @@ export interface Size {
   height: number;
 }
 
-/** 720P as Wan2.1-VACE means it: 1280×720 for a landscape frame, 720×1280 for a portrait one. */
+/**
+ * 720P as Wan2.1-VACE means it: about 1280×720 pixels whatever the shape. Its own 720P sizes are 1280*720,
+ * 720*1280, 960*960, 832*1088 and 1088*832, so the cap is an area (with the long side at most 1280), not
+ * a short side of 720: a square stays 960×960.
+ */
 export const LONG_SIDE_720P = 1280;
-export const SHORT_SIDE_720P = 720;
+export const AREA_720P = 1280 * 720;
 
 /**
- * The factor (≤ 1) that brings a frame within 720P keeping its aspect ratio: its longer side to at most 1280
- * and its shorter side to at most 720 (a square fits 720×720). 1 when it fits already: the hosted functions
- * keep a resolution of 720P or less and only ever scale down.
+ * The factor (≤ 1) that brings a frame within 720P keeping its aspect ratio: at most 1280×720 pixels in
+ * all and 1280 on its longer side. 1 when it fits already: the hosted functions keep a resolution of
+ * 720P or less and only ever scale down.
  */
 export function scaleTo720p(size: Size): number {
   const long = Math.max(size.width, size.height);
-  const short = Math.min(size.width, size.height);
-  return Math.min(1, LONG_SIDE_720P / long, SHORT_SIDE_720P / short);
+  return Math.min(1, LONG_SIDE_720P / long, Math.sqrt(AREA_720P / (size.width * size.height)));
 }
 
 /** A frame size within 720P (see scaleTo720p), rounded down to even numbers for H.264 in yuv420p. */

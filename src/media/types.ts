@@ -18,6 +18,8 @@ export interface MediaInfo {
   pixFmt: string;
   /** Whether the file also carries an audio stream. */
   hasAudio: boolean;
+  /** Codec of the first audio stream (e.g. `aac`, `pcm_s16le`). */
+  audioCodec?: string;
 }
 
 /** One `-progress` block of a running ffmpeg. */

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameBytes, openFrameWriter, readFrames } from '../../src/media/frames.js';
 import { MediaError } from '../../src/media/types.js';
-import { decode, makeClip, makeTmpDir, probeFile, removeDir, rgbOf } from '../support/media.js';
+import { probe } from '../../src/media/probe.js';
+import { decode, ffmpeg, makeClip, makeTmpDir, probeFile, removeDir, rgbOf } from '../support/media.js';
 
 let dir: string;
 let clip: string;
@@ -132,6 +133,19 @@ describe('openFrameWriter', () => {
     expect(r).toBeGreaterThan(200);
     expect(g).toBeLessThan(20);
     expect(b).toBeLessThan(20);
+  });
+
+  it('carries the audio of another file: copied when an MP4 can hold it, else encoded to AAC', async () => {
+    const mov = join(dir, 'pcm.mov');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc=s=64x48:r=10:d=1', '-f', 'lavfi', '-i', 'sine=d=1', '-c:v', 'libx264', '-c:a', 'pcm_s16le', '-shortest', mov]);
+    const withAac = await makeClip(join(dir, 'aac.mp4'), { width: 64, height: 48, fps: 10, duration: 1, audio: true });
+    for (const [source, codec] of [[mov, 'aac'], [withAac, 'aac']] as const) {
+      const out = join(dir, `carried-${codec}-${source.endsWith('.mov') ? 'mov' : 'mp4'}.mp4`);
+      const writer = openFrameWriter(out, { width: 64, height: 48, fps: 10, pixFmt: 'gray', audioFrom: { file: source, audioCodec: (await probe(source)).audioCodec } });
+      for (let t = 0; t < 10; t++) await writer.write(Buffer.alloc(64 * 48, 128));
+      await writer.end();
+      expect(await probe(out)).toMatchObject({ frames: 10, hasAudio: true, audioCodec: codec });
+    }
   });
 
   it('refuses frames of the wrong size and odd dimensions', async () => {

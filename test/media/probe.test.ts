@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probe } from '../../src/media/probe.js';
 import { MediaError } from '../../src/media/types.js';
-import { makeClip, makePng, makeTmpDir, removeDir } from '../support/media.js';
+import { ffmpeg, makeClip, makePng, makeTmpDir, removeDir } from '../support/media.js';
+import { readFrames, frameBytes } from '../../src/media/frames.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -19,6 +20,21 @@ describe('probe', () => {
     expect(info.duration).toBeCloseTo(1.5, 2);
     expect(info.format).toContain('mp4');
     expect(info.sizeBytes).toBeGreaterThan(0);
+  });
+
+  it('reports a phone video turned a quarter as it decodes, upright, and the frames agree', async () => {
+    const stored = await makeClip(join(dir, 'stored.mp4'), { width: 96, height: 64, fps: 10, duration: 0.5 });
+    const turned = join(dir, 'turned.mp4');
+    await ffmpeg(['-i', stored, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', turned]);
+    const info = await probe(turned);
+    expect(info).toMatchObject({ width: 64, height: 96 });
+    for await (const frame of readFrames(turned, { pixFmt: 'gray' })) expect(frame.length).toBe(frameBytes(64, 96, 'gray'));
+  });
+
+  it('names the audio codec, so a writer knows whether an MP4 can carry it as it is', async () => {
+    const file = join(dir, 'pcm.mov');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc=s=64x48:r=10:d=0.5', '-f', 'lavfi', '-i', 'sine=d=0.5', '-c:v', 'libx264', '-c:a', 'pcm_s16le', '-shortest', file]);
+    expect(await probe(file)).toMatchObject({ hasAudio: true, audioCodec: 'pcm_s16le' });
   });
 
   it('counts the frames of a container without a frame index (WebM)', async () => {

@@ -15,10 +15,10 @@ let falling: string;
 let still: string;
 beforeAll(async () => {
   dir = await makeTmpDir('vidrecipe-extend-');
-  // Flat grey frames whose level says which frame they are: 16 frames at 16 fps rising by 8, 12 falling by 6
+  // Flat grey frames whose level says which frame they are: 16 frames at 30 fps rising by 8, 12 falling by 6
   // (levels come back within ±2 after the RGB round trip and the re-encode, well under half a step).
-  rising = await makeNumberedClip(join(dir, 'rising.mp4'), { width: 64, height: 48, fps: 16, frames: 16 });
-  falling = await makeNumberedClip(join(dir, 'falling.mp4'), { width: 64, height: 48, fps: 16, frames: 12, level: (i) => 230 - 6 * i });
+  rising = await makeNumberedClip(join(dir, 'rising.mp4'), { width: 64, height: 48, fps: 30, frames: 16 });
+  falling = await makeNumberedClip(join(dir, 'falling.mp4'), { width: 64, height: 48, fps: 30, frames: 12, level: (i) => 230 - 6 * i });
   // A picture with detail (zooming a flat one would show nothing).
   still = join(dir, 'still.png');
   await ffmpeg(['-f', 'lavfi', '-i', 'smptebars=s=96x64', '-frames:v', '1', still]);
@@ -49,9 +49,9 @@ function largestStep(video: Decoded, from = 0, to = video.frames.length - 1): nu
 }
 
 describe('offline video_extension', () => {
-  it('from a first clip: the clip, then a ping-pong of it, 5 s in all at its frame rate, without a cut', async () => {
+  it('from a first clip: the clip, then a ping-pong of it, 5 s in all at 30 fps like the hosted output, without a cut', async () => {
     const { info, decoded, progress } = await extend({ first_clip_url: rising });
-    expect(info).toMatchObject({ codec: 'h264', width: 64, height: 48, fps: 16, frames: 80 });
+    expect(info).toMatchObject({ codec: 'h264', width: 64, height: 48, fps: 30, frames: 150 });
     expect(info.duration).toBeCloseTo(5, 2);
     expect(progress.at(-1)?.fraction).toBe(1);
     for (let i = 0; i < 16; i++) expect(Math.abs(grey(decoded, i) - (16 + 8 * i))).toBeLessThan(3);
@@ -64,17 +64,17 @@ describe('offline video_extension', () => {
 
   it('from a last clip: a lead-in, then the clip as the last frames', async () => {
     const { info, decoded } = await extend({ last_clip_url: falling });
-    expect(info).toMatchObject({ fps: 16, frames: 80 });
-    for (let i = 0; i < 12; i++) expect(Math.abs(grey(decoded, 68 + i) - (230 - 6 * i))).toBeLessThan(3);
+    expect(info).toMatchObject({ fps: 30, frames: 150 });
+    for (let i = 0; i < 12; i++) expect(Math.abs(grey(decoded, 138 + i) - (230 - 6 * i))).toBeLessThan(3);
     expect(largestStep(decoded)).toBeLessThan(7.5);
   });
 
   it('from both clips: starts with the first, ends with the last, crossfades between them without a cut', async () => {
     const { info, decoded } = await extend({ first_clip_url: rising, last_clip_url: falling });
-    expect(info).toMatchObject({ fps: 16, frames: 80 });
+    expect(info).toMatchObject({ fps: 30, frames: 150 });
     for (let i = 0; i < 16; i++) expect(Math.abs(grey(decoded, i) - (16 + 8 * i))).toBeLessThan(3);
-    for (let i = 0; i < 12; i++) expect(Math.abs(grey(decoded, 68 + i) - (230 - 6 * i))).toBeLessThan(3);
-    // The joins (15→16, 67→68) and the crossfade move no more than the clips themselves do.
+    for (let i = 0; i < 12; i++) expect(Math.abs(grey(decoded, 138 + i) - (230 - 6 * i))).toBeLessThan(3);
+    // The joins (15→16, 137→138) and the crossfade move no more than the clips themselves do.
     expect(largestStep(decoded)).toBeLessThan(9.5);
   });
 
@@ -99,14 +99,30 @@ describe('offline video_extension', () => {
     expect(largestStep(decoded)).toBeLessThan(5);
   });
 
-  it('from a first clip and a last frame, the frame taking the clip’s size and rate', async () => {
+  it('from a first clip and a last frame, the frame taking the clip’s size', async () => {
     const { info, decoded } = await extend({ first_clip_url: rising, last_frame_url: still });
-    expect(info).toMatchObject({ width: 64, height: 48, fps: 16, frames: 80 });
+    expect(info).toMatchObject({ width: 64, height: 48, fps: 30, frames: 150 });
     for (let i = 0; i < 16; i++) expect(Math.abs(grey(decoded, i) - (16 + 8 * i))).toBeLessThan(3);
     // The 96x64 still, scaled to cover 64x48 (72x48) and cropped at its centre, is the last frame.
     const cropped = join(dir, 'cropped.png');
     await ffmpeg(['-i', still, '-vf', 'scale=72:48,crop=64:48', cropped]);
-    expect(change(decoded.frames[79]!, (await decode(cropped, 'gray')).frames[0]!)).toBeLessThan(4);
+    expect(change(decoded.frames[149]!, (await decode(cropped, 'gray')).frames[0]!)).toBeLessThan(4);
+  });
+
+  it('continues a clip too short to play back and forth as a still, without flashing', async () => {
+    const two = await makeNumberedClip(join(dir, 'two-frames.mp4'), { width: 64, height: 48, fps: 30, frames: 2, level: (i) => 40 + 100 * i });
+    const { info, decoded, warnings } = await extend({ first_clip_url: two });
+    expect(info).toMatchObject({ fps: 30, frames: 150 });
+    expect(warnings.join('\n')).toMatch(/too short to continue as a clip/);
+    expect(largestStep(decoded)).toBeLessThan(3);
+  });
+
+  it('lays a transparent still over black instead of showing the colour hidden under it', async () => {
+    const clear = join(dir, 'clear.png');
+    await ffmpeg(['-f', 'lavfi', '-i', 'color=c=red@0.0:s=64x48,format=rgba', '-frames:v', '1', clear]);
+    const { decoded, warnings } = await extend({ last_frame_url: clear });
+    expect(grey(decoded, 149)).toBeLessThan(3);
+    expect(warnings.join('\n')).toMatch(/transparency/);
   });
 
   it('keeps the output within 720P', async () => {
@@ -127,7 +143,7 @@ describe('offline video_extension', () => {
 
   it('chains outpainting → extension through the CLI with --offline', async () => {
     const work = await makeWorkDir(dir);
-    await makeClip(join(work, 'clip.mp4'), { width: 64, height: 48, fps: 16, duration: 1.5 });
+    await makeClip(join(work, 'clip.mp4'), { width: 64, height: 48, fps: 30, duration: 1.5 });
     writeFileSync(
       join(work, 'recipe.yaml'),
       [
@@ -153,11 +169,11 @@ describe('offline video_extension', () => {
     const run = JSON.parse(result.stdout) as { steps: Record<string, { backend: string; status: string }>; outputs: Record<string, string> };
     expect(run.steps.widen).toMatchObject({ backend: 'local', status: 'succeeded' });
     expect(run.steps.extend).toMatchObject({ backend: 'local', status: 'succeeded' });
-    expect(await probeFile(run.outputs.video!)).toMatchObject({ width: 96, height: 48, fps: 16, frames: 80 });
+    expect(await probeFile(run.outputs.video!)).toMatchObject({ width: 96, height: 48, fps: 30, frames: 150 });
     const wide = await decode(run.outputs.wide!, 'rgb24');
     const extended = await decode(run.outputs.video!, 'rgb24');
-    // The extension opens with the widened clip's 24 frames.
-    for (const i of [0, 12, 23]) {
+    // The extension opens with the widened clip's 45 frames.
+    for (const i of [0, 22, 44]) {
       let sum = 0;
       for (let b = 0; b < wide.frames[i]!.length; b++) sum += Math.abs(wide.frames[i]![b]! - extended.frames[i]![b]!);
       expect(sum / wide.frames[i]!.length).toBeLessThan(4);

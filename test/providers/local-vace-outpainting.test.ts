@@ -15,12 +15,12 @@ let panning: string;
 beforeAll(async () => {
   dir = await makeTmpDir('vidrecipe-outpaint-');
   // testsrc: colour bars with a moving sweep and counter; smptebars: a textured picture that never changes.
-  moving = await makeClip(join(dir, 'moving.mp4'), { width: 64, height: 48, fps: 16, duration: 1 });
+  moving = await makeClip(join(dir, 'moving.mp4'), { width: 64, height: 48, fps: 30, duration: 1 });
   still = join(dir, 'still.mp4');
   panning = join(dir, 'panning.mp4');
-  // The bars slide left 6 px a frame: every pixel of the picture changes.
-  await ffmpeg(['-f', 'lavfi', '-i', "testsrc=s=256x48:r=16:d=1,crop=64:48:x='n*6':y=0", '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', panning]);
-  await ffmpeg(['-f', 'lavfi', '-i', 'smptebars=s=64x48:r=16:d=1', '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', still]);
+  // The bars slide left 6 px a frame at 30 fps (the output's rate, so no frame repeats): every pixel changes.
+  await ffmpeg(['-f', 'lavfi', '-i', "testsrc=s=256x48:r=30:d=1,crop=64:48:x='n*6':y=0", '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', panning]);
+  await ffmpeg(['-f', 'lavfi', '-i', 'smptebars=s=64x48:r=30:d=1', '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', still]);
 }, 60_000);
 afterAll(() => removeDir(dir));
 
@@ -64,9 +64,9 @@ function flicker(video: Decoded, r: Rect): number {
 }
 
 describe('offline video_outpainting', () => {
-  it('widens the canvas by the scales, keeps the picture unchanged in the middle, frame rate and frame count', async () => {
+  it('widens the canvas by the scales, keeps the picture unchanged in the middle, at 30 fps like the hosted output', async () => {
     const { video, info, progress } = await outpaint({ video_url: moving, left_scale: 1.5, right_scale: 1.5 });
-    expect(info).toMatchObject({ codec: 'h264', pixFmt: 'yuv420p', width: 96, height: 48, fps: 16, frames: 16 });
+    expect(info).toMatchObject({ codec: 'h264', pixFmt: 'yuv420p', width: 96, height: 48, fps: 30, frames: 30 });
     expect(progress.at(-1)?.fraction).toBe(1);
     const input = await decode(moving, 'rgb24');
     const output = await decode(video, 'rgb24');
@@ -120,20 +120,21 @@ describe('offline video_outpainting', () => {
     const wide = await makeClip(join(dir, 'wide.mp4'), { width: 1200, height: 64, fps: 16, duration: 0.25 });
     const { info, warnings } = await outpaint({ video_url: wide, left_scale: 1.5, right_scale: 1.5 });
     // 1800x96 would be wider than 1280: scaled by 1280/1800, the picture is 852x44 and each strip 214 px.
-    expect(info).toMatchObject({ width: 1280, height: 44, frames: 4 });
+    // 0.25 s at 16 fps comes out at 30 fps: 8 frames.
+    expect(info).toMatchObject({ width: 1280, height: 44, fps: 30, frames: 8 });
     expect(warnings.join('\n')).toMatch(/720P.*1200x64 to 852x44/);
   });
 
   it('cuts input longer than 5 s to its first 5 s, as the hosted function does', async () => {
     const long = await makeClip(join(dir, 'long.mp4'), { width: 32, height: 24, fps: 16, duration: 6, source: 'color', color: 'blue' });
     const { info, warnings } = await outpaint({ video_url: long, left_scale: 1.25 });
-    expect(info).toMatchObject({ width: 36, height: 24, frames: 80 });
+    expect(info).toMatchObject({ width: 36, height: 24, fps: 30, frames: 150 });
     expect(warnings.join('\n')).toMatch(/first 5 s/);
   });
 
   it('runs through the CLI with --offline', async () => {
     const work = await makeWorkDir(dir);
-    await makeClip(join(work, 'clip.mp4'), { width: 64, height: 48, fps: 16, duration: 1 });
+    await makeClip(join(work, 'clip.mp4'), { width: 64, height: 48, fps: 30, duration: 1 });
     writeFileSync(
       join(work, 'recipe.yaml'),
       [
@@ -154,6 +155,6 @@ describe('offline video_outpainting', () => {
     expect(result.code, result.stderr).toBe(0);
     const run = JSON.parse(result.stdout) as { steps: Record<string, { backend: string; status: string; cost_usd: number }>; outputs: Record<string, string> };
     expect(run.steps.widen).toMatchObject({ backend: 'local', status: 'succeeded', cost_usd: 0 });
-    expect(await probeFile(run.outputs.video!)).toMatchObject({ width: 64, height: 96, fps: 16, frames: 16 });
+    expect(await probeFile(run.outputs.video!)).toMatchObject({ width: 64, height: 96, fps: 30, frames: 30 });
   });
 });

@@ -5,13 +5,16 @@ import { capTo720p, scaleTo720p } from '../../src/media/size-cap.js';
 const none: ExpandScales = { top: 1, bottom: 1, left: 1, right: 1 };
 
 describe('720P cap', () => {
-  it('keeps a frame within 1280x720 (landscape), 720x1280 (portrait) or 720x720 (square)', () => {
+  it('keeps a frame within 1280×720 pixels and 1280 on its long side, as the hosted sizes are', () => {
     expect(capTo720p({ width: 1920, height: 1080 })).toEqual({ width: 1280, height: 720 });
     expect(capTo720p({ width: 1080, height: 1920 })).toEqual({ width: 720, height: 1280 });
-    expect(capTo720p({ width: 1000, height: 1000 })).toEqual({ width: 720, height: 720 });
-    // A long thin frame is limited by its long side, a tall one by its short side.
+    // The hosted model's own square and 3:4 / 4:3 sizes are 720P: they are kept.
+    expect(capTo720p({ width: 960, height: 960 })).toEqual({ width: 960, height: 960 });
+    expect(capTo720p({ width: 832, height: 1088 })).toEqual({ width: 832, height: 1088 });
+    expect(capTo720p({ width: 1088, height: 832 })).toEqual({ width: 1088, height: 832 });
+    expect(capTo720p({ width: 1920, height: 1920 })).toEqual({ width: 960, height: 960 });
+    // A long thin frame is limited by its long side.
     expect(capTo720p({ width: 2560, height: 200 })).toEqual({ width: 1280, height: 100 });
-    expect(capTo720p({ width: 900, height: 1100 })).toEqual({ width: 720, height: 880 });
   });
 
   it('never scales up, and rounds odd sizes down to even', () => {
@@ -40,16 +43,17 @@ describe('outpaint geometry', () => {
   });
 
   it('scales the picture down so the widened canvas fits 720P', () => {
-    // 1280x720 doubled upward would be 1280x1080: everything shrinks by 2/3.
+    // 1280x720 doubled upward would be 1280x1080 = 1.5 × the 720P area: every length shrinks by √(2/3) ≈ 0.816.
     expect(outpaintGeometry({ width: 1280, height: 720 }, { ...none, top: 2 })).toEqual({
-      content: { width: 852, height: 480 },
-      canvas: { width: 852, height: 720 },
-      offset: { x: 0, y: 240 },
+      content: { width: 1044, height: 586 },
+      canvas: { width: 1044, height: 880 },
+      offset: { x: 0, y: 294 },
     });
-    // Portrait: 720x1280 widened to 1080x1280 is beyond 720x1280.
+    // Portrait: 720x1280 widened to 1080x1280 is over the area too; the picture stays centred.
     const portrait = outpaintGeometry({ width: 720, height: 1280 }, { ...none, left: 1.5, right: 1.5 });
-    expect(portrait.canvas).toEqual({ width: 720, height: 852 });
-    expect(portrait.offset.x).toBe((720 - portrait.content.width) / 2);
+    expect(portrait.canvas).toEqual({ width: 878, height: 1044 });
+    expect(portrait.canvas.width * portrait.canvas.height).toBeLessThanOrEqual(1280 * 720);
+    expect(portrait.offset.x).toBe((878 - portrait.content.width) / 2);
   });
 
   it('always gives even sizes inside 720P, the picture inside the canvas, and equal strips for equal scales', () => {

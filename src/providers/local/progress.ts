@@ -9,15 +9,16 @@ export function ffmpegProgress(ctx: ExecContext): (progress: FfmpegProgress) => 
 }
 
 /**
- * Reports how many of `total` frames are written, every 2 % at most: a line per frame would flood the
- * progress of a long clip. An unknown total (0) reports nothing.
+ * Reports how many of `total` frames are written, every 2 % at most (a line per frame would flood the
+ * progress of a long clip) and always on reaching the total. An unknown total (0) reports nothing.
  */
 export function frameProgress(ctx: ExecContext, total: number): (written: number) => void {
   let reported = 0;
   return (written) => {
     if (total <= 0) return;
     const fraction = Math.min(1, written / total);
-    if (fraction - reported < 0.02) return;
+    // Every 2 %, and the end whatever the step: a total like 51 frames would otherwise stop at 98 %.
+    if (fraction <= reported || (fraction - reported < 0.02 && fraction < 1)) return;
     reported = fraction;
     ctx.progress({ state: 'running', fraction });
   };

@@ -17,8 +17,11 @@ type ExtensionParams = z.output<typeof videoExtension.params>;
 /** The hosted function's limit on the clips, alone or together. */
 const MAX_CLIP_SECONDS = 3;
 const MIN_FPS = 16;
+/** Shorter clips are continued as stills: back and forth over a handful of frames flashes. */
+const MIN_CLIP_SECONDS = 0.3;
 /** Frame rate of an extension made from stills only (the hosted model's output rate). */
-const STILLS_FPS = 30;
+/** The hosted function returns 30 fps whatever it was given (Model Studio: "720P, at most 5 s, 30 fps"). */
+const OUTPUT_FPS = 30;
 
 interface AnchorInput {
   param: 'first_clip_url' | 'first_frame_url' | 'last_clip_url' | 'last_frame_url';
@@ -34,7 +37,7 @@ interface AnchorInput {
  * crossfades from the one to the other (see extensionTimeline). Nothing new is generated: the prompt, the
  * motion reference (video_url, control_condition), seed and watermark are not honoured.
  *
- * Output: the clip's frame rate (30 fps from stills alone); the opening (else closing) anchor's size, cropped
+ * Output: 30 fps like the hosted function (clips are resampled, so a variable rate plays at its own pace); the opening (else closing) anchor's size, cropped
  * to cover it where the other anchor differs, within 720P and even. Clips longer than the hosted function
  * takes (3 s, alone or together) are refused, so a recipe that runs offline also runs online. The clips are
  * decoded once into raw frame files in the work folder and read back frame by frame, so memory stays a few
@@ -51,16 +54,16 @@ export const vaceExtension: LocalExecutor = {
     if (!head && !tail) {
       throw new PermanentError('video_extension needs something to extend: give first_clip_url, last_clip_url, first_frame_url or last_frame_url');
     }
-    checkClipLengths(ctx, [head, tail]);
+    checkClipLengths([head, tail]);
 
     const headClip = head?.clip ? head : undefined;
     const tailClip = tail?.clip ? tail : undefined;
-    const fps = headClip?.info.fps || tailClip?.info.fps || STILLS_FPS;
+    const fps = OUTPUT_FPS;
     for (const clip of [headClip, tailClip]) {
       if (!clip) continue;
       if (clip.info.fps < MIN_FPS) ctx.warn(`${clip.param} runs at ${clip.info.fps} fps; the hosted function needs at least ${MIN_FPS} fps and would refuse it`);
-      if (clip !== headClip && headClip && Math.abs(clip.info.fps - fps) > 0.01) {
-        ctx.warn(`${clip.param} runs at ${clip.info.fps} fps and ${headClip.param} at ${fps} fps; the hosted function wants the same rate, and here ${clip.param} is resampled to ${fps} fps`);
+      if (clip !== headClip && headClip && Math.abs(clip.info.fps - headClip.info.fps) > 0.01) {
+        ctx.warn(`${clip.param} runs at ${clip.info.fps} fps and ${headClip.param} at ${headClip.info.fps} fps; the hosted function wants the same rate`);
       }
     }
     const first = (head ?? tail)!;
@@ -73,8 +76,10 @@ export const vaceExtension: LocalExecutor = {
       if (!anchor) return undefined;
       const file = join(ctx.workDir, `${name}.rgb`);
       files.push(file);
-      const resample = anchor.clip && Math.abs(anchor.info.fps - fps) > 0.01 ? { fps } : {};
-      const count = await decodeToRawFile(anchor.file, file, { ...size, ...resample, maxFrames: anchor.clip ? Math.round(MAX_CLIP_SECONDS * fps) : 1, signal });
+      const resample = anchor.clip ? { fps } : {};
+      const flattenAlpha = /^(rgba|bgra|argb|abgr|ya|yuva|gbrap)/.test(anchor.info.pixFmt);
+      if (flattenAlpha) ctx.warn(`${anchor.param} has transparency; offline it is laid over black`);
+      const count = await decodeToRawFile(anchor.file, file, { ...size, ...resample, maxFrames: anchor.clip ? Math.round(MAX_CLIP_SECONDS * fps) : 1, flattenAlpha, signal });
       const frames = await RawFrameFile.open(file, size.width, size.height);
       sources.push(frames);
       return { anchor: anchor.clip ? { kind: 'clip', frames: count } : { kind: 'still' }, frames };
@@ -126,11 +131,15 @@ async function chooseAnchor(
   const file = clip ?? still;
   if (!file) return undefined;
   const info = await probe(file, { signal: ctx.signal });
-  // A still image given as a clip is used as a still.
-  return { param: file === clip ? clipParam : frameParam, file, info, clip: file === clip && info.kind === 'video' };
+  const param = file === clip ? clipParam : frameParam;
+  // A still image given as a clip is used as a still; so is a clip too short to play back and forth
+  // (a few frames would flash, not move).
+  const tooShort = info.kind === 'video' && info.duration < MIN_CLIP_SECONDS;
+  if (file === clip && tooShort) ctx.warn(`${clipParam} is ${info.duration.toFixed(2)} s long, too short to continue as a clip; offline, its first frame is used as a still`);
+  return { param, file, info, clip: file === clip && info.kind === 'video' && !tooShort };
 }
 
-function checkClipLengths(ctx: ExecContext, anchors: (AnchorInput | undefined)[]): void {
+function checkClipLengths(anchors: (AnchorInput | undefined)[]): void {
   const clips = anchors.filter((a): a is AnchorInput => a?.clip === true);
   // Half a frame of slack: a 3 s clip's container duration is often a hair over 3 s.
   const seconds = (a: AnchorInput): number => (a.info.fps > 0 && a.info.frames > 0 ? a.info.frames / a.info.fps : a.info.duration);
@@ -138,7 +147,7 @@ function checkClipLengths(ctx: ExecContext, anchors: (AnchorInput | undefined)[]
   for (const clip of clips) {
     if (seconds(clip) > MAX_CLIP_SECONDS + slack(clip)) {
       throw new PermanentError(
-        `step ${ctx.stepId}: ${clip.param} ${clip.file} is ${seconds(clip).toFixed(2)} s long; video_extension takes a clip of at most ${MAX_CLIP_SECONDS} s ` +
+        `${clip.param} ${clip.file} is ${seconds(clip).toFixed(2)} s long; video_extension takes a clip of at most ${MAX_CLIP_SECONDS} s ` +
           `(the hosted function refuses longer ones, and offline follows it). Cut it first with a local/trim step (e.g. duration: ${MAX_CLIP_SECONDS}, or last: ${MAX_CLIP_SECONDS})`,
       );
     }
@@ -147,7 +156,7 @@ function checkClipLengths(ctx: ExecContext, anchors: (AnchorInput | undefined)[]
     const together = seconds(clips[0]!) + seconds(clips[1]!);
     if (together > MAX_CLIP_SECONDS + slack(clips[0]!) + slack(clips[1]!)) {
       throw new PermanentError(
-        `step ${ctx.stepId}: first_clip_url and last_clip_url are ${together.toFixed(2)} s long together; video_extension takes at most ${MAX_CLIP_SECONDS} s of clips in all. ` +
+        `first_clip_url and last_clip_url are ${together.toFixed(2)} s long together; video_extension takes at most ${MAX_CLIP_SECONDS} s of clips in all. ` +
           'Shorten them with local/trim steps',
       );
     }

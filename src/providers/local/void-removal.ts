@@ -43,7 +43,7 @@ export const voidRemoval: LocalExecutor = {
       height: video.height,
       fps: video.fps || 25,
       frames: video.frames,
-      audioFrom: video.hasAudio ? { file: params.video, format: video.format } : undefined,
+      audioFrom: video.hasAudio ? { file: params.video, audioCodec: video.audioCodec } : undefined,
       signal,
       onProgress: (fraction) => ctx.progress({ state: 'running', fraction }),
     });
