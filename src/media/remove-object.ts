@@ -57,6 +57,9 @@ export interface RemovalStats {
   panY: number;
 }
 
+// Frames decoded ahead of the fill: the decoders keep working through frames whose fill takes longer.
+const READ_AHEAD = 3;
+
 // Pass 1 is about a third of the work (no encode).
 const FIRST_PASS_SHARE = 0.35;
 
@@ -88,6 +91,9 @@ export async function removeObject(options: RemoveObjectOptions): Promise<Remova
   if (signal?.aborted) throw abortReason(signal);
 
   const writer = openFrameWriter(options.output, { width, height, fps: options.fps, pixFmt: 'yuv420p', audioFrom: options.audioFrom, signal });
+  // The frame before is still being handed to the encoder while this one is filled; each frame is its own
+  // buffer, so the two never share memory.
+  let writing: Promise<void> | undefined;
   try {
     let index = 0;
     for await (const [video, mask] of framePairs(options)) {
@@ -99,10 +105,14 @@ export async function removeObject(options: RemoveObjectOptions): Promise<Remova
       // Either order: the fill writes only where the weights are above 0, and recordLast reads only where they are 0.
       composeFill(planes, fill, mosaic, fx, fy);
       mosaic.recordLast(planes, fx, fy, fill);
-      await writer.write(video);
+      await writing;
+      writing = writer.write(video);
+      // Rejections surface at the next await of `writing`; until then this keeps them from counting as unhandled.
+      writing.catch(() => undefined);
       index++;
       report(frames * FIRST_PASS_SHARE + index * (1 - FIRST_PASS_SHARE));
     }
+    await writing;
     if (index !== frames) throw changed(options);
     await writer.end();
   } catch (error) {
@@ -153,8 +163,8 @@ function fillPlanes(planes: MosaicPlanes): { needed: number; neverSeen: number }
 /** Video (yuv420p) and mask (gray) frames in step; the next pair is already being read while one is worked on. */
 async function* framePairs(options: RemoveObjectOptions): AsyncGenerator<[Buffer, Buffer], void, undefined> {
   const { width, height, signal } = options;
-  const video = readFrames(options.video, { pixFmt: 'yuv420p', width, height, signal });
-  const mask = readFrames(options.mask, { pixFmt: 'gray', width, height, signal });
+  const video = readFrames(options.video, { pixFmt: 'yuv420p', width, height, readAhead: READ_AHEAD, signal });
+  const mask = readFrames(options.mask, { pixFmt: 'gray', width, height, readAhead: READ_AHEAD, signal });
   let pending: Promise<[IteratorResult<Buffer>, IteratorResult<Buffer>]> | undefined;
   try {
     pending = Promise.all([video.next(), mask.next()]);

@@ -74,35 +74,33 @@ export class FillMask {
   private dilate(gray: Uint8Array, core: Box, box: Box): void {
     const { width, weight, rowHits } = this;
     const r = this.options.grow;
-    // Along rows: rowHits(x, y) = any marked pixel in [x − r, x + r] of row y, by a sliding count.
+    // Along rows: each run of marked pixels, widened by r either side. Marked pixels lie only in `core`, and
+    // `box` is `core` grown by r, so rows outside `core` have no hits and are never read.
     for (let y = core.y0; y < core.y1; y++) {
       const row = y * width;
-      let count = 0;
-      for (let x = box.x0; x < Math.min(box.x0 + r, width); x++) if (gray[row + x]! < FILL_BELOW) count++;
-      for (let x = box.x0; x < box.x1; x++) {
-        const enter = x + r;
-        const leave = x - r - 1;
-        if (enter < width && gray[row + enter]! < FILL_BELOW) count++;
-        if (leave >= 0 && gray[row + leave]! < FILL_BELOW) count--;
-        rowHits[row + x] = count > 0 ? 1 : 0;
+      rowHits.fill(0, row + box.x0, row + box.x1);
+      let x = core.x0;
+      while (x < core.x1) {
+        if (gray[row + x]! >= FILL_BELOW) {
+          x++;
+          continue;
+        }
+        const start = x;
+        while (x < core.x1 && gray[row + x]! < FILL_BELOW) x++;
+        rowHits.fill(1, row + Math.max(box.x0, start - r), row + Math.min(box.x1, x + r));
       }
     }
-    // Down columns, over whole rows at a time so memory is read in order.
+    // Down columns: a sliding count of hit rows in [y − r, y + r], over whole rows so memory is read in order.
     const counts = this.columnCounts;
     counts.fill(0, box.x0, box.x1);
-    const hit = (y: number, x: number): number => (y >= core.y0 && y < core.y1 ? rowHits[y * width + x]! : 0);
-    for (let y = box.y0; y < Math.min(box.y0 + r, box.y1); y++) for (let x = box.x0; x < box.x1; x++) counts[x]! += hit(y, x);
+    for (let y = Math.max(core.y0, box.y0 - r); y < Math.min(core.y1, box.y0 + r); y++) addRow(counts, rowHits, y * width, box.x0, box.x1, 1);
     for (let y = box.y0; y < box.y1; y++) {
       const enter = y + r;
       const leave = y - r - 1;
+      if (enter >= core.y0 && enter < core.y1) addRow(counts, rowHits, enter * width, box.x0, box.x1, 1);
+      if (leave >= core.y0 && leave < core.y1) addRow(counts, rowHits, leave * width, box.x0, box.x1, -1);
       const row = y * width;
-      for (let x = box.x0; x < box.x1; x++) {
-        let c = counts[x]!;
-        if (enter < box.y1) c += hit(enter, x);
-        if (leave >= box.y0) c -= hit(leave, x);
-        counts[x] = c;
-        weight[row + x] = c > 0 ? 1 : 0;
-      }
+      for (let x = box.x0; x < box.x1; x++) weight[row + x] = counts[x]! > 0 ? 1 : 0;
     }
   }
 
@@ -119,15 +117,20 @@ export class FillMask {
     const ph = box.y1 - box.y0 + 2;
     if (this.padded.length < pw * ph) this.padded = new Uint8Array(pw * ph);
     const d = this.padded;
-    for (let py = 0; py < ph; py++) {
-      const y = box.y0 + py - 1;
-      for (let px = 0; px < pw; px++) {
-        const x = box.x0 + px - 1;
-        const outside = x < 0 || y < 0 || x >= width || y >= height;
-        const border = py === 0 || px === 0 || py === ph - 1 || px === pw - 1;
-        d[py * pw + px] = outside ? far : border ? 0 : weight[y * width + x] ? far : 0;
-      }
+    // The border is kept (0) where it lies in the frame, and `far` beyond the frame's edge.
+    const left = box.x0 === 0 ? far : 0;
+    const right = box.x1 === width ? far : 0;
+    d.fill(box.y0 === 0 ? far : 0, 0, pw);
+    d.fill(box.y1 === height ? far : 0, (ph - 1) * pw, ph * pw);
+    for (let py = 1; py < ph - 1; py++) {
+      const row = (box.y0 + py - 1) * width + box.x0 - 1;
+      const i = py * pw;
+      d[i] = left;
+      d[i + pw - 1] = right;
+      for (let px = 1; px < pw - 1; px++) d[i + px] = weight[row + px] ? far : 0;
     }
+    if (left) d[0] = d[(ph - 1) * pw] = far;
+    if (right) d[pw - 1] = d[ph * pw - 1] = far;
     for (let py = 1; py < ph - 1; py++) {
       for (let px = 1; px < pw - 1; px++) {
         const i = py * pw + px;
@@ -202,6 +205,10 @@ export function findMarked(gray: Uint8Array, width: number, height: number): Box
   }
   for (let i = head + 4 * count; i < size; i++) look(i);
   return y1 > y0 ? { x0, y0, x1, y1 } : undefined;
+}
+
+function addRow(counts: Int32Array, hits: Uint8Array, row: number, x0: number, x1: number, sign: number): void {
+  for (let x = x0; x < x1; x++) counts[x]! += sign * hits[row + x]!;
 }
 
 function clearBox(plane: Uint8Array, width: number, box: Box): void {
