@@ -1,28 +1,36 @@
 /**
  * Classical object removal over files: a video and its mask in, the video without the masked object out.
  *
- * Two streaming passes, so memory is the size of the background mosaic, never the clip's length:
+ * Two streaming passes over the files, the second running behind the first, so memory is the size of the
+ * background mosaic, never the clip's length:
  *
- * 1. Read video and mask together. Per frame: the fill region (mask below 192, grown a little), the camera's
+ * 1. Reads video and mask. Per frame: the fill region (mask below 192, grown a little), the camera's
  *    translation since the previous frame (on small luma, the fill region left out), and the frame's visible
  *    background written into the mosaic where the mosaic has nothing yet ("first seen"). At the end every place
  *    any frame's fill region covers ("needed") holds either the first background any frame showed there, or,
  *    where no frame ever did, a spatial fill from the boundary, made once so it is the same in every frame.
- * 2. Read both again. Per frame: write its visible background over the mosaic where fills read ("last seen"),
- *    then replace the fill region from the mosaic, cross-faded at the edge, and encode.
+ * 2. Reads the video again (the fill regions come from pass 1, packed, unless they outgrew their budget). Per
+ *    frame: once the mosaic has a value for every place of its fill region — pass 1 has reached the frame that
+ *    first shows each, or has finished and made the rest — replaces the region from the mosaic, cross-faded at
+ *    the edge, writes its visible background over the mosaic ("last seen"), and encodes it.
  *
  * So a frame's hole takes the most recent earlier view of that place when there is one and otherwise the
  * earliest later view — the temporally nearest in whichever direction has it — which a forward and a backward
- * propagation would give, without holding frames or decoding backwards. Decoding runs in ffmpeg processes
- * alongside the JavaScript, which touches only the region's box and the mosaic's needed box per frame.
+ * propagation would give, without holding frames or decoding backwards. Pass 2 trails pass 1 by as many
+ * frames as the object takes to uncover what it hides; the lag costs no memory beyond the packed regions
+ * (bounded), since each pass reads its own decoder and a waiting decoder just blocks on its pipe. Decoding,
+ * filling and encoding run in parallel: two ffmpeg decoders and an encoder alongside the JavaScript, which
+ * touches only the region's box per frame, plus one row copy of the frame into the mosaic.
  */
 import { openFrameWriter, readFrames } from './frames.js';
 import { composeFill } from './inpaint/compose.js';
+import { FillHistory } from './inpaint/fill-history.js';
 import { DEFAULT_FILL_MASK, FillMask, type FillMaskOptions } from './inpaint/fill-mask.js';
-import { type Box, yuvPlanes } from './inpaint/frame.js';
+import { yuvPlanes } from './inpaint/frame.js';
 import { MotionEstimator } from './inpaint/motion.js';
-import { MADE, Mosaic, type MosaicPlanes, UNKNOWN } from './inpaint/mosaic.js';
-import { fillFromBoundary } from './inpaint/spatial-fill.js';
+import { Mosaic } from './inpaint/mosaic.js';
+import { fillNeverSeen } from './inpaint/never-seen.js';
+import { PassProgress } from './inpaint/pass-progress.js';
 import { abortReason } from './process.js';
 import { MediaError } from './types.js';
 
@@ -40,6 +48,8 @@ export interface RemoveObjectOptions {
   /** Copy the first audio stream of this file into the output. */
   audioFrom?: { file: string; format: string };
   fill?: FillMaskOptions;
+  /** Bytes for keeping the first pass's fill regions for the second (default 32 MiB); beyond it the mask is decoded twice. */
+  maskMemory?: number;
   signal?: AbortSignal;
   /** 0…1 over both passes. */
   onProgress?: (fraction: number) => void;
@@ -57,21 +67,61 @@ export interface RemovalStats {
   panY: number;
 }
 
+// A region of a 480p frame packs into a few kilobytes, so this covers a lag of minutes between the passes.
+const MASK_MEMORY = 32 * 1024 * 1024;
+
 // Frames decoded ahead of the fill: the decoders keep working through frames whose fill takes longer.
 const READ_AHEAD = 3;
 
 // Pass 1 is about a third of the work (no encode).
 const FIRST_PASS_SHARE = 0.35;
 
+/** What the two passes share: pass 1 writes, pass 2 reads behind it. */
+interface Shared {
+  mosaic: Mosaic;
+  /** Per frame recorded by pass 1: its placement (ox, oy) in the mosaic. */
+  offsets: number[];
+  history: FillHistory;
+  first: PassProgress;
+  /** Set by pass 1 once it has finished. */
+  counts?: { frames: number; framesWithMask: number; needed: number; neverSeen: number };
+  report: (pass: 1 | 2, frames: number) => void;
+}
+
 export async function removeObject(options: RemoveObjectOptions): Promise<RemovalStats> {
+  const { width, height } = options;
+  // Either pass failing stops the other; the caller's signal stops both.
+  const stop = new AbortController();
+  const forward = (): void => stop.abort(abortReason(options.signal!));
+  if (options.signal?.aborted) forward();
+  options.signal?.addEventListener('abort', forward, { once: true });
+  const run: RemoveObjectOptions = { ...options, signal: stop.signal };
+  const shared: Shared = { mosaic: new Mosaic(width, height), offsets: [], history: new FillHistory(options.maskMemory ?? MASK_MEMORY), first: new PassProgress(), report: progress(options) };
+
+  let failure: { error: unknown } | undefined;
+  const failed = (error: unknown): never => {
+    failure ??= { error };
+    shared.first.fail(error);
+    stop.abort(error);
+    throw error;
+  };
+  try {
+    await Promise.allSettled([firstPass(run, shared).catch(failed), secondPass(run, shared).catch(failed)]);
+  } finally {
+    options.signal?.removeEventListener('abort', forward);
+  }
+  if (failure) throw failure.error;
+  const { mosaic } = shared;
+  const counts = shared.counts!;
+  return { frames: counts.frames, framesWithMask: counts.framesWithMask, neededPixels: counts.needed, neverSeenPixels: counts.neverSeen, panX: mosaic.width - width, panY: mosaic.height - height };
+}
+
+async function firstPass(options: RemoveObjectOptions, shared: Shared): Promise<void> {
   const { width, height, signal } = options;
+  const { mosaic, offsets, history, first } = shared;
   const fill = new FillMask(width, height, options.fill ?? DEFAULT_FILL_MASK);
   const motion = new MotionEstimator(width, height);
-  const mosaic = new Mosaic(width, height);
-  const offsets: number[] = [];
-  const report = progress(options);
   let framesWithMask = 0;
-
   let ox = 0;
   let oy = 0;
   for await (const [video, mask] of framePairs(options)) {
@@ -83,25 +133,47 @@ export async function removeObject(options: RemoveObjectOptions): Promise<Remova
     oy += shift.dy;
     offsets.push(ox, oy);
     mosaic.recordFirst(planes, ox, oy, fill);
-    report((offsets.length / 2) * FIRST_PASS_SHARE);
+    history.add(fill.pack());
+    first.advance();
+    shared.report(1, first.frames);
   }
-  const frames = offsets.length / 2;
-  if (!frames) throw new MediaError(`${options.video} has no frames to process`, options.video);
+  if (!first.frames) throw new MediaError(`${options.video} has no frames to process`, options.video);
   const { needed, neverSeen } = fillNeverSeen(mosaic);
   if (signal?.aborted) throw abortReason(signal);
+  shared.counts = { frames: first.frames, framesWithMask, needed, neverSeen };
+  first.finish();
+}
 
+async function secondPass(options: RemoveObjectOptions, shared: Shared): Promise<void> {
+  const { width, height, signal } = options;
+  const { mosaic, offsets, history, first } = shared;
+  const fill = new FillMask(width, height, options.fill ?? DEFAULT_FILL_MASK);
+  // Opened only if the packed regions outgrow their budget; it then catches up with this pass's frame.
+  let masks: AsyncGenerator<Buffer, void, undefined> | undefined;
+  let masksRead = 0;
   const writer = openFrameWriter(options.output, { width, height, fps: options.fps, pixFmt: 'yuv420p', audioFrom: options.audioFrom, signal });
   // The frame before is still being handed to the encoder while this one is filled; each frame is its own
   // buffer, so the two never share memory.
   let writing: Promise<void> | undefined;
   try {
     let index = 0;
-    for await (const [video, mask] of framePairs(options)) {
-      if (index >= frames) throw changed(options);
-      fill.decode(mask);
-      const planes = yuvPlanes(video, width, height);
+    for await (const video of readFrames(options.video, { pixFmt: 'yuv420p', width, height, readAhead: READ_AHEAD, signal })) {
+      while (first.frames <= index && !first.finished) await first.changed();
+      if (index >= first.frames) throw changed(options);
+      const packed = history.take();
+      if (packed) fill.unpack(packed);
+      else {
+        masks ??= readFrames(options.mask, { pixFmt: 'gray', width, height, readAhead: READ_AHEAD, signal });
+        for (; masksRead <= index; masksRead++) {
+          const mask = await masks.next();
+          if (mask.done) throw new MediaError(`${options.mask} has fewer frames than ${options.video}; the mask needs one frame per video frame`, options.mask);
+          if (masksRead === index) fill.decode(mask.value);
+        }
+      }
       const fx = offsets[2 * index]!;
       const fy = offsets[2 * index + 1]!;
+      for (let unknown = mosaic.firstUnknown(fill, fx, fy); unknown >= 0 && !first.finished; unknown = mosaic.firstUnknown(fill, fx, fy, unknown)) await first.changed();
+      const planes = yuvPlanes(video, width, height);
       // Either order: the fill writes only where the weights are above 0, and recordLast reads only where they are 0.
       composeFill(planes, fill, mosaic, fx, fy);
       mosaic.recordLast(planes, fx, fy, fill);
@@ -110,54 +182,18 @@ export async function removeObject(options: RemoveObjectOptions): Promise<Remova
       // Rejections surface at the next await of `writing`; until then this keeps them from counting as unhandled.
       writing.catch(() => undefined);
       index++;
-      report(frames * FIRST_PASS_SHARE + index * (1 - FIRST_PASS_SHARE));
+      shared.report(2, index);
     }
     await writing;
-    if (index !== frames) throw changed(options);
+    while (!first.finished) await first.changed();
+    if (index !== first.frames) throw changed(options);
     await writer.end();
   } catch (error) {
     writer.abort();
     throw error;
+  } finally {
+    await masks?.return(undefined);
   }
-  return { frames, framesWithMask, neededPixels: needed, neverSeenPixels: neverSeen, panX: mosaic.width - width, panY: mosaic.height - height };
-}
-
-/** Spatially fills the needed places no frame showed; returns how many luma places were needed and how many of them that was. */
-function fillNeverSeen(mosaic: Mosaic): { needed: number; neverSeen: number } {
-  const counts = fillPlanes(mosaic.luma);
-  fillPlanes(mosaic.chroma);
-  return counts;
-}
-
-function fillPlanes(planes: MosaicPlanes): { needed: number; neverSeen: number } {
-  const { width, height, state } = planes;
-  let needed = 0;
-  let neverSeen = 0;
-  let hole: Box | undefined;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const g = y * width + x;
-      if (!planes.needed[g]) continue;
-      needed++;
-      if (state[g] !== UNKNOWN) continue;
-      neverSeen++;
-      hole = hole ? { x0: Math.min(hole.x0, x), y0: Math.min(hole.y0, y), x1: Math.max(hole.x1, x + 1), y1: Math.max(hole.y1, y + 1) } : { x0: x, y0: y, x1: x + 1, y1: y + 1 };
-    }
-  }
-  if (!hole) return { needed, neverSeen };
-  // Context around the hole: as wide as the hole itself, so even its middle is filled from real surroundings.
-  const margin = Math.max(8, hole.x1 - hole.x0, hole.y1 - hole.y0);
-  const area = { x0: Math.max(0, hole.x0 - margin), y0: Math.max(0, hole.y0 - margin), x1: Math.min(width, hole.x1 + margin), y1: Math.min(height, hole.y1 + margin) };
-  const known = new Uint8Array(state.length);
-  for (let y = area.y0; y < area.y1; y++) for (let x = area.x0; x < area.x1; x++) known[y * width + x] = state[y * width + x] !== UNKNOWN ? 1 : 0;
-  fillFromBoundary(planes.values, width, known, planes.needed, area);
-  for (let y = hole.y0; y < hole.y1; y++) {
-    for (let x = hole.x0; x < hole.x1; x++) {
-      const g = y * width + x;
-      if (planes.needed[g] && state[g] === UNKNOWN) state[g] = MADE;
-    }
-  }
-  return { needed, neverSeen };
 }
 
 /** Video (yuv420p) and mask (gray) frames in step; the next pair is already being read while one is worked on. */
@@ -189,12 +225,14 @@ function changed(options: RemoveObjectOptions): MediaError {
   return new MediaError(`${options.video} decoded to a different number of frames the second time; was it changed while being read?`, options.video);
 }
 
-function progress(options: RemoveObjectOptions): (done: number) => void {
+function progress(options: RemoveObjectOptions): (pass: 1 | 2, frames: number) => void {
   const total = options.frames;
+  const done = [0, 0];
   let reported = 0;
-  return (done) => {
+  return (pass, frames) => {
     if (!options.onProgress || !total) return;
-    const fraction = Math.min(1, done / total);
+    done[pass - 1] = frames;
+    const fraction = Math.min(1, (done[0]! * FIRST_PASS_SHARE + done[1]! * (1 - FIRST_PASS_SHARE)) / total);
     if (fraction - reported >= 0.02 || fraction === 1) {
       reported = fraction;
       options.onProgress(fraction);

@@ -1,3 +1,4 @@
+import { ByteReader, ByteWriter } from './box-runs.js';
 import { type Box, grow } from './frame.js';
 
 /**
@@ -57,10 +58,8 @@ export class FillMask {
 
   /** Reads a gray mask frame (width × height bytes); returns the new `box`. */
   decode(gray: Uint8Array): Box | undefined {
-    const { width, height, weight } = this;
-    if (this.box) clearBox(weight, width, this.box);
-    if (this.chromaBox) clearBox(this.chromaWeight, width >> 1, this.chromaBox);
-    this.chromaBox = undefined;
+    const { width, height } = this;
+    this.clear();
     const core = findMarked(gray, width, height);
     if (!core) return (this.box = undefined);
     const box = grow(core, this.options.grow, width, height);
@@ -68,6 +67,41 @@ export class FillMask {
     this.feather(box);
     this.chromaBox = this.halve(box);
     return (this.box = box);
+  }
+
+  /** The current weights and boxes, packed small (see box-runs), for `unpack` to restore. */
+  pack(): Uint8Array {
+    const out = new ByteWriter();
+    const { box, chromaBox } = this;
+    if (!box || !chromaBox) {
+      out.byte(0);
+      return out.done();
+    }
+    out.byte(1);
+    for (const b of [box, chromaBox]) for (const n of [b.x0, b.y0, b.x1, b.y1]) out.varint(n);
+    out.runs(this.weight, this.width, box);
+    out.runs(this.chromaWeight, this.width >> 1, chromaBox);
+    return out.done();
+  }
+
+  /** Restores weights packed by `pack` of a FillMask of the same size, as `decode` of that mask frame would; returns the new `box`. */
+  unpack(packed: Uint8Array): Box | undefined {
+    this.clear();
+    const input = new ByteReader(packed);
+    if (!input.byte()) return undefined;
+    const box = { x0: input.varint(), y0: input.varint(), x1: input.varint(), y1: input.varint() };
+    const chromaBox = { x0: input.varint(), y0: input.varint(), x1: input.varint(), y1: input.varint() };
+    input.runs(this.weight, this.width, box);
+    input.runs(this.chromaWeight, this.width >> 1, chromaBox);
+    this.chromaBox = chromaBox;
+    return (this.box = box);
+  }
+
+  private clear(): void {
+    if (this.box) clearBox(this.weight, this.width, this.box);
+    if (this.chromaBox) clearBox(this.chromaWeight, this.width >> 1, this.chromaBox);
+    this.box = undefined;
+    this.chromaBox = undefined;
   }
 
   /** weight := 1 where a marked pixel lies within the square of radius `grow`, inside `box`. */
