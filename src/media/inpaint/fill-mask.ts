@@ -169,7 +169,7 @@ export class FillMask {
       for (let px = 1; px < pw - 1; px++) {
         const i = py * pw + px;
         if (!d[i]) continue;
-        const m = Math.min(d[i - 1]!, d[i - pw - 1]!, d[i - pw]!, d[i - pw + 1]!) + 1;
+        const m = min4(d[i - 1]!, d[i - pw - 1]!, d[i - pw]!, d[i - pw + 1]!) + 1;
         if (m < d[i]!) d[i] = m;
       }
     }
@@ -177,7 +177,7 @@ export class FillMask {
       for (let px = pw - 2; px >= 1; px--) {
         const i = py * pw + px;
         if (!d[i]) continue;
-        const m = Math.min(d[i + 1]!, d[i + pw + 1]!, d[i + pw]!, d[i + pw - 1]!) + 1;
+        const m = min4(d[i + 1]!, d[i + pw + 1]!, d[i + pw]!, d[i + pw - 1]!) + 1;
         if (m < d[i]!) d[i] = m;
       }
     }
@@ -205,6 +205,8 @@ export class FillMask {
   }
 }
 
+const KEPT_WORD = 0xc0c0c0c0 | 0;
+
 /**
  * Bounding box of the pixels below FILL_BELOW, or undefined. Reads four pixels at a time across row ends (a
  * mask is mostly white), and looks at single pixels only in words that hold a marked one.
@@ -227,10 +229,11 @@ export function findMarked(gray: Uint8Array, width: number, height: number): Box
   const head = (4 - (gray.byteOffset % 4)) % 4;
   for (let i = 0; i < Math.min(head, size); i++) look(i);
   const count = Math.max(0, (size - head) >> 2);
-  const words = new Uint32Array(gray.buffer, gray.byteOffset + head, count);
+  // Signed words and a signed constant: unsigned values above 2³¹ would leave V8's fast integer path.
+  const words = new Int32Array(gray.buffer, gray.byteOffset + head, count);
   for (let w = 0; w < count; w++) {
     // Every byte has its two top bits set: all four pixels are ≥ 192 and kept.
-    if ((words[w]! & 0xc0c0c0c0) >>> 0 === 0xc0c0c0c0) continue;
+    if ((words[w]! & KEPT_WORD) === KEPT_WORD) continue;
     const i = head + 4 * w;
     look(i);
     look(i + 1);
@@ -239,6 +242,13 @@ export function findMarked(gray: Uint8Array, width: number, height: number): Box
   }
   for (let i = head + 4 * count; i < size; i++) look(i);
   return y1 > y0 ? { x0, y0, x1, y1 } : undefined;
+}
+
+/** Math.min of four small integers without its generic path (the feather's inner loop). */
+function min4(a: number, b: number, c: number, d: number): number {
+  const ab = a < b ? a : b;
+  const cd = c < d ? c : d;
+  return ab < cd ? ab : cd;
 }
 
 function addRow(counts: Int32Array, hits: Uint8Array, row: number, x0: number, x1: number, sign: number): void {

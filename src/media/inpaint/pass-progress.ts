@@ -1,12 +1,18 @@
 /**
- * How far the first pass of a removal has got, for the second pass, which runs behind it, to wait on: a count
- * of frames recorded, whether it has finished, or why it failed.
+ * Where one pass of a removal stands, for the other pass to wait on: frames done, whether it has finished,
+ * whether it is itself waiting on the other pass, or why it failed.
  */
 export class PassProgress {
   frames = 0;
   finished = false;
+  private blockedOnOther = false;
   private failure: { error: unknown } | undefined;
   private waiting: (() => void)[] = [];
+
+  /** True while this pass cannot go on until the other one does. */
+  get blocked(): boolean {
+    return this.blockedOnOther;
+  }
 
   advance(): void {
     this.frames++;
@@ -23,7 +29,13 @@ export class PassProgress {
     this.wake();
   }
 
-  /** Resolves at the next change (a frame recorded, the end), or at once when finished; rejects with the failure. */
+  setBlocked(blocked: boolean): void {
+    if (blocked === this.blockedOnOther) return;
+    this.blockedOnOther = blocked;
+    this.wake();
+  }
+
+  /** Resolves at the next change (a frame done, the end, a change of `blocked`), or at once when finished; rejects with the failure. */
   async changed(): Promise<void> {
     if (!this.failure && !this.finished) await new Promise<void>((resolve) => this.waiting.push(resolve));
     if (this.failure) throw this.failure.error;
