@@ -48,7 +48,7 @@ export interface RemoveObjectOptions {
   fill?: FillMaskOptions;
   /**
    * Bytes of decoded frames (and their fill regions) the first pass may hand to the second, which runs behind
-   * it (default 64 MiB). When the second pass falls further behind than that, waiting for a place to be
+   * it (default 32 MiB). When the second pass falls further behind than that, waiting for a place to be
    * uncovered, it decodes the files again from where it is.
    */
   handoffMemory?: number;
@@ -70,8 +70,10 @@ export interface RemovalStats {
 }
 
 
-// 64 MiB: 100 frames of 480p, 45 of 720p — a second or more of an object uncovering what it hid.
-const HANDOFF_MEMORY = 64 * 1024 * 1024;
+// 32 MiB: 50 frames of 480p, 23 of 720p — an object crossing the shot at a fifth of its width a frame uncovers
+// what it hid well within that. A larger queue costs resident memory (64 MiB doubled the bench's peak) and
+// only saves the second decode for slower objects.
+const HANDOFF_MEMORY = 32 * 1024 * 1024;
 
 // Pass 1 is about a third of the work (no encode).
 const FIRST_PASS_SHARE = 0.35;
