@@ -18,6 +18,12 @@ export interface ReadFramesOptions {
    * consumer's slower frames, at the cost of that many frames of memory.
    */
   readAhead?: number;
+  /**
+   * Spent frames the caller gives back for reuse (push a frame once nothing reads or writes it any more): new
+   * frames are decoded into them instead of fresh memory, which spares the allocation, its page faults and
+   * the garbage collector's work on a long clip.
+   */
+  pool?: Buffer[];
   signal?: AbortSignal;
 }
 
@@ -53,7 +59,7 @@ export async function* readFrames(file: string, options: ReadFramesOptions): Asy
     '-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1',
   ];
   const proc = spawnTool(ffmpegPath(), args, { signal, stdout: 'pipe' });
-  const frames = new FrameQueue(proc.child.stdout!, size, Math.max(1, options.readAhead ?? 1));
+  const frames = new FrameQueue(proc.child.stdout!, size, Math.max(1, options.readAhead ?? 1), options.pool);
   let finished = false;
   try {
     for (;;) {
@@ -93,6 +99,7 @@ class FrameQueue {
     private readonly stream: Readable,
     private readonly size: number,
     private readonly ahead: number,
+    private readonly pool: Buffer[] = [],
   ) {
     stream.on('data', (chunk: Buffer) => this.take(chunk));
     stream.once('end', () => this.finish());
@@ -125,7 +132,7 @@ class FrameQueue {
   private take(chunk: Buffer): void {
     let at = 0;
     while (at < chunk.length) {
-      const frame = (this.current ??= Buffer.allocUnsafe(this.size));
+      const frame = (this.current ??= this.fresh());
       const n = Math.min(chunk.length - at, this.size - this.filled);
       chunk.copy(frame, this.filled, at, at + n);
       this.filled += n;
@@ -138,6 +145,11 @@ class FrameQueue {
     }
     if (this.ready.length >= this.ahead) this.stream.pause();
     this.notify();
+  }
+
+  private fresh(): Buffer {
+    for (let spare = this.pool.pop(); spare; spare = this.pool.pop()) if (spare.length === this.size) return spare;
+    return Buffer.allocUnsafe(this.size);
   }
 
   private finish(): void {

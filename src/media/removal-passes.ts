@@ -33,6 +33,8 @@ export interface Pass {
   second: PassProgress;
   /** Set by pass 1 once it has finished. */
   counts?: Omit<RemovalStats, 'panX' | 'panY'>;
+  /** Video frames pass 2 has encoded, for pass 1's decoder to decode into again (see ReadFramesOptions.pool). */
+  spent: Buffer[];
   report: (pass: 1 | 2, frames: number) => void;
 }
 
@@ -51,8 +53,10 @@ export async function firstPass(pass: Pass): Promise<void> {
   let framesWithMask = 0;
   let ox = 0;
   let oy = 0;
-  for await (const [video, mask] of framePairs(options)) {
+  const masks: Buffer[] = [];
+  for await (const [video, mask] of framePairs(options, pass.spent, masks)) {
     const box = fill.decode(mask);
+    masks.push(mask);
     if (box) framesWithMask++;
     const planes = yuvPlanes(video, width, height);
     const shift = motion.next(planes.y, fill.weight, box);
@@ -118,7 +122,8 @@ export async function secondPass(pass: Pass): Promise<void> {
       composeFill(planes, fill, mosaic, fx, fy);
       mosaic.recordLast(planes, fx, fy, fill);
       await writing;
-      writing = writer.write(video);
+      // Pass 1 is done with the frame (it is a frame ahead, see above), and so is the encoder once this resolves.
+      writing = writer.write(video).then(() => void (handed && pass.spent.push(video)));
       // Rejections surface at the next await of `writing`; until then this keeps them from counting as unhandled.
       writing.catch(() => undefined);
       pass.report(2, index + 1);
@@ -135,10 +140,10 @@ export async function secondPass(pass: Pass): Promise<void> {
 }
 
 /** Video (yuv420p) and mask (gray) frames in step; the next pair is already being read while one is worked on. */
-async function* framePairs(options: RemoveObjectOptions): AsyncGenerator<[Buffer, Buffer], void, undefined> {
+async function* framePairs(options: RemoveObjectOptions, videoPool: Buffer[], maskPool: Buffer[]): AsyncGenerator<[Buffer, Buffer], void, undefined> {
   const { width, height, signal } = options;
-  const video = readFrames(options.video, { pixFmt: 'yuv420p', width, height, readAhead: READ_AHEAD, signal });
-  const mask = readFrames(options.mask, { pixFmt: 'gray', width, height, readAhead: READ_AHEAD, signal });
+  const video = readFrames(options.video, { pixFmt: 'yuv420p', width, height, readAhead: READ_AHEAD, pool: videoPool, signal });
+  const mask = readFrames(options.mask, { pixFmt: 'gray', width, height, readAhead: READ_AHEAD, pool: maskPool, signal });
   let pending: Promise<[IteratorResult<Buffer>, IteratorResult<Buffer>]> | undefined;
   try {
     pending = Promise.all([video.next(), mask.next()]);

@@ -94,6 +94,7 @@ export async function removeObject(options: RemoveObjectOptions): Promise<Remova
     first: new PassProgress(),
     second: new PassProgress(),
     report,
+    spent: [],
   };
 
   let failure: { error: unknown } | undefined;

@@ -212,9 +212,12 @@ function firstSeen(planes: MosaicPlanes, sources: Uint8Array[], fw: number, weig
   return found;
 }
 
-/** Copies the unfilled pixels of `area`: whole runs left and right of the fill box, pixel by pixel inside it. */
+/**
+ * Copies the unfilled pixels of `area`: whole runs left and right of the fill box, pixel by pixel inside it.
+ * States are left alone: pass 1 has recorded the same frame, so every place written here is seen already.
+ */
 function lastSeen(planes: MosaicPlanes, sources: Uint8Array[], fw: number, weight: Uint8Array, fillBox: Box | undefined, mx: number, my: number, area: Box): void {
-  const { width, state, values } = planes;
+  const { width, values } = planes;
   for (let gy = area.y0; gy < area.y1; gy++) {
     const fy = gy - my;
     const frow = fy * fw - mx;
@@ -222,17 +225,12 @@ function lastSeen(planes: MosaicPlanes, sources: Uint8Array[], fw: number, weigh
     const inBox = fillBox !== undefined && fy >= fillBox.y0 && fy < fillBox.y1;
     const cut0 = inBox ? Math.max(area.x0, Math.min(area.x1, fillBox.x0 + mx)) : area.x1;
     const cut1 = inBox ? Math.max(cut0, Math.min(area.x1, fillBox.x1 + mx)) : area.x1;
-    for (const [a, b] of [[area.x0, cut0], [cut1, area.x1]] as const) {
-      if (b <= a) continue;
-      for (let p = 0; p < sources.length; p++) values[p]!.set(sources[p]!.subarray(frow + a, frow + b), grow + a);
-      state.fill(SEEN, grow + a, grow + b);
-    }
-    for (let gx = cut0; gx < cut1; gx++) {
-      const f = frow + gx;
-      if (weight[f]) continue;
-      const g = grow + gx;
-      for (let p = 0; p < sources.length; p++) values[p]![g] = sources[p]![f]!;
-      state[g] = SEEN;
+    for (let p = 0; p < sources.length; p++) {
+      const source = sources[p]!;
+      const target = values[p]!;
+      if (cut0 > area.x0) target.set(source.subarray(frow + area.x0, frow + cut0), grow + area.x0);
+      if (area.x1 > cut1) target.set(source.subarray(frow + cut1, frow + area.x1), grow + cut1);
+      for (let gx = cut0; gx < cut1; gx++) if (!weight[frow + gx]) target[grow + gx] = source[frow + gx]!;
     }
   }
 }
