@@ -53,10 +53,10 @@ export async function firstPass(pass: Pass): Promise<void> {
   let framesWithMask = 0;
   let ox = 0;
   let oy = 0;
-  const masks: Buffer[] = [];
-  for await (const [video, mask] of framePairs(options, pass.spent, masks)) {
+  const spentMasks: Buffer[] = [];
+  for await (const [video, mask] of framePairs(options, pass.spent, spentMasks)) {
     const box = fill.decode(mask);
-    masks.push(mask);
+    spentMasks.push(mask);
     if (box) framesWithMask++;
     const planes = yuvPlanes(video, width, height);
     const shift = motion.next(planes.y, fill.weight, box);
@@ -105,11 +105,11 @@ export async function secondPass(pass: Pass): Promise<void> {
       const handed = handoff.take();
       second.advance();
       const video = handed?.video ?? (await videos.at(index));
-      if (!video) throw changed(options);
+      if (!video) throw changed(options.video);
       if (handed) fill.unpack(handed.fill);
       else {
         const mask = await masks.at(index);
-        if (!mask) throw changed(options);
+        if (!mask) throw changed(options.mask);
         fill.decode(mask);
       }
       const fx = offsets[2 * index]!;
@@ -164,6 +164,6 @@ async function* framePairs(options: RemoveObjectOptions, videoPool: Buffer[], ma
   }
 }
 
-function changed(options: RemoveObjectOptions): MediaError {
-  return new MediaError(`${options.video} decoded to fewer frames the second time; was it changed while being read?`, options.video);
+function changed(file: string): MediaError {
+  return new MediaError(`${file} decoded to fewer frames the second time; was it changed while being read?`, file);
 }

@@ -25,12 +25,12 @@
  * dropped and pass 2 decodes video and mask again itself, from its frame on. So a clip is decoded once unless
  * the object hides something for longer than the queue holds.
  */
-import { type Pass, firstPass, secondPass } from './removal-passes.js';
+import type { FillMaskOptions } from './inpaint/fill-mask.js';
+import { Handoff } from './inpaint/handoff.js';
 import { Mosaic } from './inpaint/mosaic.js';
 import { PassProgress } from './inpaint/pass-progress.js';
-import { Handoff } from './inpaint/handoff.js';
 import { abortReason } from './process.js';
-import type { FillMaskOptions } from './inpaint/fill-mask.js';
+import { firstPass, type Pass, secondPass } from './removal-passes.js';
 
 export interface RemoveObjectOptions {
   video: string;
@@ -68,7 +68,6 @@ export interface RemovalStats {
   panX: number;
   panY: number;
 }
-
 
 // 32 MiB: 50 frames of 480p, 23 of 720p — an object crossing the shot at a fifth of its width a frame uncovers
 // what it hid well within that. A larger queue costs resident memory (64 MiB doubled the bench's peak) and
