@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { ffmpegPath } from './binaries.js';
 import { abortReason, spawnTool, toolFailure } from './process.js';
 import { AAC_OUTPUT } from './h264.js';
@@ -12,6 +13,17 @@ export interface ReadFramesOptions {
   height?: number;
   /** Resample to this frame rate (duplicating or dropping frames); otherwise every decoded frame, as is. */
   fps?: number;
+  /**
+   * Complete frames decoded ahead of the consumer (default 1). More lets ffmpeg keep decoding through the
+   * consumer's slower frames, at the cost of that many frames of memory.
+   */
+  readAhead?: number;
+  /**
+   * Spent frames the caller gives back for reuse (push a frame once nothing reads or writes it any more): new
+   * frames are decoded into them instead of fresh memory, which spares the allocation, its page faults and
+   * the garbage collector's work on a long clip.
+   */
+  pool?: Buffer[];
   signal?: AbortSignal;
 }
 
@@ -22,9 +34,9 @@ export function frameBytes(width: number, height: number, pixFmt: PixelFormat): 
 }
 
 /**
- * Decodes a video (or an image) into raw frames, one Buffer per frame, each owned by the caller. At most a
- * pipe's worth of frames is in memory: ffmpeg waits while the consumer is busy. Breaking out of the loop
- * stops ffmpeg.
+ * Decodes a video (or an image) into raw frames, one Buffer per frame, each owned by the caller. At most
+ * `readAhead` frames and a pipe's worth are in memory: ffmpeg waits while the consumer is busy. Breaking out of
+ * the loop stops ffmpeg.
  */
 export async function* readFrames(file: string, options: ReadFramesOptions): AsyncGenerator<Buffer, void, undefined> {
   const { signal, pixFmt } = options;
@@ -47,43 +59,108 @@ export async function* readFrames(file: string, options: ReadFramesOptions): Asy
     '-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1',
   ];
   const proc = spawnTool(ffmpegPath(), args, { signal, stdout: 'pipe' });
+  const frames = new FrameQueue(proc.child.stdout!, size, Math.max(1, options.readAhead ?? 1), options.pool);
   let finished = false;
   try {
-    const pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const take = (): Buffer => {
-      const frame = Buffer.allocUnsafe(size);
-      let offset = 0;
-      while (offset < size) {
-        const head = pending[0]!;
-        const n = Math.min(head.length, size - offset);
-        head.copy(frame, offset, 0, n);
-        offset += n;
-        if (n === head.length) pending.shift();
-        else pending[0] = head.subarray(n);
-      }
-      pendingBytes -= size;
-      return frame;
-    };
-    // Pipe chunks (64 KiB) rarely line up with frames: a frame may span chunks and a chunk may end mid-frame.
-    for await (const chunk of proc.child.stdout! as AsyncIterable<Buffer>) {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      while (pendingBytes >= size) {
-        if (signal?.aborted) throw abortReason(signal);
-        yield take();
-      }
+    for (;;) {
+      const frame = await frames.next();
+      if (signal?.aborted) throw abortReason(signal);
+      if (!frame) break;
+      yield frame;
     }
     const status = await proc.exited;
     finished = true;
     if (signal?.aborted) throw abortReason(signal);
     if (status.code !== 0) throw toolFailure('ffmpeg', status, proc.stderr(), file);
-    if (pendingBytes > 0) throw new MediaError(`decoding ${file} ended in the middle of a frame (${pendingBytes} of ${size} bytes)`, file);
+    if (frames.partial > 0) throw new MediaError(`decoding ${file} ended in the middle of a frame (${frames.partial} of ${size} bytes)`, file);
   } finally {
     if (!finished) {
+      frames.stop();
       proc.stop();
       await proc.exited.catch(() => undefined);
     }
+  }
+}
+
+/**
+ * Cuts a raw stream into frames as its chunks arrive, copying each chunk straight into the frame it belongs to
+ * (pipe chunks, 64 KiB, rarely line up with frames). Up to `ahead` complete frames wait for the consumer; then
+ * the stream is paused, so ffmpeg blocks on a full pipe rather than filling memory.
+ */
+class FrameQueue {
+  private readonly ready: Buffer[] = [];
+  private current: Buffer | undefined;
+  private filled = 0;
+  private ended = false;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly stream: Readable,
+    private readonly size: number,
+    private readonly ahead: number,
+    private readonly pool: Buffer[] = [],
+  ) {
+    stream.on('data', (chunk: Buffer) => this.take(chunk));
+    stream.once('end', () => this.finish());
+    stream.once('close', () => this.finish());
+    stream.once('error', (error: Error) => {
+      this.failure = error;
+      this.finish();
+    });
+  }
+
+  /** Bytes of an incomplete last frame. */
+  get partial(): number {
+    return this.filled;
+  }
+
+  /** The next complete frame, or undefined once the stream has ended. */
+  async next(): Promise<Buffer | undefined> {
+    while (!this.ready.length && !this.ended) await new Promise<void>((resolve) => (this.wake = resolve));
+    if (this.failure) throw this.failure;
+    const frame = this.ready.shift();
+    if (this.stream.isPaused() && this.ready.length < this.ahead) this.stream.resume();
+    return frame;
+  }
+
+  stop(): void {
+    this.stream.removeAllListeners('data');
+    this.stream.destroy();
+  }
+
+  private take(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length) {
+      const frame = (this.current ??= this.fresh());
+      const n = Math.min(chunk.length - at, this.size - this.filled);
+      chunk.copy(frame, this.filled, at, at + n);
+      this.filled += n;
+      at += n;
+      if (this.filled === this.size) {
+        this.ready.push(frame);
+        this.current = undefined;
+        this.filled = 0;
+      }
+    }
+    if (this.ready.length >= this.ahead) this.stream.pause();
+    this.notify();
+  }
+
+  private fresh(): Buffer {
+    for (let spare = this.pool.pop(); spare; spare = this.pool.pop()) if (spare.length === this.size) return spare;
+    return Buffer.allocUnsafe(this.size);
+  }
+
+  private finish(): void {
+    this.ended = true;
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
   }
 }
 

@@ -1,30 +1,37 @@
 /**
  * Classical object removal over files: a video and its mask in, the video without the masked object out.
  *
- * Two streaming passes, so memory is the size of the background mosaic, never the clip's length:
+ * Two streaming passes, the second running behind the first, so memory is the size of the background mosaic
+ * and a bounded queue between the passes, never the clip's length:
  *
- * 1. Read video and mask together. Per frame: the fill region (mask below 192, grown a little), the camera's
+ * 1. Reads video and mask. Per frame: the fill region (mask below 192, grown a little), the camera's
  *    translation since the previous frame (on small luma, the fill region left out), and the frame's visible
- *    background written into the mosaic where the mosaic has nothing yet ("first seen"). At the end every place
- *    any frame's fill region covers ("needed") holds either the first background any frame showed there, or,
- *    where no frame ever did, a spatial fill from the boundary, made once so it is the same in every frame.
- * 2. Read both again. Per frame: write its visible background over the mosaic where fills read ("last seen"),
- *    then replace the fill region from the mosaic, cross-faded at the edge, and encode.
+ *    background written into the mosaic where the mosaic has nothing yet ("first seen"). The frame and its
+ *    packed fill region then go to pass 2. At the end every place any frame's fill region covers ("needed")
+ *    holds either the first background any frame showed there, or, where no frame ever did, a spatial fill
+ *    from the boundary, made once so it is the same in every frame.
+ * 2. Per frame, in order: once the mosaic has a value for every place of the frame's fill region — pass 1 has
+ *    reached the frame that first shows each, or has finished and made the rest — replaces the region from the
+ *    mosaic, cross-faded at the edge, writes the frame's visible background over the mosaic ("last seen"), and
+ *    encodes it.
  *
  * So a frame's hole takes the most recent earlier view of that place when there is one and otherwise the
  * earliest later view — the temporally nearest in whichever direction has it — which a forward and a backward
- * propagation would give, without holding frames or decoding backwards. Decoding runs in ffmpeg processes
- * alongside the JavaScript, which touches only the region's box and the mosaic's needed box per frame.
+ * propagation would give, without decoding backwards.
+ *
+ * The look-ahead: pass 2 trails pass 1 by as many frames as the object takes to uncover what it hides (all of
+ * the clip where it never does). The frames in between wait in a queue (see removal-passes.ts): a few frames
+ * normally, up to `handoffMemory` while pass 2 waits for a place to be uncovered; past that the queue is
+ * dropped and pass 2 decodes video and mask again itself, from its frame on. So a clip is decoded once unless
+ * the object hides something for longer than the queue holds.
  */
-import { openFrameWriter, readFrames, type FrameWriterOptions } from './frames.js';
-import { composeFill } from './inpaint/compose.js';
-import { DEFAULT_FILL_MASK, FillMask, type FillMaskOptions } from './inpaint/fill-mask.js';
-import { type Box, yuvPlanes } from './inpaint/frame.js';
-import { MotionEstimator } from './inpaint/motion.js';
-import { MADE, Mosaic, type MosaicPlanes, UNKNOWN } from './inpaint/mosaic.js';
-import { fillFromBoundary } from './inpaint/spatial-fill.js';
+import type { FrameWriterOptions } from './frames.js';
+import type { FillMaskOptions } from './inpaint/fill-mask.js';
+import { Handoff } from './inpaint/handoff.js';
+import { Mosaic } from './inpaint/mosaic.js';
+import { PassProgress } from './inpaint/pass-progress.js';
 import { abortReason } from './process.js';
-import { MediaError } from './types.js';
+import { firstPass, type Pass, secondPass } from './removal-passes.js';
 
 export interface RemoveObjectOptions {
   video: string;
@@ -40,6 +47,12 @@ export interface RemoveObjectOptions {
   /** Copy the first audio stream of this file into the output. */
   audioFrom?: FrameWriterOptions['audioFrom'];
   fill?: FillMaskOptions;
+  /**
+   * Bytes of decoded frames (and their fill regions) the first pass may hand to the second, which runs behind
+   * it (default 32 MiB). When the second pass falls further behind than that, waiting for a place to be
+   * uncovered, it decodes the files again from where it is.
+   */
+  handoffMemory?: number;
   signal?: AbortSignal;
   /** 0…1 over both passes. */
   onProgress?: (fraction: number) => void;
@@ -57,134 +70,59 @@ export interface RemovalStats {
   panY: number;
 }
 
+// 32 MiB: 50 frames of 480p, 23 of 720p — an object crossing the shot at a fifth of its width a frame uncovers
+// what it hid well within that. A larger queue costs resident memory (64 MiB doubled the bench's peak) and
+// only saves the second decode for slower objects.
+const HANDOFF_MEMORY = 32 * 1024 * 1024;
+
 // Pass 1 is about a third of the work (no encode).
 const FIRST_PASS_SHARE = 0.35;
 
 export async function removeObject(options: RemoveObjectOptions): Promise<RemovalStats> {
-  const { width, height, signal } = options;
-  const fill = new FillMask(width, height, options.fill ?? DEFAULT_FILL_MASK);
-  const motion = new MotionEstimator(width, height);
-  const mosaic = new Mosaic(width, height);
-  const offsets: number[] = [];
+  const { width, height } = options;
+  // Either pass failing stops the other; the caller's signal stops both.
+  const stop = new AbortController();
+  const forward = (): void => stop.abort(abortReason(options.signal!));
+  if (options.signal?.aborted) forward();
+  options.signal?.addEventListener('abort', forward, { once: true });
   const report = progress(options);
-  let framesWithMask = 0;
+  const pass: Pass = {
+    options: { ...options, signal: stop.signal },
+    mosaic: new Mosaic(width, height),
+    offsets: [],
+    handoff: new Handoff(options.handoffMemory ?? HANDOFF_MEMORY),
+    first: new PassProgress(),
+    second: new PassProgress(),
+    report,
+    spent: [],
+  };
 
-  let ox = 0;
-  let oy = 0;
-  for await (const [video, mask] of framePairs(options)) {
-    const box = fill.decode(mask);
-    if (box) framesWithMask++;
-    const planes = yuvPlanes(video, width, height);
-    const shift = motion.next(planes.y, fill.weight, box);
-    ox += shift.dx;
-    oy += shift.dy;
-    offsets.push(ox, oy);
-    mosaic.recordFirst(planes, ox, oy, fill);
-    report((offsets.length / 2) * FIRST_PASS_SHARE);
-  }
-  const frames = offsets.length / 2;
-  if (!frames) throw new MediaError(`${options.video} has no frames to process`, options.video);
-  const { needed, neverSeen } = fillNeverSeen(mosaic);
-  if (signal?.aborted) throw abortReason(signal);
-
-  const writer = openFrameWriter(options.output, { width, height, fps: options.fps, pixFmt: 'yuv420p', audioFrom: options.audioFrom, signal });
-  try {
-    let index = 0;
-    for await (const [video, mask] of framePairs(options)) {
-      if (index >= frames) throw changed(options);
-      fill.decode(mask);
-      const planes = yuvPlanes(video, width, height);
-      const fx = offsets[2 * index]!;
-      const fy = offsets[2 * index + 1]!;
-      // Either order: the fill writes only where the weights are above 0, and recordLast reads only where they are 0.
-      composeFill(planes, fill, mosaic, fx, fy);
-      mosaic.recordLast(planes, fx, fy, fill);
-      await writer.write(video);
-      index++;
-      report(frames * FIRST_PASS_SHARE + index * (1 - FIRST_PASS_SHARE));
-    }
-    if (index !== frames) throw changed(options);
-    await writer.end();
-  } catch (error) {
-    writer.abort();
+  let failure: { error: unknown } | undefined;
+  const failed = (error: unknown): never => {
+    failure ??= { error };
+    pass.first.fail(error);
+    pass.second.fail(error);
+    stop.abort(error);
     throw error;
-  }
-  return { frames, framesWithMask, neededPixels: needed, neverSeenPixels: neverSeen, panX: mosaic.width - width, panY: mosaic.height - height };
-}
-
-/** Spatially fills the needed places no frame showed; returns how many luma places were needed and how many of them that was. */
-function fillNeverSeen(mosaic: Mosaic): { needed: number; neverSeen: number } {
-  const counts = fillPlanes(mosaic.luma);
-  fillPlanes(mosaic.chroma);
-  return counts;
-}
-
-function fillPlanes(planes: MosaicPlanes): { needed: number; neverSeen: number } {
-  const { width, height, state } = planes;
-  let needed = 0;
-  let neverSeen = 0;
-  let hole: Box | undefined;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const g = y * width + x;
-      if (!planes.needed[g]) continue;
-      needed++;
-      if (state[g] !== UNKNOWN) continue;
-      neverSeen++;
-      hole = hole ? { x0: Math.min(hole.x0, x), y0: Math.min(hole.y0, y), x1: Math.max(hole.x1, x + 1), y1: Math.max(hole.y1, y + 1) } : { x0: x, y0: y, x1: x + 1, y1: y + 1 };
-    }
-  }
-  if (!hole) return { needed, neverSeen };
-  // Context around the hole: as wide as the hole itself, so even its middle is filled from real surroundings.
-  const margin = Math.max(8, hole.x1 - hole.x0, hole.y1 - hole.y0);
-  const area = { x0: Math.max(0, hole.x0 - margin), y0: Math.max(0, hole.y0 - margin), x1: Math.min(width, hole.x1 + margin), y1: Math.min(height, hole.y1 + margin) };
-  const known = new Uint8Array(state.length);
-  for (let y = area.y0; y < area.y1; y++) for (let x = area.x0; x < area.x1; x++) known[y * width + x] = state[y * width + x] !== UNKNOWN ? 1 : 0;
-  fillFromBoundary(planes.values, width, known, planes.needed, area);
-  for (let y = hole.y0; y < hole.y1; y++) {
-    for (let x = hole.x0; x < hole.x1; x++) {
-      const g = y * width + x;
-      if (planes.needed[g] && state[g] === UNKNOWN) state[g] = MADE;
-    }
-  }
-  return { needed, neverSeen };
-}
-
-/** Video (yuv420p) and mask (gray) frames in step; the next pair is already being read while one is worked on. */
-async function* framePairs(options: RemoveObjectOptions): AsyncGenerator<[Buffer, Buffer], void, undefined> {
-  const { width, height, signal } = options;
-  const video = readFrames(options.video, { pixFmt: 'yuv420p', width, height, signal });
-  const mask = readFrames(options.mask, { pixFmt: 'gray', width, height, signal });
-  let pending: Promise<[IteratorResult<Buffer>, IteratorResult<Buffer>]> | undefined;
+  };
   try {
-    pending = Promise.all([video.next(), mask.next()]);
-    for (;;) {
-      const [v, m] = await pending;
-      pending = undefined;
-      if (v.done !== m.done) {
-        const [longer, shorter] = v.done ? [options.mask, options.video] : [options.video, options.mask];
-        throw new MediaError(`${shorter} has fewer frames than ${longer}; the mask needs one frame per video frame`, shorter);
-      }
-      if (v.done || m.done) return;
-      pending = Promise.all([video.next(), mask.next()]);
-      yield [v.value, m.value];
-    }
+    await Promise.allSettled([firstPass(pass).catch(failed), secondPass(pass).catch(failed)]);
   } finally {
-    await pending?.catch(() => undefined);
-    await Promise.all([video.return(undefined), mask.return(undefined)]);
+    options.signal?.removeEventListener('abort', forward);
   }
+  if (failure) throw failure.error;
+  const counts = pass.counts!;
+  return { ...counts, panX: pass.mosaic.width - width, panY: pass.mosaic.height - height };
 }
 
-function changed(options: RemoveObjectOptions): MediaError {
-  return new MediaError(`${options.video} decoded to a different number of frames the second time; was it changed while being read?`, options.video);
-}
-
-function progress(options: RemoveObjectOptions): (done: number) => void {
+function progress(options: RemoveObjectOptions): (pass: 1 | 2, frames: number) => void {
   const total = options.frames;
+  const done = [0, 0];
   let reported = 0;
-  return (done) => {
+  return (pass, frames) => {
     if (!options.onProgress || !total) return;
-    const fraction = Math.min(1, done / total);
+    done[pass - 1] = frames;
+    const fraction = Math.min(1, (done[0]! * FIRST_PASS_SHARE + done[1]! * (1 - FIRST_PASS_SHARE)) / total);
     if (fraction - reported >= 0.02 || fraction === 1) {
       reported = fraction;
       options.onProgress(fraction);

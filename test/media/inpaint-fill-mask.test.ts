@@ -66,4 +66,35 @@ describe('FillMask', () => {
       expect(findMarked(gray, width, 24)).toEqual({ x0: 1, y0: 3, x1: 35, y1: 21 });
     }
   });
+
+  it('packs its weights small and unpacks them to what decode made, clearing the region before', () => {
+    const source = new FillMask(W, H, { grow: 2, feather: 2 });
+    const copy = new FillMask(W, H, { grow: 2, feather: 2 });
+    copy.decode(maskWith({ x: 1, y: 1, w: 6, h: 6 }));
+    // Two objects, one at the frame's edge, and then a frame with nothing to fill.
+    const gray = maskWith({ x: 20, y: 4, w: 9, h: 7 });
+    for (let y = 15; y < H; y++) gray.fill(0, y * W + 33, y * W + W);
+    for (const mask of [gray, new Uint8Array(W * H).fill(255)]) {
+      const box = source.decode(mask);
+      const packed = source.pack();
+      expect(copy.unpack(packed)).toEqual(box);
+      expect(copy.box).toEqual(source.box);
+      expect(copy.chromaBox).toEqual(source.chromaBox);
+      expect(Buffer.compare(copy.weight, source.weight)).toBe(0);
+      expect(Buffer.compare(copy.chromaWeight, source.chromaWeight)).toBe(0);
+    }
+  });
+
+  it('packs a region in a small fraction of its area', () => {
+    const mask = new FillMask(320, 180);
+    const box = mask.decode(maskWith({ x: 100, y: 50, w: 60, h: 60 }, 0, 320, 180))!;
+    expect(mask.pack().length).toBeLessThan(((box.x1 - box.x0) * (box.y1 - box.y0)) / 5);
+  });
+
+  it('refuses packed data cut short', () => {
+    const mask = new FillMask(W, H);
+    mask.decode(maskWith({ x: 10, y: 8, w: 6, h: 4 }));
+    const packed = mask.pack();
+    expect(() => new FillMask(W, H).unpack(packed.subarray(0, packed.length - 2))).toThrow(/ends early/);
+  });
 });

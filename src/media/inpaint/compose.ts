@@ -29,8 +29,8 @@ export function composeFill(frame: YuvPlanes, fill: FillMask, mosaic: Mosaic, ox
       if (!a) continue;
       const g = (y + my) * stride + x + mx;
       if (state[g] === UNKNOWN) continue;
-      const mixed = (frame.y[i]! * (255 - a) + mosaicY[g]! * a) / 255;
-      frame.y[i] = mixed < 0 ? 0 : mixed > 255 ? 255 : Math.round(mixed);
+      // Most of the region is inside the feather: a plain copy, which the mix below would give exactly.
+      frame.y[i] = a === 255 ? mosaicY[g]! : Math.round((frame.y[i]! * (255 - a) + mosaicY[g]! * a) / 255);
     }
   }
 
@@ -48,6 +48,11 @@ export function composeFill(frame: YuvPlanes, fill: FillMask, mosaic: Mosaic, ox
       if (!a) continue;
       const g = (cy + cmy) * cstride + cx + cmx;
       if (chroma.state[g] === UNKNOWN) continue;
+      if (a === 255) {
+        frame.u[c] = mosaicU[g]!;
+        frame.v[c] = mosaicV[g]!;
+        continue;
+      }
       frame.u[c] = Math.round((frame.u[c]! * (255 - a) + mosaicU[g]! * a) / 255);
       frame.v[c] = Math.round((frame.v[c]! * (255 - a) + mosaicV[g]! * a) / 255);
     }

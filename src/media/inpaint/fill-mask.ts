@@ -1,3 +1,4 @@
+import { ByteReader, ByteWriter } from './box-runs.js';
 import { type Box, grow } from './frame.js';
 
 /**
@@ -57,10 +58,8 @@ export class FillMask {
 
   /** Reads a gray mask frame (width × height bytes); returns the new `box`. */
   decode(gray: Uint8Array): Box | undefined {
-    const { width, height, weight } = this;
-    if (this.box) clearBox(weight, width, this.box);
-    if (this.chromaBox) clearBox(this.chromaWeight, width >> 1, this.chromaBox);
-    this.chromaBox = undefined;
+    const { width, height } = this;
+    this.clear();
     const core = findMarked(gray, width, height);
     if (!core) return (this.box = undefined);
     const box = grow(core, this.options.grow, width, height);
@@ -70,39 +69,72 @@ export class FillMask {
     return (this.box = box);
   }
 
+  /** The current weights and boxes, packed small (see box-runs), for `unpack` to restore. */
+  pack(): Uint8Array {
+    const out = new ByteWriter();
+    const { box, chromaBox } = this;
+    if (!box || !chromaBox) {
+      out.byte(0);
+      return out.done();
+    }
+    out.byte(1);
+    for (const b of [box, chromaBox]) for (const n of [b.x0, b.y0, b.x1, b.y1]) out.varint(n);
+    out.runs(this.weight, this.width, box);
+    out.runs(this.chromaWeight, this.width >> 1, chromaBox);
+    return out.done();
+  }
+
+  /** Restores weights packed by `pack` of a FillMask of the same size, as `decode` of that mask frame would; returns the new `box`. */
+  unpack(packed: Uint8Array): Box | undefined {
+    this.clear();
+    const input = new ByteReader(packed);
+    if (!input.byte()) return undefined;
+    const box = { x0: input.varint(), y0: input.varint(), x1: input.varint(), y1: input.varint() };
+    const chromaBox = { x0: input.varint(), y0: input.varint(), x1: input.varint(), y1: input.varint() };
+    input.runs(this.weight, this.width, box);
+    input.runs(this.chromaWeight, this.width >> 1, chromaBox);
+    this.chromaBox = chromaBox;
+    return (this.box = box);
+  }
+
+  private clear(): void {
+    if (this.box) clearBox(this.weight, this.width, this.box);
+    if (this.chromaBox) clearBox(this.chromaWeight, this.width >> 1, this.chromaBox);
+    this.box = undefined;
+    this.chromaBox = undefined;
+  }
+
   /** weight := 1 where a marked pixel lies within the square of radius `grow`, inside `box`. */
   private dilate(gray: Uint8Array, core: Box, box: Box): void {
     const { width, weight, rowHits } = this;
     const r = this.options.grow;
-    // Along rows: rowHits(x, y) = any marked pixel in [x − r, x + r] of row y, by a sliding count.
+    // Along rows: each run of marked pixels, widened by r either side. Marked pixels lie only in `core`, and
+    // `box` is `core` grown by r, so rows outside `core` have no hits and are never read.
     for (let y = core.y0; y < core.y1; y++) {
       const row = y * width;
-      let count = 0;
-      for (let x = box.x0; x < Math.min(box.x0 + r, width); x++) if (gray[row + x]! < FILL_BELOW) count++;
-      for (let x = box.x0; x < box.x1; x++) {
-        const enter = x + r;
-        const leave = x - r - 1;
-        if (enter < width && gray[row + enter]! < FILL_BELOW) count++;
-        if (leave >= 0 && gray[row + leave]! < FILL_BELOW) count--;
-        rowHits[row + x] = count > 0 ? 1 : 0;
+      rowHits.fill(0, row + box.x0, row + box.x1);
+      let x = core.x0;
+      while (x < core.x1) {
+        if (gray[row + x]! >= FILL_BELOW) {
+          x++;
+          continue;
+        }
+        const start = x;
+        while (x < core.x1 && gray[row + x]! < FILL_BELOW) x++;
+        rowHits.fill(1, row + Math.max(box.x0, start - r), row + Math.min(box.x1, x + r));
       }
     }
-    // Down columns, over whole rows at a time so memory is read in order.
+    // Down columns: a sliding count of hit rows in [y − r, y + r], over whole rows so memory is read in order.
     const counts = this.columnCounts;
     counts.fill(0, box.x0, box.x1);
-    const hit = (y: number, x: number): number => (y >= core.y0 && y < core.y1 ? rowHits[y * width + x]! : 0);
-    for (let y = box.y0; y < Math.min(box.y0 + r, box.y1); y++) for (let x = box.x0; x < box.x1; x++) counts[x]! += hit(y, x);
+    for (let y = Math.max(core.y0, box.y0 - r); y < Math.min(core.y1, box.y0 + r); y++) addRow(counts, rowHits, y * width, box.x0, box.x1, 1);
     for (let y = box.y0; y < box.y1; y++) {
       const enter = y + r;
       const leave = y - r - 1;
+      if (enter >= core.y0 && enter < core.y1) addRow(counts, rowHits, enter * width, box.x0, box.x1, 1);
+      if (leave >= core.y0 && leave < core.y1) addRow(counts, rowHits, leave * width, box.x0, box.x1, -1);
       const row = y * width;
-      for (let x = box.x0; x < box.x1; x++) {
-        let c = counts[x]!;
-        if (enter < box.y1) c += hit(enter, x);
-        if (leave >= box.y0) c -= hit(leave, x);
-        counts[x] = c;
-        weight[row + x] = c > 0 ? 1 : 0;
-      }
+      for (let x = box.x0; x < box.x1; x++) weight[row + x] = counts[x]! > 0 ? 1 : 0;
     }
   }
 
@@ -119,20 +151,25 @@ export class FillMask {
     const ph = box.y1 - box.y0 + 2;
     if (this.padded.length < pw * ph) this.padded = new Uint8Array(pw * ph);
     const d = this.padded;
-    for (let py = 0; py < ph; py++) {
-      const y = box.y0 + py - 1;
-      for (let px = 0; px < pw; px++) {
-        const x = box.x0 + px - 1;
-        const outside = x < 0 || y < 0 || x >= width || y >= height;
-        const border = py === 0 || px === 0 || py === ph - 1 || px === pw - 1;
-        d[py * pw + px] = outside ? far : border ? 0 : weight[y * width + x] ? far : 0;
-      }
+    // The border is kept (0) where it lies in the frame, and `far` beyond the frame's edge.
+    const left = box.x0 === 0 ? far : 0;
+    const right = box.x1 === width ? far : 0;
+    d.fill(box.y0 === 0 ? far : 0, 0, pw);
+    d.fill(box.y1 === height ? far : 0, (ph - 1) * pw, ph * pw);
+    for (let py = 1; py < ph - 1; py++) {
+      const row = (box.y0 + py - 1) * width + box.x0 - 1;
+      const i = py * pw;
+      d[i] = left;
+      d[i + pw - 1] = right;
+      for (let px = 1; px < pw - 1; px++) d[i + px] = weight[row + px] ? far : 0;
     }
+    if (left) d[0] = d[(ph - 1) * pw] = far;
+    if (right) d[pw - 1] = d[ph * pw - 1] = far;
     for (let py = 1; py < ph - 1; py++) {
       for (let px = 1; px < pw - 1; px++) {
         const i = py * pw + px;
         if (!d[i]) continue;
-        const m = Math.min(d[i - 1]!, d[i - pw - 1]!, d[i - pw]!, d[i - pw + 1]!) + 1;
+        const m = min4(d[i - 1]!, d[i - pw - 1]!, d[i - pw]!, d[i - pw + 1]!) + 1;
         if (m < d[i]!) d[i] = m;
       }
     }
@@ -140,7 +177,7 @@ export class FillMask {
       for (let px = pw - 2; px >= 1; px--) {
         const i = py * pw + px;
         if (!d[i]) continue;
-        const m = Math.min(d[i + 1]!, d[i + pw + 1]!, d[i + pw]!, d[i + pw - 1]!) + 1;
+        const m = min4(d[i + 1]!, d[i + pw + 1]!, d[i + pw]!, d[i + pw - 1]!) + 1;
         if (m < d[i]!) d[i] = m;
       }
     }
@@ -168,6 +205,8 @@ export class FillMask {
   }
 }
 
+const KEPT_WORD = 0xc0c0c0c0 | 0;
+
 /**
  * Bounding box of the pixels below FILL_BELOW, or undefined. Reads four pixels at a time across row ends (a
  * mask is mostly white), and looks at single pixels only in words that hold a marked one.
@@ -190,10 +229,11 @@ export function findMarked(gray: Uint8Array, width: number, height: number): Box
   const head = (4 - (gray.byteOffset % 4)) % 4;
   for (let i = 0; i < Math.min(head, size); i++) look(i);
   const count = Math.max(0, (size - head) >> 2);
-  const words = new Uint32Array(gray.buffer, gray.byteOffset + head, count);
+  // Signed words and a signed constant: unsigned values above 2³¹ would leave V8's fast integer path.
+  const words = new Int32Array(gray.buffer, gray.byteOffset + head, count);
   for (let w = 0; w < count; w++) {
     // Every byte has its two top bits set: all four pixels are ≥ 192 and kept.
-    if ((words[w]! & 0xc0c0c0c0) >>> 0 === 0xc0c0c0c0) continue;
+    if ((words[w]! & KEPT_WORD) === KEPT_WORD) continue;
     const i = head + 4 * w;
     look(i);
     look(i + 1);
@@ -202,6 +242,17 @@ export function findMarked(gray: Uint8Array, width: number, height: number): Box
   }
   for (let i = head + 4 * count; i < size; i++) look(i);
   return y1 > y0 ? { x0, y0, x1, y1 } : undefined;
+}
+
+/** Math.min of four small integers without its generic path (the feather's inner loop). */
+function min4(a: number, b: number, c: number, d: number): number {
+  const ab = a < b ? a : b;
+  const cd = c < d ? c : d;
+  return ab < cd ? ab : cd;
+}
+
+function addRow(counts: Int32Array, hits: Uint8Array, row: number, x0: number, x1: number, sign: number): void {
+  for (let x = x0; x < x1; x++) counts[x]! += sign * hits[row + x]!;
 }
 
 function clearBox(plane: Uint8Array, width: number, box: Box): void {

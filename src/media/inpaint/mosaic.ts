@@ -96,22 +96,44 @@ export class Mosaic {
   }
 
   /**
-   * Pass 2: overwrites with this frame's background where fills will read, so a later frame takes the most
-   * recent view; where no earlier frame showed a place, the first later view (from pass 1) is still there.
-   * Rows are copied in runs around the fill region's box.
+   * Pass 2: overwrites with this frame's background, so a later frame takes the most recent view; where no
+   * earlier frame showed a place, the first later view (from pass 1) is still there. The whole frame, not only
+   * where fills read: pass 2 runs while pass 1 is still finding those places. Rows are copied in runs around
+   * the fill region's box.
+   *
+   * Pass 1 must have recorded this frame already: then every place written here is seen already, and the
+   * tiles' counts of unseen places stay true.
    */
   recordLast(frame: YuvPlanes, ox: number, oy: number, fill: FillMask): void {
-    const box = this.neededBox;
-    if (!box) return;
     const mx = ox - this.x0;
     const my = oy - this.y0;
     const { width: fw, height: fh } = frame;
-    const area = { x0: Math.max(box.x0, mx), y0: Math.max(box.y0, my), x1: Math.min(box.x1, mx + fw), y1: Math.min(box.y1, my + fh) };
-    lastSeen(this.luma, [frame.y], fw, fill.weight, fill.box, mx, my, area);
+    lastSeen(this.luma, [frame.y], fw, fill.weight, fill.box, mx, my, { x0: mx, y0: my, x1: mx + fw, y1: my + fh });
     const cmx = mx >> 1;
     const cmy = my >> 1;
-    const carea = { x0: Math.max(area.x0 >> 1, cmx), y0: Math.max(area.y0 >> 1, cmy), x1: Math.min((area.x1 + 1) >> 1, cmx + (fw >> 1)), y1: Math.min((area.y1 + 1) >> 1, cmy + (fh >> 1)) };
-    lastSeen(this.chroma, [frame.u, frame.v], fw >> 1, fill.chromaWeight, fill.chromaBox, cmx, cmy, carea);
+    lastSeen(this.chroma, [frame.u, frame.v], fw >> 1, fill.chromaWeight, fill.chromaBox, cmx, cmy, { x0: cmx, y0: cmy, x1: cmx + (fw >> 1), y1: cmy + (fh >> 1) });
+  }
+
+  /**
+   * Where, scanning the fill region of a frame placed at (ox, oy) from position `from` on (luma rows, then
+   * chroma rows, in the region's boxes), the first place the mosaic has no value for lies; -1 when it has one
+   * for every place, so the frame can be filled. Places only ever gain values, so a caller waiting for them
+   * resumes from the last answer.
+   */
+  firstUnknown(fill: FillMask, ox: number, oy: number, from = 0): number {
+    const mx = ox - this.x0;
+    const my = oy - this.y0;
+    const box = fill.box;
+    const cbox = fill.chromaBox;
+    if (!box || !cbox) return -1;
+    const lumaPlaces = (box.x1 - box.x0) * (box.y1 - box.y0);
+    if (from < lumaPlaces) {
+      const at = firstUnknown(this.luma, fill.weight, this.frameWidth, box, mx, my, from);
+      if (at >= 0) return at;
+      from = lumaPlaces;
+    }
+    const at = firstUnknown(this.chroma, fill.chromaWeight, this.frameWidth >> 1, cbox, mx >> 1, my >> 1, from - lumaPlaces);
+    return at >= 0 ? lumaPlaces + at : -1;
   }
 
   private markNeeded(fill: FillMask, mx: number, my: number): void {
@@ -190,9 +212,12 @@ function firstSeen(planes: MosaicPlanes, sources: Uint8Array[], fw: number, weig
   return found;
 }
 
-/** Copies the unfilled pixels of `area`: whole runs left and right of the fill box, pixel by pixel inside it. */
+/**
+ * Copies the unfilled pixels of `area`: whole runs left and right of the fill box, pixel by pixel inside it.
+ * States are left alone: pass 1 has recorded the same frame, so every place written here is seen already.
+ */
 function lastSeen(planes: MosaicPlanes, sources: Uint8Array[], fw: number, weight: Uint8Array, fillBox: Box | undefined, mx: number, my: number, area: Box): void {
-  const { width, state, values } = planes;
+  const { width, values } = planes;
   for (let gy = area.y0; gy < area.y1; gy++) {
     const fy = gy - my;
     const frow = fy * fw - mx;
@@ -200,19 +225,26 @@ function lastSeen(planes: MosaicPlanes, sources: Uint8Array[], fw: number, weigh
     const inBox = fillBox !== undefined && fy >= fillBox.y0 && fy < fillBox.y1;
     const cut0 = inBox ? Math.max(area.x0, Math.min(area.x1, fillBox.x0 + mx)) : area.x1;
     const cut1 = inBox ? Math.max(cut0, Math.min(area.x1, fillBox.x1 + mx)) : area.x1;
-    for (const [a, b] of [[area.x0, cut0], [cut1, area.x1]] as const) {
-      if (b <= a) continue;
-      for (let p = 0; p < sources.length; p++) values[p]!.set(sources[p]!.subarray(frow + a, frow + b), grow + a);
-      state.fill(SEEN, grow + a, grow + b);
-    }
-    for (let gx = cut0; gx < cut1; gx++) {
-      const f = frow + gx;
-      if (weight[f]) continue;
-      const g = grow + gx;
-      for (let p = 0; p < sources.length; p++) values[p]![g] = sources[p]![f]!;
-      state[g] = SEEN;
+    for (let p = 0; p < sources.length; p++) {
+      const source = sources[p]!;
+      const target = values[p]!;
+      if (cut0 > area.x0) target.set(source.subarray(frow + area.x0, frow + cut0), grow + area.x0);
+      if (area.x1 > cut1) target.set(source.subarray(frow + cut1, frow + area.x1), grow + cut1);
+      for (let gx = cut0; gx < cut1; gx++) if (!weight[frow + gx]) target[grow + gx] = source[frow + gx]!;
     }
   }
+}
+
+function firstUnknown(planes: MosaicPlanes, weight: Uint8Array, fw: number, box: Box, mx: number, my: number, from: number): number {
+  const bw = box.x1 - box.x0;
+  const { state, width } = planes;
+  let x = box.x0 + (from % bw);
+  for (let y = box.y0 + Math.floor(from / bw); y < box.y1; y++, x = box.x0) {
+    const row = y * fw;
+    const grow = (y + my) * width + mx;
+    for (; x < box.x1; x++) if (weight[row + x] && state[grow + x] === UNKNOWN) return (y - box.y0) * bw + x - box.x0;
+  }
+  return -1;
 }
 
 function markNeeded(planes: MosaicPlanes, weight: Uint8Array, fw: number, box: Box, mx: number, my: number): void {
