@@ -13,8 +13,8 @@ export class BackendLimiter {
   private readonly submits: PQueue;
   private readonly uploads: PQueue;
   private readonly rate: { cap: number; interval: number } | undefined;
-  /** When the last requests left, oldest first: the rate by the clock of sending. */
-  private readonly sent: number[] = [];
+  /** The submissions of the current window: when each was answered, or that it is still out. */
+  private readonly sent: Sent[] = [];
   private resumeAt = 0;
 
   constructor(
@@ -41,20 +41,30 @@ export class BackendLimiter {
 
   /**
    * Runs one submission inside the rate window. The queue spaces the starts; `ready()`, called right
-   * before the request leaves, holds it until any pause a 429 asked for is over and the rate allows by
-   * the time of sending, because what happens between start and send (the submit intent is flushed to
-   * disk there) takes a varying time, and requests must not arrive bunched when the first of a window
-   * were slow, nor all at once when a pause ends.
+   * before the request leaves, holds it until any pause a 429 asked for is over and the window has room.
+   * A submission counts in the window from the moment its answer came back, not from when it was started:
+   * the provider counts arrivals, and between our start and its arrival lie the intent's flush to disk,
+   * other steps' work on the same thread and the network. So no request can arrive less than a window
+   * after the one `rate` submissions before it, whatever delayed that one.
    */
   submit<T>(request: (ready: () => Promise<void>) => Promise<T>, signal?: AbortSignal): Promise<T> {
     return settled(
       this.submits,
-      () => request(() => this.sendSlot(signal)),
+      async () => {
+        let entry: Sent | undefined;
+        try {
+          return await request(async () => {
+            entry = await this.sendSlot(signal);
+          });
+        } finally {
+          if (entry) entry.answeredAt = Date.now();
+        }
+      },
       signal,
     );
   }
 
-  private async sendSlot(signal?: AbortSignal): Promise<void> {
+  private async sendSlot(signal?: AbortSignal): Promise<Sent | undefined> {
     for (;;) {
       const now = Date.now();
       // A pause a 429 asked for is checked here too, so a request held in the window cannot slip past it.
@@ -62,13 +72,21 @@ export class BackendLimiter {
         await sleep(this.resumeAt - now, undefined, { signal });
         continue;
       }
-      if (!this.rate) return;
-      while (this.sent.length && now - this.sent[0]! >= this.rate.interval) this.sent.shift();
-      if (this.sent.length < this.rate.cap) {
-        this.sent.push(now);
-        return;
+      if (!this.rate) return undefined;
+      const { cap, interval } = this.rate;
+      for (let i = this.sent.length - 1; i >= 0; i--) {
+        const answered = this.sent[i]!.answeredAt;
+        if (answered !== undefined && now - answered >= interval) this.sent.splice(i, 1);
       }
-      await sleep(this.sent[0]! + this.rate.interval - now, undefined, { signal });
+      if (this.sent.length < cap) {
+        const entry: Sent = {};
+        this.sent.push(entry);
+        return entry;
+      }
+      // Room comes when the earliest answered one leaves the window; with none answered yet, look again soon.
+      const answered = this.sent.map((e) => e.answeredAt).filter((t): t is number => t !== undefined);
+      const wait = answered.length ? Math.min(...answered) + interval - now : STILL_OUT_POLL_MS;
+      await sleep(Math.max(1, wait), undefined, { signal });
     }
   }
 
@@ -80,19 +98,22 @@ export class BackendLimiter {
 
 /**
  * `submissions` per `intervalMs` as p-queue's rolling window. A fractional rate (0.5/min) becomes one
- * submission per 1/rate: rounding the count up would exceed the quota the user wrote down. The window is
- * {@link JITTER_MARGIN} longer than written, because the provider counts arrivals: two requests that leave
- * exactly one window apart can arrive a few milliseconds less than one window apart.
+ * submission per 1/rate: rounding the count up would exceed the quota the user wrote down.
  */
 function window(limits: BackendLimits): { intervalCap?: number; interval?: number; strict?: boolean } {
   if (!Number.isFinite(limits.submissions)) return {};
-  const interval = (ms: number) => Math.ceil(ms * (1 + JITTER_MARGIN));
   return Number.isInteger(limits.submissions)
-    ? { intervalCap: limits.submissions, interval: interval(limits.intervalMs), strict: true }
-    : { intervalCap: 1, interval: interval(limits.intervalMs / limits.submissions), strict: true };
+    ? { intervalCap: limits.submissions, interval: limits.intervalMs, strict: true }
+    : { intervalCap: 1, interval: Math.ceil(limits.intervalMs / limits.submissions), strict: true };
 }
 
-export const JITTER_MARGIN = 0.02;
+/** One submission in the window; `answeredAt` once the provider answered (or the request failed). */
+interface Sent {
+  answeredAt?: number;
+}
+
+/** How often a full window is looked at again while its submissions are still waiting for their answers. */
+const STILL_OUT_POLL_MS = 10;
 
 /**
  * Queues `task`; an abort rejects at once while it waits. Once it has started, its own outcome is

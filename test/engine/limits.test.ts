@@ -41,6 +41,25 @@ describe('backend limiter', () => {
     expect(sends[3]! - sends[1]!).toBeGreaterThanOrEqual(295);
   });
 
+  it('counts a submission in the window from its answer: a slow answer delays the next window, a fast one does not', async () => {
+    const limiter = new BackendLimiter('wavespeed', limits(2, 200));
+    const t0 = Date.now();
+    const sends: number[] = [];
+    const answerAfter = [150, 150, 0, 0];
+    await Promise.all(
+      answerAfter.map((ms) =>
+        limiter.submit(async (ready) => {
+          await ready();
+          sends.push(Date.now() - t0);
+          await sleep(ms);
+        }),
+      ),
+    );
+    // The first two leave at once and are answered at ~150 ms: the next two leave a window after that.
+    expect(sends[1]! - sends[0]!).toBeLessThan(50);
+    expect(sends[2]!).toBeGreaterThanOrEqual(345);
+  });
+
   it('Ctrl-C drops a submission waiting for its window at once, but lets one in flight finish with its answer', async () => {
     const limiter = new BackendLimiter('wavespeed', limits(1, 5000));
     const controller = new AbortController();
