@@ -380,16 +380,9 @@ describe('limits', () => {
       expect(stats.submits).toHaveLength(8);
       expect(stats.maxInFlight).toBeLessThanOrEqual(3);
       expect(stats.maxInFlight).toBeGreaterThanOrEqual(2);
-      // When requests left, by the CLI's own clock (the journal): never 5 within a second.
-      const runs = join(dir, '.vidrecipe', 'runs');
-      const sent = readFileSync(join(runs, readdirSync(runs)[0]!, 'journal.jsonl'), 'utf8')
-        .split('\n')
-        .filter((l) => l.includes('"submit-intent"'))
-        .map((l) => Date.parse((JSON.parse(l) as { t: string }).t));
-      expect(sent).toHaveLength(8);
-      for (let i = 4; i < sent.length; i++) expect(sent[i]! - sent[i - 4]!).toBeGreaterThanOrEqual(1000);
-      // When they arrived, by the fake's clock, which shares a busy test process: a tenth of a second of slack.
-      expect(stats.maxSubmitsIn(900)).toBeLessThanOrEqual(4);
+      // By the provider's clock (arrivals): a submission counts in the window from its answer, and the fake
+      // answers only after it stamped the arrival, so this holds whatever delays either process.
+      expect(stats.maxSubmitsIn(1000)).toBeLessThanOrEqual(4);
     } finally {
       await roomy.close();
     }
