@@ -14,7 +14,7 @@ import type { Diagnostic } from '../recipe/types.js';
 import { EXIT, UsageError } from './exit.js';
 import { formatText } from './format/diagnostics.js';
 import { usd } from '../models/price.js';
-import { runJson, runSummary } from './format/run.js';
+import { refusalJson, runJson, runSummary } from './format/run.js';
 import { progressView } from './progress.js';
 
 export interface RunCommandOptions {
@@ -30,7 +30,14 @@ export interface RunCommandOptions {
 
 /** `vidrecipe run <recipe>`: plan, refuse what cannot run, then run with progress and write the report. */
 export async function runCommand(file: string, options: RunCommandOptions, lookup?: ExecutorLookup): Promise<number> {
-  const ready = await preflight(file, options, lookup);
+  let ready: Awaited<ReturnType<typeof preflight>>;
+  try {
+    ready = await preflight(file, options, lookup);
+  } catch (error) {
+    // A script reading `--json` gets an answer for a refused run too, not an empty stdout.
+    if (options.json && error instanceof UsageError) printJson(refusalJson('invalid', error.message, []));
+    throw error;
+  }
   if (typeof ready === 'number') return ready;
   const { plan, config, stateDir, outDir, executors } = ready;
   const cwd = process.cwd();
@@ -64,7 +71,7 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  if (options.json) process.stdout.write(`${JSON.stringify(runJson(result), null, 2)}\n`);
+  if (options.json) printJson(runJson(result));
   else process.stderr.write(runSummary(result, cwd));
   return result.status === 'succeeded' ? EXIT.ok : result.status === 'interrupted' ? EXIT.interrupted : EXIT.stepFailed;
 }
@@ -80,6 +87,7 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
 
   const { recipe, diagnostics, source } = loadRecipe(file);
   const sources = new Map(source ? [[file, source.text]] : []);
+  const refuse = (all: Diagnostic[], texts: Map<string, string>) => refuseInvalid(all, texts, options.json);
   if (!recipe || !source) return refuse(diagnostics, sources);
   const config = loadConfig(cwd);
   if (config.diagnostics.length) return refuse(config.diagnostics, new Map([[config.diagnostics[0]!.file, readFileSync(config.file!, 'utf8')]]));
@@ -97,7 +105,9 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);
   if (maxCost !== undefined && plan.totalEstimatedCostUsd > maxCost) {
     const paid = plan.steps.filter((s) => s.estimatedCostUsd > 0).map((s) => `${s.id} ${usd(s.estimatedCostUsd)}`);
-    process.stderr.write(`vidrecipe: refused: the uncached steps are estimated at ${usd(plan.totalEstimatedCostUsd)}, above --max-cost ${usd(maxCost)} (${paid.join(', ')}); raise --max-cost or run fewer steps\n`);
+    const message = `the uncached steps are estimated at ${usd(plan.totalEstimatedCostUsd)}, above --max-cost ${usd(maxCost)} (${paid.join(', ')}); raise --max-cost or run fewer steps`;
+    process.stderr.write(`vidrecipe: refused: ${message}\n`);
+    if (options.json) printJson({ ...refusalJson('budget', message, plan.diagnostics), estimated_cost_usd: plan.totalEstimatedCostUsd, max_cost_usd: maxCost });
     return EXIT.budget;
   }
   // The plan only warns about a missing key (a reviewer need not have one); a run that needs it cannot start.
@@ -122,9 +132,14 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   return { plan, config: config.config, stateDir, outDir, executors };
 }
 
-function refuse(diagnostics: Diagnostic[], sources: Map<string, string>): number {
+function refuseInvalid(diagnostics: Diagnostic[], sources: Map<string, string>, json: boolean): number {
   process.stderr.write(formatText(diagnostics, sources));
+  if (json) printJson(refusalJson('invalid', 'the recipe cannot run as it is; see diagnostics', diagnostics));
   return EXIT.invalid;
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** Why `dir` cannot hold files (after creating it), or undefined when it can. */

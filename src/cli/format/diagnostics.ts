@@ -39,7 +39,12 @@ function excerpt(line: string[], col: number): { line: string[]; col: number } {
 }
 
 export function formatJson(diagnostics: readonly Diagnostic[]): string {
-  const rows = diagnostics.map(({ file, line, col, endLine, endCol, severity, rule, message, path }) => ({
+  return `${JSON.stringify(diagnosticRows(diagnostics), null, 2)}\n`;
+}
+
+/** The documented JSON shape of a diagnostic. */
+export function diagnosticRows(diagnostics: readonly Diagnostic[]) {
+  return diagnostics.map(({ file, line, col, endLine, endCol, severity, rule, message, path }) => ({
     file,
     line,
     col,
@@ -50,7 +55,6 @@ export function formatJson(diagnostics: readonly Diagnostic[]): string {
     message,
     path,
   }));
-  return `${JSON.stringify(rows, null, 2)}\n`;
 }
 
 /** GitHub Actions workflow commands: each becomes an annotation on the PR diff. */

@@ -1,6 +1,8 @@
 import { relative } from 'node:path';
 import { formatMs } from '../../recipe/duration.js';
 import type { RunResult } from '../../engine/run.js';
+import type { Diagnostic } from '../../recipe/types.js';
+import { diagnosticRows } from './diagnostics.js';
 import { usd } from '../../models/price.js';
 
 /** `run --json`, as DESIGN.md fixes it. A step cancelled by Ctrl-C did not run: `skipped`. */
@@ -27,6 +29,23 @@ export function runJson(result: RunResult) {
     ),
     report: result.runDir,
     ...(result.errors.length ? { errors: result.errors } : {}),
+  };
+}
+
+/**
+ * `run --json` for a run refused before anything ran: the same shape as a finished run (nothing ran, nothing
+ * was paid), with why. `invalid` is exit 2 (recipe, config or usage), `budget` exit 3 (`--max-cost`).
+ */
+export function refusalJson(reason: 'invalid' | 'budget', message: string, diagnostics: readonly Diagnostic[]) {
+  return {
+    run_id: null,
+    status: 'refused' as const,
+    reason,
+    message,
+    cost_usd: 0,
+    outputs: {},
+    steps: {},
+    diagnostics: diagnosticRows(diagnostics),
   };
 }
 
