@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { redact } from './redact.js';
 
 /** One line of `runs/<id>/journal.jsonl`. */
 export type JournalEntry =
@@ -29,7 +30,8 @@ export class Journal {
 
   append(entry: JournalEntry, durable = false): void {
     if (this.fd === undefined) return;
-    writeSync(this.fd, `${JSON.stringify({ t: new Date().toISOString(), ...entry })}\n`);
+    // Errors quote providers' answers, which may quote the request and its key.
+    writeSync(this.fd, `${redact(JSON.stringify({ t: new Date().toISOString(), ...entry }))}\n`);
     if (durable) fsyncSync(this.fd);
   }
 

@@ -1,6 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
+import { redact } from './redact.js';
 import type { StepView } from './events.js';
 import type { RunResult } from './run.js';
 import type { Plan } from '../graph/plan.js';
@@ -97,8 +98,9 @@ export async function writeReport(plan: Plan, result: RunResult, cwd = process.c
     })),
     outputs,
   };
-  writeFileAtomic(join(result.runDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileAtomic(join(result.runDir, 'report.md'), reportMarkdown(report));
+  // Errors quote providers' bodies, which may quote our request: no secret reaches a file posted to a PR.
+  writeFileAtomic(join(result.runDir, 'report.json'), redact(`${JSON.stringify(report, null, 2)}\n`));
+  writeFileAtomic(join(result.runDir, 'report.md'), redact(reportMarkdown(report)));
   return report;
 }
 
