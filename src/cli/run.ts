@@ -16,6 +16,7 @@ import { formatText } from './format/diagnostics.js';
 import { usd } from '../models/price.js';
 import { runJson, runSummary } from './format/run.js';
 import { progressView } from './progress.js';
+import { checkTools } from './tools-check.js';
 
 export interface RunCommandOptions {
   input: string[];
@@ -93,6 +94,7 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   if (plan.usage.length) throw new UsageError(plan.usage.join('\n'));
   const stateDir = resolve(cwd, options.stateDir);
   await checkCache(plan, stateDir, source, { noCache: !options.cache, force: options.force, missingMedia: 'error' });
+  checkTools(plan.steps.filter((s) => s.cache !== 'cached'));
   plan.diagnostics.unshift(...diagnostics);
   if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);
   if (maxCost !== undefined && plan.totalEstimatedCostUsd > maxCost) {
