@@ -19,6 +19,7 @@ export function progressView(steps: readonly StepView[], stream: NodeJS.WriteStr
 /** The words a person reads: `done`, not the engine's `succeeded`. */
 export function statusWord(step: Pick<StepView, 'status' | 'fraction'>): string {
   if (step.status === 'succeeded') return 'done';
+  if (step.status === 'running_at_provider') return 'running at provider';
   if (step.status === 'running' && step.fraction !== undefined) return `running ${Math.floor(step.fraction * 100)} %`;
   return step.status;
 }
@@ -123,7 +124,7 @@ class TerminalProgress implements ProgressView {
     const title = `${step.id.padEnd(this.width)}  ${statusWord(step)}${details(step) ? `  ${details(step)}` : ''}`;
     entry.task!.title = title;
     if (step.status === 'failed') entry.settle!(new Error(title));
-    else if (step.status === 'skipped' || step.status === 'cancelled') {
+    else if (step.status === 'skipped' || step.status === 'cancelled' || step.status === 'running_at_provider') {
       entry.task!.skip(title);
       entry.settle!();
     } else entry.settle!();

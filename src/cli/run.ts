@@ -14,7 +14,7 @@ import type { Diagnostic } from '../recipe/types.js';
 import { EXIT, UsageError } from './exit.js';
 import { formatText } from './format/diagnostics.js';
 import { usd } from '../models/price.js';
-import { runJson, runSummary } from './format/run.js';
+import { leftRunningLines, runJson, runSummary } from './format/run.js';
 import { progressView } from './progress.js';
 import { checkTools } from './tools-check.js';
 
@@ -40,7 +40,8 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
   let interrupts = 0;
   const onSignal = () => {
     if (++interrupts > 1) process.exit(EXIT.interrupted);
-    process.stderr.write('\nvidrecipe: stopping: cancelling running steps and writing the report (Ctrl-C again to quit at once; the journal keeps what finished)\n');
+    const remote = plan.steps.some((s) => s.backend !== 'local') ? '; tasks a provider already accepted keep running there (and are billed): the next run re-attaches to them' : '';
+    process.stderr.write(`\nvidrecipe: stopping: cancelling running steps and writing the report (Ctrl-C again to quit at once; the journal keeps what finished)${remote}\n`);
     controller.abort(new Error('interrupted'));
   };
   process.on('SIGINT', onSignal);
@@ -65,8 +66,11 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  if (options.json) process.stdout.write(`${JSON.stringify(runJson(result), null, 2)}\n`);
-  else process.stderr.write(runSummary(result, cwd));
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(runJson(result), null, 2)}\n`);
+    const left = leftRunningLines(result);
+    if (left.length) process.stderr.write(`${left.join('\n')}\n`);
+  } else process.stderr.write(runSummary(result, cwd));
   return result.status === 'succeeded' ? EXIT.ok : result.status === 'interrupted' ? EXIT.interrupted : EXIT.stepFailed;
 }
 

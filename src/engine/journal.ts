@@ -13,6 +13,7 @@ export type JournalEntry =
   | { event: 'step-succeeded'; step: string; key: string; outputs: Record<string, string>; cost_usd: number; ms: number }
   | { event: 'step-failed'; step: string; key?: string; error: string; attempt: number; final: boolean }
   | { event: 'step-skipped'; step: string; because: string }
+  | { event: 'step-left-running'; step: string; key: string; backend: string; task: string; estimated_cost_usd: number }
   | { event: 'run-end'; status: string; cost_usd: number };
 
 export type JournalLine = JournalEntry & { t: string };
