@@ -122,6 +122,11 @@ describe('the redactor', () => {
     expect(redactor.redact('Authorization: Bearer some-other-key.123')).toBe('Authorization: Bearer ***');
   });
 
+  it('masks the password of a URL, as a queue or database setting holds it', () => {
+    expect(redactor.redact('cannot reach redis://worker:s3cr3t-pw@10.0.0.5:6379/0')).toBe('cannot reach redis://worker:***@10.0.0.5:6379/0');
+    expect(redactor.redact('see https://example.com:8443/path and a@b.c')).toBe('see https://example.com:8443/path and a@b.c');
+  });
+
   it('leaves ordinary text alone: short values and words are not secrets', () => {
     expect(redactor.redact('true abc 1 send Authorization: Bearer <WAVESPEED_API_KEY>')).toBe('true abc 1 send Authorization: Bearer <WAVESPEED_API_KEY>');
   });

@@ -36,7 +36,9 @@ export class Redactor {
     const prefixes = [...new Set([...forms].filter((f) => f.length > MIN_PREFIX))].map((f) => `${escape(f.slice(0, MIN_PREFIX))}[^\\s"'<>]*(?=…|\\.\\.\\.)`);
     // Whatever follows `Bearer` is a credential, configured here or not (a body quoting another key).
     const bearer = `(?<=\\bBearer\\s+)[A-Za-z0-9._~+/=-]+`;
-    this.pattern = new RegExp([...alternatives, ...prefixes, bearer].join('|'), 'gi');
+    // The password of a URL (`redis://user:password@host`, a queue or database setting).
+    const userinfo = `(?<=\\b[a-z][a-z0-9+.-]*://[^\\s/:@]*:)[^\\s/@]+(?=@)`;
+    this.pattern = new RegExp([...alternatives, ...prefixes, bearer, userinfo].join('|'), 'gi');
   }
 
   /** The text with every secret replaced by {@link REDACTED}. */
