@@ -95,7 +95,7 @@ Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}.
 | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 
-\`vidrecipe run\` on a recipe of independent VOID steps (distinct prompts, so every step is a task) against
+\`npx vidrecipe run\` on a recipe of independent VOID steps (distinct prompts, so every step is a task) against
 the fake WaveSpeed server (test/support/fake-providers), which starts every task at once and finishes it
 after the task time, so the only limits are vidrecipe's own (vidrecipe.config.yaml: \`concurrency\`, \`rate\`,
 \`poll_interval: ${POLL_MS}ms\`). The bound is what a perfect scheduler achieves: the last of N submissions

@@ -179,8 +179,8 @@ describe('the GitHub Action', { timeout: 120_000 }, () => {
       return readFileSync(join(dir, 'report.md'), 'utf8');
     };
     expect(post(['clip.yaml'])).toMatch(/## vidrecipe run: clip ✅ succeeded/);
-    expect(post(['remote.yaml', '--max-cost', '0.01'], { DASHSCOPE_API_KEY: 'sk-test' })).toMatch(/^vidrecipe run refused: the uncached steps are estimated at .*above --max-cost/);
-    expect(post(['clip.yaml', '--force', 'nope'])).toMatch(/^vidrecipe run refused: --force nope: the recipe has no step "nope"/);
+    expect(post(['remote.yaml', '--max-cost', '0.01'], { DASHSCOPE_API_KEY: 'sk-test' })).toMatch(/^The recipe was not run: the uncached steps are estimated at .*above --max-cost/);
+    expect(post(['clip.yaml', '--force', 'nope'])).toMatch(/^The recipe was not run: --force nope: the recipe has no step "nope"/);
   });
 
   it('a run refused as invalid (no API key): the diagnostic is in the comment, the job fails with 2', () => {

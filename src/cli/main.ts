@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { EXIT, UsageError } from './exit.js';
 import { modelsCommand } from './models.js';
+import { guardOutput } from './output.js';
 import { planCommand } from './plan.js';
 import { schemaCommand } from './schema.js';
 import { validateCommand } from './validate.js';
@@ -75,6 +76,7 @@ function finish(code: number): void {
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {
+  guardOutput();
   try {
     await program().parseAsync(argv);
   } catch (error) {

@@ -14,7 +14,7 @@ export function modelsCommand(id: string | undefined, options: ModelsOptions): n
     return EXIT.ok;
   }
   const model = findModel(id);
-  if (!model) throw new UsageError(`unknown model "${id}"${didYouMean(id, MODEL_IDS) || '; run `vidrecipe models` to list the catalog'}`);
+  if (!model) throw new UsageError(`unknown model "${id}"${didYouMean(id, MODEL_IDS) || '; run `npx vidrecipe models` to list the catalog'}`);
   process.stdout.write(options.format === 'json' ? `${JSON.stringify(modelJson(model), null, 2)}\n` : modelText(model));
   return EXIT.ok;
 }

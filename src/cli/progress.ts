@@ -19,13 +19,19 @@ export function progressView(steps: readonly StepView[], stream: NodeJS.WriteStr
 /** The words a person reads: `done`, not the engine's `succeeded`. */
 export function statusWord(step: Pick<StepView, 'status' | 'fraction'>): string {
   if (step.status === 'succeeded') return 'done';
+  if (step.status === 'running_at_provider') return 'running at provider';
   if (step.status === 'running' && step.fraction !== undefined) return `running ${Math.floor(step.fraction * 100)} %`;
   return step.status;
 }
 
-function details(step: StepView): string {
+function details(step: StepView, now = Date.now()): string {
   const parts: string[] = [];
-  if (step.startedAt && FINAL_STATUSES.has(step.status) && step.status !== 'skipped' && step.status !== 'cached') parts.push(formatMs((step.endedAt ?? Date.now()) - step.startedAt));
+  // Time since the step left `waiting`: how long a running step has been at it, or what a finished one took.
+  // A step under a second into its work has nothing to report yet ("queued  0 ms" is noise).
+  if (step.startedAt && step.status !== 'skipped' && step.status !== 'cached') {
+    const elapsed = (step.endedAt ?? now) - step.startedAt;
+    if (FINAL_STATUSES.has(step.status) || elapsed >= 1000) parts.push(formatMs(elapsed));
+  }
   if (step.costUsd > 0) parts.push(usd(step.costUsd));
   if (step.attempts > 1) parts.push(`attempt ${step.attempts}`);
   if (step.status === 'failed' && step.error) parts.push(step.error.split('\n')[0]!);
@@ -72,10 +78,14 @@ interface Task {
   skip(message?: string): void;
 }
 
+/** How often a running step's elapsed time is redrawn. */
+const TICK_MS = 1000;
+
 class TerminalProgress implements ProgressView {
-  private readonly tasks = new Map<string, { task?: Task; settle?: (error?: Error) => void; final?: StepView }>();
+  private readonly tasks = new Map<string, { task?: Task; settle?: (error?: Error) => void; final?: StepView; live?: StepView }>();
   private readonly done: Promise<unknown>;
   private readonly width: number;
+  private readonly ticker: NodeJS.Timeout;
 
   constructor(steps: readonly StepView[], stream: NodeJS.WriteStream) {
     this.width = Math.max(...steps.map((s) => s.id.length), 4);
@@ -97,12 +107,23 @@ class TerminalProgress implements ProgressView {
         registerSignalListeners: false,
         // listr2 looks at process.stdout; the list is drawn on our stream, already known to be a terminal.
         forceTTY: true,
-        // The renderer draws through its logger, which writes to stdout unless told otherwise.
-        rendererOptions: { collapseSkips: false, collapseErrors: false, showErrorMessage: true, logger: new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(stream, stream) }) },
+        // The renderer draws through its logger, which writes to stdout unless told otherwise. Skips and
+        // errors collapsed: their message (our title) replaces the title instead of repeating it below.
+        rendererOptions: { collapseSkips: true, suffixSkips: false, collapseErrors: true, showErrorMessage: true, logger: new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(stream, stream) }) },
       } as ConstructorParameters<typeof Listr>[1],
     );
     for (const step of steps) this.tasks.set(step.id, {});
     this.done = list.run().catch(() => undefined);
+    // Elapsed time moves on between events (a task polled for minutes sends none): redraw it.
+    this.ticker = setInterval(() => {
+      for (const entry of this.tasks.values()) if (entry.live && entry.task && !entry.final) entry.task.title = this.title(entry.live);
+    }, TICK_MS);
+    this.ticker.unref();
+  }
+
+  private title(step: StepView): string {
+    const more = details(step);
+    return `${step.id.padEnd(this.width)}  ${statusWord(step)}${more ? `  ${more}` : ''}`;
   }
 
   onEvent(event: RunEvent): void {
@@ -115,21 +136,23 @@ class TerminalProgress implements ProgressView {
       if (entry.task) this.settle(step);
       return;
     }
-    if (entry.task) entry.task.title = `${step.id.padEnd(this.width)}  ${statusWord(step)}${step.message ? `  ${step.message}` : ''}`;
+    entry.live = { ...step };
+    if (entry.task) entry.task.title = this.title(entry.live);
   }
 
   private settle(step: StepView): void {
     const entry = this.tasks.get(step.id)!;
-    const title = `${step.id.padEnd(this.width)}  ${statusWord(step)}${details(step) ? `  ${details(step)}` : ''}`;
+    const title = this.title(step);
     entry.task!.title = title;
     if (step.status === 'failed') entry.settle!(new Error(title));
-    else if (step.status === 'skipped' || step.status === 'cancelled') {
+    else if (step.status === 'skipped' || step.status === 'cancelled' || step.status === 'running_at_provider') {
       entry.task!.skip(title);
       entry.settle!();
     } else entry.settle!();
   }
 
   async close(): Promise<void> {
+    clearInterval(this.ticker);
     await this.done;
   }
 }

@@ -14,8 +14,9 @@ import type { Diagnostic } from '../recipe/types.js';
 import { EXIT, UsageError } from './exit.js';
 import { formatText } from './format/diagnostics.js';
 import { usd } from '../models/price.js';
-import { refusalJson, runJson, runSummary } from './format/run.js';
+import { leftRunningLines, refusalJson, runJson, runSummary } from './format/run.js';
 import { progressView } from './progress.js';
+import { checkTools } from './tools-check.js';
 
 export interface RunCommandOptions {
   input: string[];
@@ -46,7 +47,8 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
   let interrupts = 0;
   const onSignal = () => {
     if (++interrupts > 1) process.exit(EXIT.interrupted);
-    process.stderr.write('\nvidrecipe: stopping: cancelling running steps and writing the report (Ctrl-C again to quit at once; the journal keeps what finished)\n');
+    const remote = plan.steps.some((s) => s.backend !== 'local') ? '; tasks a provider already accepted keep running there (and are billed): the next run re-attaches to them' : '';
+    process.stderr.write(`\nvidrecipe: stopping: cancelling running steps and writing the report (Ctrl-C again to quit at once; the journal keeps what finished)${remote}\n`);
     controller.abort(new Error('interrupted'));
   };
   process.on('SIGINT', onSignal);
@@ -71,8 +73,11 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  if (options.json) printJson(runJson(result));
-  else process.stderr.write(runSummary(result, cwd));
+  if (options.json) {
+    printJson(runJson(result));
+    const left = leftRunningLines(result);
+    if (left.length) process.stderr.write(`${left.join('\n')}\n`);
+  } else process.stderr.write(runSummary(result, cwd));
   return result.status === 'succeeded' ? EXIT.ok : result.status === 'interrupted' ? EXIT.interrupted : EXIT.stepFailed;
 }
 
@@ -101,6 +106,7 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   if (plan.usage.length) throw new UsageError(plan.usage.join('\n'));
   const stateDir = resolve(cwd, options.stateDir);
   await checkCache(plan, stateDir, source, { noCache: !options.cache, force: options.force, missingMedia: 'error' });
+  checkTools(plan.steps.filter((s) => s.cache !== 'cached'));
   plan.diagnostics.unshift(...diagnostics);
   if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);
   if (maxCost !== undefined && plan.totalEstimatedCostUsd > maxCost) {

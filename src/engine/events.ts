@@ -13,9 +13,11 @@ export type StepStatus =
   | 'cached'
   | 'failed'
   | 'skipped'
-  | 'cancelled';
+  | 'cancelled'
+  /** The run was interrupted after the provider accepted the task: it goes on there, and is billed. */
+  | 'running_at_provider';
 
-export const FINAL_STATUSES: ReadonlySet<StepStatus> = new Set(['succeeded', 'cached', 'failed', 'skipped', 'cancelled']);
+export const FINAL_STATUSES: ReadonlySet<StepStatus> = new Set(['succeeded', 'cached', 'failed', 'skipped', 'cancelled', 'running_at_provider']);
 
 export interface StepOutput {
   kind: MediaKind;

@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { redact } from './redact.js';
 
 /** One line of `runs/<id>/journal.jsonl`. */
 export type JournalEntry =
@@ -12,6 +13,7 @@ export type JournalEntry =
   | { event: 'step-succeeded'; step: string; key: string; outputs: Record<string, string>; cost_usd: number; ms: number }
   | { event: 'step-failed'; step: string; key?: string; error: string; attempt: number; final: boolean }
   | { event: 'step-skipped'; step: string; because: string }
+  | { event: 'step-left-running'; step: string; key: string; backend: string; task: string; estimated_cost_usd: number }
   | { event: 'run-end'; status: string; cost_usd: number };
 
 export type JournalLine = JournalEntry & { t: string };
@@ -29,7 +31,8 @@ export class Journal {
 
   append(entry: JournalEntry, durable = false): void {
     if (this.fd === undefined) return;
-    writeSync(this.fd, `${JSON.stringify({ t: new Date().toISOString(), ...entry })}\n`);
+    // Errors quote providers' answers, which may quote the request and its key.
+    writeSync(this.fd, `${redact(JSON.stringify({ t: new Date().toISOString(), ...entry }))}\n`);
     if (durable) fsyncSync(this.fd);
   }
 

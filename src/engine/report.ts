@@ -1,6 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
+import { redact } from './redact.js';
 import type { StepView } from './events.js';
 import type { RunResult } from './run.js';
 import type { Plan } from '../graph/plan.js';
@@ -21,6 +22,8 @@ export interface RunReport {
   ended_at: string;
   duration_ms: number;
   cost_usd: number;
+  /** Estimated cost of the tasks a provider still runs after Ctrl-C (steps `running_at_provider`); billed, not yet paid by a run. */
+  pending_cost_usd?: number;
   estimated_cost_usd: number;
   cache_hits: number;
   first_failure?: string;
@@ -38,6 +41,8 @@ export interface RunReport {
     cached_from?: string;
     task_id?: string;
     error?: string;
+    /** Why a step stopped short: for `running_at_provider`, where its task is and what the next run does. */
+    reason?: string;
     warnings: string[];
     outputs: Record<string, { kind: string; digest: string; bytes: number }>;
   }[];
@@ -76,6 +81,7 @@ export async function writeReport(plan: Plan, result: RunResult, cwd = process.c
     ended_at: new Date(result.endedAt).toISOString(),
     duration_ms: result.endedAt - result.startedAt,
     cost_usd: roundUsd(result.costUsd),
+    pending_cost_usd: pendingCost(result.steps),
     estimated_cost_usd: roundUsd(result.steps.reduce((sum, s) => sum + (s.status === 'cached' ? 0 : s.estimatedCostUsd), 0)),
     cache_hits: result.steps.filter((s) => s.status === 'cached').length,
     first_failure: result.firstFailure,
@@ -92,13 +98,15 @@ export async function writeReport(plan: Plan, result: RunResult, cwd = process.c
       cached_from: s.cachedFrom,
       task_id: s.taskId,
       error: s.error,
+      ...(s.status === 'running_at_provider' ? { reason: s.message } : {}),
       warnings: s.warnings,
       outputs: Object.fromEntries(Object.entries(s.outputs).map(([n, o]) => [n, { kind: o.kind, digest: o.digest, bytes: size(o.path) }])),
     })),
     outputs,
   };
-  writeFileAtomic(join(result.runDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileAtomic(join(result.runDir, 'report.md'), reportMarkdown(report));
+  // Errors quote providers' bodies, which may quote our request: no secret reaches a file posted to a PR.
+  writeFileAtomic(join(result.runDir, 'report.json'), redact(`${JSON.stringify(report, null, 2)}\n`));
+  writeFileAtomic(join(result.runDir, 'report.md'), redact(reportMarkdown(report)));
   return report;
 }
 
@@ -108,6 +116,7 @@ const ICON: Record<StepView['status'], string> = {
   failed: '❌',
   skipped: '⏭️',
   cancelled: '⏹️',
+  running_at_provider: '⏳',
   waiting: '…',
   queued: '…',
   uploading: '…',
@@ -122,8 +131,8 @@ export function reportMarkdown(report: RunReport): string {
   const lines = [
     `## vidrecipe run: ${report.name} ${report.status === 'succeeded' ? '✅ succeeded' : report.status === 'failed' ? '❌ failed' : '⏹️ interrupted'}`,
     '',
-    `\`${report.recipe}\` · run \`${report.run_id}\` · ${report.steps.length} ${report.steps.length === 1 ? 'step' : 'steps'}: ${ran} ran, ${report.cache_hits} cached, ${count('failed')} failed, ${count('skipped') + count('cancelled')} not run · ` +
-      `cost **${usd(report.cost_usd)}** · ${formatMs(report.duration_ms)}`,
+    `\`${report.recipe}\` · run \`${report.run_id}\` · ${report.steps.length} ${report.steps.length === 1 ? 'step' : 'steps'}: ${ran} ran, ${report.cache_hits} cached, ${count('failed')} failed, ${count('running_at_provider') ? `${count('running_at_provider')} running at provider, ` : ''}${count('skipped') + count('cancelled')} not run · ` +
+      `cost **${usd(report.cost_usd)}**${report.pending_cost_usd ? ` + ${usd(report.pending_cost_usd)} still running at the provider` : ''} · ${formatMs(report.duration_ms)}`,
     '',
   ];
   const failed = report.steps.filter((s) => s.status === 'failed');
@@ -131,9 +140,19 @@ export function reportMarkdown(report: RunReport): string {
     const first = failed.find((s) => s.id === report.first_failure) ?? failed[0]!;
     lines.push(`> [!CAUTION]`, `> step \`${first.id}\` failed: ${oneLine(first.error ?? '')}`, '');
   }
+  const left = report.steps.filter((s) => s.status === 'running_at_provider');
+  if (left.length) {
+    const tasks = left.map((s) => `\`${s.id}\` (${s.backend} task \`${s.task_id ?? '?'}\`, ${usd(s.estimated_cost_usd)})`).join(', ');
+    lines.push(
+      `> [!WARNING]`,
+      `> ${left.length === 1 ? '1 task is' : `${left.length} tasks are`} still running at the provider and will be billed, estimated **${usd(report.pending_cost_usd ?? 0)}**: ${tasks}. ` +
+        `The next run of this recipe re-attaches to ${left.length === 1 ? 'it' : 'them'} instead of submitting again.`,
+      '',
+    );
+  }
   lines.push('| step | model | backend | status | attempts | time | cost |', '| --- | --- | --- | --- | ---: | ---: | ---: |');
   for (const s of report.steps) {
-    const status = `${ICON[s.status]} ${s.status}${s.cached_from ? ` (run ${s.cached_from})` : ''}`;
+    const status = `${ICON[s.status]} ${s.status === 'running_at_provider' ? `running at provider (task \`${s.task_id ?? '?'}\`)` : s.status}${s.cached_from ? ` (run ${s.cached_from})` : ''}`;
     lines.push(`| \`${s.id}\` | \`${s.uses}\` | ${s.backend} | ${status} | ${s.attempts} | ${s.duration_ms === undefined ? '–' : formatMs(s.duration_ms)} | ${usd(s.cost_usd)} |`);
   }
   const outputs = Object.entries(report.outputs);
@@ -147,6 +166,12 @@ export function reportMarkdown(report: RunReport): string {
   const notes = report.steps.flatMap((s) => [...(s.error ? [`- \`${s.id}\`: ${oneLine(s.error)}`] : []), ...s.warnings.map((w) => `- \`${s.id}\` (warning): ${oneLine(w)}`)]);
   if (notes.length) lines.push('', '<details><summary>Errors and warnings</summary>', '', ...notes, '', '</details>');
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** What the tasks left running at a provider are estimated to cost; undefined when there are none. */
+function pendingCost(steps: readonly StepView[]): number | undefined {
+  const left = steps.filter((s) => s.status === 'running_at_provider');
+  return left.length ? roundUsd(left.reduce((sum, s) => sum + s.estimatedCostUsd, 0)) : undefined;
 }
 
 function size(path: string): number {

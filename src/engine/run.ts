@@ -10,6 +10,7 @@ import type { EngineConfig } from './config.js';
 import { FINAL_STATUSES, waitingView, type RunEvent, type RunStatus, type StepView } from './events.js';
 import { Journal } from './journal.js';
 import { Limiters } from './limiter.js';
+import { interruptedTask } from './interrupted-task.js';
 import { processAlive, StepLocks } from './lock.js';
 import { MediaFiles } from './media-files.js';
 import { publishOutputs, type PublishedOutput } from './publish.js';
@@ -267,7 +268,9 @@ class Run {
     } catch (error) {
       const attempts = (error as { attempts?: number }).attempts ?? view.attempts;
       if (error instanceof Cancelled || this.signal.aborted) {
-        this.finish(view, 'cancelled', 'cancelled: the run was interrupted', { attempts });
+        const left = interruptedTask(view, view.key ? this.tasks.get(view.key) : undefined, this.id);
+        if (left.status === 'running_at_provider') this.journal.append({ event: 'step-left-running', step: step.id, key: view.key!, backend: planned.backend, task: left.taskId!, estimated_cost_usd: view.estimatedCostUsd }, true);
+        this.finish(view, left.status, left.message, { attempts, taskId: left.taskId ?? view.taskId });
       } else if (error instanceof Halted) {
         this.finish(view, 'skipped', `not run: ${error.message}`, { attempts: 0 });
       } else {

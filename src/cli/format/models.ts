@@ -63,7 +63,7 @@ function backends(model: AnyModel): string {
 
 export function modelsText(models: readonly AnyModel[]): string {
   const rows = models.map((m) => [m.id, backends(m), m.title]);
-  return `${textTable(['MODEL', 'BACKENDS', 'WHAT IT DOES'], rows)}\n\nRun \`vidrecipe models ID\` for a model's parameters.\n`;
+  return `${textTable(['MODEL', 'BACKENDS', 'WHAT IT DOES'], rows)}\n\nRun \`npx vidrecipe models ID\` for a model's parameters.\n`;
 }
 
 export function modelText(model: AnyModel): string {

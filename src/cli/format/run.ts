@@ -3,27 +3,33 @@ import { formatMs } from '../../recipe/duration.js';
 import type { RunResult } from '../../engine/run.js';
 import type { Diagnostic } from '../../recipe/types.js';
 import { diagnosticRows } from './diagnostics.js';
-import { usd } from '../../models/price.js';
+import { roundUsd, usd } from '../../models/price.js';
 
-/** `run --json`, as DESIGN.md fixes it. A step cancelled by Ctrl-C did not run: `skipped`. */
+/**
+ * `run --json`, as DESIGN.md fixes it. A step cancelled by Ctrl-C did not run: `skipped`; one whose task
+ * the provider had accepted is `running_at_provider`, with its task id and estimated cost.
+ */
 export function runJson(result: RunResult) {
+  const left = leftRunning(result);
   return {
     run_id: result.runId,
     status: result.status,
     cost_usd: result.costUsd,
+    ...(left.steps.length ? { pending_cost_usd: left.costUsd } : {}),
     outputs: Object.fromEntries(Object.entries(result.outputs).map(([name, o]) => [name, o.file])),
     steps: Object.fromEntries(
       result.steps.map((s) => [
         s.id,
         {
-          status: ['succeeded', 'cached', 'failed'].includes(s.status) ? s.status : 'skipped',
+          status: ['succeeded', 'cached', 'failed', 'running_at_provider'].includes(s.status) ? s.status : 'skipped',
           backend: s.backend,
           outputs: Object.fromEntries(Object.entries(s.outputs).map(([name, o]) => [name, o.path])),
           cost_usd: s.costUsd,
           ...(s.taskId ? { task_id: s.taskId } : {}),
           attempts: s.attempts,
           ...(s.error ? { error: s.error } : {}),
-          ...(s.status === 'skipped' || s.status === 'cancelled' ? { reason: s.message } : {}),
+          ...(s.status === 'running_at_provider' ? { estimated_cost_usd: s.estimatedCostUsd } : {}),
+          ...(s.status === 'skipped' || s.status === 'cancelled' || s.status === 'running_at_provider' ? { reason: s.message } : {}),
         },
       ]),
     ),
@@ -58,9 +64,12 @@ export function runSummary(result: RunResult, cwd: string): string {
   for (const error of result.errors) lines.push(`error: ${error}`);
   const count = (status: string) => result.steps.filter((s) => s.status === status).length;
   const notRun = count('skipped') + count('cancelled');
+  const left = leftRunning(result);
+  lines.push(...leftRunningLines(result));
   lines.push(
     `run ${result.runId} ${result.status} in ${formatMs(result.endedAt - result.startedAt)} · ${result.steps.length} ${result.steps.length === 1 ? 'step' : 'steps'}: ${count('succeeded')} ran, ${count('cached')} cached` +
-      `${failed.length ? `, ${failed.length} failed` : ''}${notRun ? `, ${notRun} not run` : ''} · cost ${usd(result.costUsd)}`,
+      `${failed.length ? `, ${failed.length} failed` : ''}${left.steps.length ? `, ${left.steps.length} running at provider` : ''}${notRun ? `, ${notRun} not run` : ''} · cost ${usd(result.costUsd)}` +
+      `${left.steps.length ? ` (+ ${usd(left.costUsd)} estimated for the tasks still running)` : ''}`,
   );
   const outputs = Object.entries(result.outputs);
   if (outputs.length) {
@@ -69,4 +78,26 @@ export function runSummary(result: RunResult, cwd: string): string {
   }
   lines.push(`report: ${relative(cwd, `${result.runDir}/report.md`)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Steps whose task the provider still runs after Ctrl-C, and what they are estimated to cost. */
+export function leftRunning(result: Pick<RunResult, 'steps'>) {
+  const steps = result.steps.filter((s) => s.status === 'running_at_provider');
+  return { steps, costUsd: roundUsd(steps.reduce((sum, s) => sum + s.estimatedCostUsd, 0)) };
+}
+
+/**
+ * What a person must know after Ctrl-C: which tasks the providers still run (and bill), and that the next
+ * run picks them up rather than paying again. Printed in every mode: with `--json`, on stderr too.
+ */
+export function leftRunningLines(result: Pick<RunResult, 'steps'>): string[] {
+  const left = leftRunning(result);
+  if (!left.steps.length) return [];
+  const tasks = left.steps.map((s) => `  ${s.id}: ${s.backend} task ${s.taskId ?? '(unknown id)'}, estimated ${usd(s.estimatedCostUsd)}`);
+  const one = left.steps.length === 1;
+  return [
+    `warning: ${left.steps.length} ${one ? 'task is' : 'tasks are'} still running at the provider and will be billed (estimated ${usd(left.costUsd)} in all):`,
+    ...tasks,
+    `  the next run of this recipe re-attaches to ${one ? 'it' : 'them'} instead of submitting again`,
+  ];
 }

@@ -91,7 +91,10 @@ export async function startFakeDashScope(options) {
       port: options.port,
       latencyMs: options.latencyMs,
       onRequest: options.onRequest,
-      faultReply: (kind, status) => (kind === 'oss' || kind === 'download' ? ossError(status, ossCode(status), 'Injected fault') : error(status, apiCode(status), apiMessage(status))),
+      faultReply: (kind, status, quoted) => {
+        const message = quoted ? `${apiMessage(status)} Request: ${quoted}` : apiMessage(status);
+        return kind === 'oss' || kind === 'download' ? ossError(status, ossCode(status), quoted ? `Injected fault. ${quoted}` : 'Injected fault') : error(status, apiCode(status), message);
+      },
     },
     () => [
       { method: 'POST', pattern: new RegExp(`^${DASHSCOPE_SUBMIT_PATH}$`), kind: 'submit', handle: authed(submit) },

@@ -54,7 +54,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * @property {string} name  used in messages
  * @property {number} [port]
  * @property {number} [latencyMs]
- * @property {(kind: FaultKind | undefined, status: number) => Reply} faultReply  the provider's error answer for a fault without a body
+ * @property {(kind: FaultKind | undefined, status: number, quoted?: string) => Reply} faultReply  the provider's error answer for a fault without a body; `quoted` is the request, for faults that echo it
  * @property {(entry: LoggedRequest) => void} [onRequest]  called once per request when it is answered (or dropped)
  */
 
@@ -165,7 +165,9 @@ export class FakeCore {
     let reply;
     if (fault?.status !== undefined) {
       // A status fault answers in place of the provider: nothing is created, nothing stored.
-      reply = fault.body !== undefined ? { status: fault.status, json: fault.body } : this.options.faultReply(route?.kind, fault.status);
+      // Some gateways quote the request they refused, headers and all: a client must not print that as is.
+      const quoted = fault.echoRequest ? quoteRequest(incoming) : undefined;
+      reply = fault.body !== undefined ? { status: fault.status, json: fault.body } : this.options.faultReply(route?.kind, fault.status, quoted);
       if (fault.retryAfter !== undefined) reply.headers = { ...reply.headers, 'retry-after': String(fault.retryAfter) };
     } else if (!route) {
       reply = this.options.faultReply(undefined, 404);
@@ -240,6 +242,12 @@ function methodNotAllowed(method, path) {
     kind: undefined,
     handle: () => ({ status: 405, json: { code: 405, message: `${method} is not allowed on ${path}` } }),
   };
+}
+
+/** The request line and headers as a proxy's error page quotes them. @param {Incoming} req */
+function quoteRequest(req) {
+  const headers = Object.entries(flatHeaders(req.headers)).map(([name, value]) => `${name.replace(/(^|-)\w/g, (c) => c.toUpperCase())}: ${value}`);
+  return [`${req.method} ${req.path} HTTP/1.1`, ...headers].join('\n');
 }
 
 /** @param {import('node:http').IncomingMessage} req */

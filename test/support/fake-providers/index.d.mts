@@ -14,6 +14,8 @@ export interface FaultRule {
   retryAfter?: number;
   /** The JSON body of the status answer; the provider's own error envelope when omitted. */
   body?: unknown;
+  /** The status answer's message quotes the request line and every header as sent (`Authorization: Bearer …` included), as some gateways do. */
+  echoRequest?: boolean;
   /** Destroy the socket without answering, after the request was handled (a submit has created its task). */
   drop?: boolean;
   /** Wait this long before answering (or dropping). */

@@ -72,7 +72,7 @@ export async function startFakeWaveSpeed(options) {
       port: options.port,
       latencyMs: options.latencyMs,
       onRequest: options.onRequest,
-      faultReply: (_kind, status) => error(status, faultMessage(status)),
+      faultReply: (_kind, status, quoted) => error(status, quoted ? `${faultMessage(status)}; request was:\n${quoted}` : faultMessage(status)),
     },
     () => [
       { method: 'POST', pattern: /^\/api\/v3\/media\/uploads$/, kind: 'upload', handle: authed(createTicket) },
