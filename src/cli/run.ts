@@ -55,7 +55,12 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
       noCache: !options.cache,
       force: options.force,
       signal: controller.signal,
-      onEvent: progress && ((event) => progress.onEvent(event)),
+      onEvent: (event) => {
+        // A warning of the run itself (a damaged record set aside) has no line in a live list, and --json
+        // shows no progress: both go to stderr as they happen, so none passes unseen.
+        if (event.type === 'warning' && (!progress || !event.step)) process.stderr.write(`vidrecipe: warning: ${event.step ? `step "${event.step}": ` : ''}${event.message}\n`);
+        else progress?.onEvent(event);
+      },
     });
     await progress?.close();
     // The steps are done and paid for: a report that cannot be written must not hide their results.

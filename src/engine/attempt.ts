@@ -160,7 +160,7 @@ async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, sign
   stopIfHalted();
   // Never pay twice. A task submitted by an earlier run and never finished is re-attached to (nothing
   // to upload); a submit whose outcome is unknown is not replayed unless the user forces it.
-  const open = env.tasks.get(plan.key);
+  const open = env.tasks.get(plan.key, { step: plan.step, backend: plan.backend, model: plan.model.id });
   // --force replays an unknown submit of an earlier run once; never one of this run's own attempts.
   if (open?.state === 'intent' && !(plan.force && open.run !== env.run)) {
     throw new PermanentError(

@@ -12,6 +12,7 @@ export type JournalEntry =
   | { event: 'step-succeeded'; step: string; key: string; outputs: Record<string, string>; cost_usd: number; ms: number }
   | { event: 'step-failed'; step: string; key?: string; error: string; attempt: number; final: boolean }
   | { event: 'step-skipped'; step: string; because: string }
+  | { event: 'set-aside'; kind: string; file: string; to: string; problem: string }
   | { event: 'run-end'; status: string; cost_usd: number };
 
 export type JournalLine = JournalEntry & { t: string };

@@ -2,6 +2,8 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSy
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Quarantine } from './quarantine.js';
+import { lockProblem, parseRecord } from './record-guards.js';
 
 export interface LockHolder {
   pid: number;
@@ -29,6 +31,7 @@ export class StepLocks {
   constructor(
     readonly dir: string,
     private readonly run: string,
+    private readonly quarantine?: Quarantine,
   ) {
     liveRuns.add(run);
   }
@@ -51,9 +54,10 @@ export class StepLocks {
         this.takeOver(file, text);
         continue;
       }
-      if (text && !told) {
+      const holder = text ? holderOf(text) : undefined;
+      if (holder && !told) {
         told = true;
-        options.onWait?.(JSON.parse(text) as LockHolder, file);
+        options.onWait?.(holder, file);
       }
       await sleep(POLL_MS, undefined, { signal: options.signal });
     }
@@ -62,12 +66,13 @@ export class StepLocks {
   /** Removes the lock only while it still names this run: never someone else's. */
   private release(file: string): void {
     const text = read(file);
-    if (text && (JSON.parse(text) as LockHolder).run === this.run) rmSync(file, { force: true });
+    if (text && holderOf(text)?.run === this.run) rmSync(file, { force: true });
   }
 
   private stale(file: string, text: string): boolean {
-    if (!text) return olderThan(file, GRACE_MS);
-    const holder = JSON.parse(text) as LockHolder;
+    const holder = holderOf(text);
+    // Empty (its writer died between create and write) or damaged: nobody can be waited for.
+    if (!holder) return olderThan(file, GRACE_MS);
     if (holder.host !== this.host) return false;
     if (holder.pid === process.pid) return !liveRuns.has(holder.run);
     return !processAlive(holder.pid);
@@ -84,11 +89,19 @@ export class StepLocks {
       return;
     }
     try {
-      if (read(file) === seen) rmSync(file, { force: true });
+      if (read(file) !== seen) return;
+      const problem = seen && !holderOf(seen) ? parseRecord<LockHolder>(seen, lockProblem) : undefined;
+      if (problem && 'problem' in problem && this.quarantine) this.quarantine.setAside('lock', file, problem.problem, 'the lock is taken anew');
+      else rmSync(file, { force: true });
     } finally {
       rmSync(guard, { force: true });
     }
   }
+}
+
+function holderOf(text: string): LockHolder | undefined {
+  const found = parseRecord<LockHolder>(text, lockProblem);
+  return 'record' in found ? found.record : undefined;
 }
 
 function create(file: string, content: string): boolean {

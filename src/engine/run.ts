@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import type { Plan, PlannedStep } from '../graph/plan.js';
 import type { Backend } from '../models/types.js';
 import type { ExecutorLookup, KnownUrl } from '../providers/types.js';
@@ -13,6 +13,7 @@ import { Limiters } from './limiter.js';
 import { processAlive, StepLocks } from './lock.js';
 import { MediaFiles } from './media-files.js';
 import { publishOutputs, type PublishedOutput } from './publish.js';
+import { Quarantine, type SetAside } from './quarantine.js';
 import { roundUsd } from '../models/price.js';
 import { StateDir } from './state-dir.js';
 import { StepCache, type StepRecord } from './step-cache.js';
@@ -96,9 +97,10 @@ class Run {
   ) {
     this.state = new StateDir(options.stateDir);
     this.store = new ContentStore(this.state.objects);
-    this.cache = new StepCache(this.state.steps, this.store);
-    this.tasks = new TaskIndex(this.state.tasks);
-    this.locks = new StepLocks(this.state.locks, this.id);
+    const quarantine = new Quarantine(this.state.root, (event) => this.setAside(event));
+    this.cache = new StepCache(this.state.steps, this.store, quarantine);
+    this.tasks = new TaskIndex(this.state.tasks, quarantine);
+    this.locks = new StepLocks(this.state.locks, this.id, quarantine);
     this.limiters = new Limiters(options.config);
     this.runDir = this.state.run(this.id);
     this.tmpDir = join(this.state.tmp, this.id);
@@ -107,7 +109,7 @@ class Run {
     mkdirSync(this.tmpDir, { recursive: true });
     writeFileSync(join(this.tmpDir, OWNER), JSON.stringify({ pid: process.pid, host: hostname() }));
     this.media = new MediaFiles(this.store, join(this.tmpDir, 'media'));
-    this.urls = new UrlStore(this.state.urls);
+    this.urls = new UrlStore(this.state.urls, quarantine);
     this.journal = new Journal(join(this.runDir, 'journal.jsonl'));
     this.signal = options.signal ?? new AbortController().signal;
     this.force = new Set(options.force ?? []);
@@ -335,6 +337,13 @@ class Run {
     this.update(view, { ...extra, status, message, fraction: undefined, endedAt: Date.now() });
   }
 
+  /** A damaged record of the state dir was moved to its quarantine: said once, whatever step found it. */
+  private setAside(event: SetAside): void {
+    const message = `set aside a damaged ${event.kind}, ${shown(event.file)} (${event.problem}), as ${shown(event.movedTo)}: ${event.note}`;
+    this.journal.append({ event: 'set-aside', kind: event.kind, file: event.file, to: event.movedTo, problem: event.problem }, true);
+    this.options.onEvent?.({ type: 'warning', message });
+  }
+
   private warn(view: StepView, message: string): void {
     view.warnings.push(message);
     this.options.onEvent?.({ type: 'warning', step: view.id, message });
@@ -345,6 +354,12 @@ class Run {
     Object.assign(view, change);
     this.options.onEvent?.({ type: 'step', step: { ...view } });
   }
+}
+
+/** A path as the user would type it from where they ran vidrecipe. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
 
 const OWNER = '.owner.json';
