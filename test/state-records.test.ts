@@ -196,3 +196,25 @@ describe('a damaged record is set aside, and the run goes on', () => {
     expect(second.stderr).toMatch(/--force s0 to submit anew/);
   }, 60_000);
 });
+
+describe('values read from the state dir never become paths unchecked', () => {
+  it('a step record whose digest is ../../../victim.txt: the victim survives, the record is set aside', () => {
+    const dir = workspace(LOCAL);
+    expect(runCli(['run', 'recipe.yaml', '--json'], { cwd: dir }).code).toBe(0);
+    const key = onlyKey(dir);
+    const file = join(dir, '.vidrecipe', 'cache', 'steps', `${key}.json`);
+    const record = JSON.parse(readFileSync(file, 'utf8')) as { outputs: Record<string, { digest: string }> };
+    // cache/objects/../../../victim.txt is the workspace's victim.txt
+    record.outputs.video!.digest = '../../../victim.txt';
+    writeFileSync(file, JSON.stringify(record));
+    writeFileSync(join(dir, 'victim.txt'), 'precious');
+
+    expect(runCli(['plan', 'recipe.yaml'], { cwd: dir }).code).toBe(0);
+    const again = runCli(['run', 'recipe.yaml', '--json'], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'victim.txt'), 'utf8')).toBe('precious');
+    expect((JSON.parse(again.stdout) as RunJson).steps.cut!.status).toBe('succeeded');
+    expect(again.stderr).toMatch(/output "video" has no sha256 digest/);
+    expect(quarantined(dir)).toHaveLength(1);
+  }, 60_000);
+});

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Quarantine } from './quarantine.js';
 import { lockProblem, parseRecord } from './record-guards.js';
+import { safeName } from './state-names.js';
 
 export interface LockHolder {
   pid: number;
@@ -43,7 +44,7 @@ export class StepLocks {
 
   async acquire(key: string, options: { signal?: AbortSignal; onWait?: (holder: LockHolder, file: string) => void } = {}): Promise<() => void> {
     mkdirSync(this.dir, { recursive: true });
-    const file = join(this.dir, `${key}.lock`);
+    const file = join(this.dir, `${safeName('step key', key)}.lock`);
     let told = false;
     for (;;) {
       options.signal?.throwIfAborted();

@@ -4,6 +4,7 @@ import type { Backend, MediaKind } from '../models/types.js';
 import { writeFileAtomic } from './atomic.js';
 import type { Quarantine } from './quarantine.js';
 import { parseRecord, stepRecordProblem } from './record-guards.js';
+import { safeName } from './state-names.js';
 import type { ContentStore } from './store.js';
 
 export interface CachedOutput {
@@ -46,7 +47,7 @@ export class StepCache {
   ) {}
 
   private file(key: string): string {
-    return join(this.dir, `${key}.json`);
+    return join(this.dir, `${safeName('step key', key)}.json`);
   }
 
   /** The record as stored, without checking its blobs (for the plan). */

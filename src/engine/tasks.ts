@@ -4,7 +4,7 @@ import type { Backend } from '../models/types.js';
 import { writeFileAtomic } from './atomic.js';
 import type { Quarantine } from './quarantine.js';
 import { parseRecord, taskRecordProblem } from './record-guards.js';
-import { isName } from './state-names.js';
+import { isName, safeName } from './state-names.js';
 
 /**
  * A remote task that was (maybe) paid for and has no cached result yet. `intent` is written before the
@@ -40,7 +40,7 @@ export class TaskIndex {
   ) {}
 
   private file(key: string): string {
-    return join(this.dir, `${key}.json`);
+    return join(this.dir, `${safeName('step key', key)}.json`);
   }
 
   /**

@@ -4,6 +4,7 @@ import type { KnownUrl } from '../providers/types.js';
 import { writeFileAtomic } from './atomic.js';
 import type { Quarantine } from './quarantine.js';
 import { parseRecord, urlRecordProblem } from './record-guards.js';
+import { safeName } from './state-names.js';
 
 /** A URL is offered only while it has this long left: a provider may start a task minutes after the submit. */
 export const MIN_VALIDITY_MS = 60 * 60 * 1000;
@@ -21,7 +22,7 @@ export class UrlStore {
   ) {}
 
   private file(digest: string): string {
-    return join(this.dir, `${digest}.json`);
+    return join(this.dir, `${safeName('digest', digest)}.json`);
   }
 
   /** The valid URLs of `digest`, newest first. */
