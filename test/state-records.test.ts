@@ -218,3 +218,34 @@ describe('values read from the state dir never become paths unchecked', () => {
     expect(quarantined(dir)).toHaveLength(1);
   }, 60_000);
 });
+
+describe('a lock of another machine', () => {
+  /** A lock file as a run on another machine leaves it. */
+  function foreignLock(dir: string, renewedAt: Date, leaseMs: number): string {
+    const key = onlyKey(dir);
+    mkdirSync(join(dir, '.vidrecipe', 'locks'), { recursive: true });
+    const at = renewedAt.toISOString();
+    writeFileSync(join(dir, '.vidrecipe', 'locks', `${key}.lock`), JSON.stringify({ pid: 4242, host: 'ci-runner-elsewhere', run: '20250101-000000-000-abcd', at, token: 'theirs', leaseMs, renewedAt: at }));
+    return key;
+  }
+
+  it('restored with the state dir (its lease ran out long ago) does not block run: it is taken over at once', async () => {
+    const dir = workspace(remote('restored'));
+    expect((await run(dir)).code).toBe(0);
+    foreignLock(dir, new Date(Date.now() - 3600_000), 60_000);
+    const second = await run(dir, ['--force', 's0']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.json!.steps.s0!.status).toBe('succeeded');
+  }, 60_000);
+
+  it('whose holder stopped renewing it is waited for until its lease runs out, then taken over', async () => {
+    const dir = workspace(remote('stalled'));
+    expect((await run(dir)).code).toBe(0);
+    foreignLock(dir, new Date(), 2000);
+    const started = Date.now();
+    const second = await run(dir, ['--force', 's0']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.json!.steps.s0!.status).toBe('succeeded');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+  }, 60_000);
+});

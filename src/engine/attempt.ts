@@ -37,6 +37,8 @@ export interface AttemptEnv {
   digestOf(path: string): string | undefined;
   knownUrl(path: string, usable: (url: KnownUrl) => boolean): string | undefined;
   rememberUrl(path: string, url: KnownUrl): void;
+  /** Whether this run still holds the step's lock (renewing it); absent for steps computed without one. */
+  holdsLock?: () => boolean;
   /** Why this backend must not be used any more in this run (it refused the account), if it must not. */
   halted(): string | undefined;
   /** The backend refused the account: no other step may use it in this run. Called at once, before other steps go on. */
@@ -205,6 +207,8 @@ async function submitAndWait(
         submitted = await env.limiter.submit(async (ready) => {
           // Another step may have found the account refused while this one waited for the window.
           open.stopIfHalted();
+          // A run that stalled past its lock's lease may find another run computing the step by now.
+          if (env.holdsLock && !env.holdsLock()) throw new PermanentError('this run lost its lock on the step (it was not renewed in time: the process or machine was stopped) and another run took it over; nothing was submitted — run again to reuse that run\'s result');
           // Written when the request is about to leave, not while it waits for the rate window: a run
           // killed in the queue sent nothing and must not block the next one.
           intent = env.tasks.intent({ key: plan.key, step: plan.step, run: env.run, backend: plan.backend, model: plan.model.id });

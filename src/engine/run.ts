@@ -10,7 +10,7 @@ import type { EngineConfig } from './config.js';
 import { FINAL_STATUSES, waitingView, type RunEvent, type RunStatus, type StepView } from './events.js';
 import { Journal } from './journal.js';
 import { Limiters } from './limiter.js';
-import { processAlive, StepLocks } from './lock.js';
+import { processAlive, StepLocks, type StepLock } from './lock.js';
 import { MediaFiles } from './media-files.js';
 import { publishOutputs, type PublishedOutput } from './publish.js';
 import { Quarantine, type SetAside } from './quarantine.js';
@@ -208,7 +208,7 @@ class Run {
 
   private async runStep(planned: PlannedStep, view: StepView): Promise<void> {
     const step = this.plan.recipe.steps.get(planned.id)!;
-    let release: (() => void) | undefined;
+    let lock: StepLock | undefined;
     try {
       // Downloading an input URL counts against the step's timeout: a stalled server must not hang the run.
       const signal = step.timeoutMs ? AbortSignal.any([this.signal, AbortSignal.timeout(step.timeoutMs)]) : this.signal;
@@ -222,9 +222,9 @@ class Run {
       // computed under a lock. A local step is not: doing it twice costs only time, and its blobs and
       // record are written atomically, so the second copy replaces the first with the same bytes.
       if (executor.kind === 'remote') {
-        release = await this.locks.acquire(resolved.key, {
+        lock = await this.locks.acquire(resolved.key, {
           signal: this.signal,
-          onWait: (holder, file) => this.update(view, { message: `waiting for run ${holder.run} (pid ${holder.pid}), which is computing the same step (lock ${file})` }),
+          onWait: (holder, file) => this.update(view, { message: `waiting for run ${holder.run} (pid ${holder.pid}${holder.host === hostname() ? '' : ` on ${holder.host}`}), which is computing the same step (lock ${file})` }),
         });
         // Another run may have finished it while we waited for the lock.
         if (reusable && (await this.reuse(view, resolved.key))) return;
@@ -248,6 +248,7 @@ class Run {
                 const digest = this.media.digestOf(path);
                 if (digest) this.urls.remember(digest, url);
               },
+              holdsLock: lock && (() => lock!.confirm()),
               halted: () => this.halted.get(planned.backend),
               halt: () => {
                 if (!this.halted.has(planned.backend)) this.halted.set(planned.backend, `${planned.backend} refused the account in step "${step.id}"`);
@@ -279,7 +280,7 @@ class Run {
         this.finish(view, 'failed', undefined, { error: message, attempts });
       }
     } finally {
-      release?.();
+      lock?.release();
     }
   }
 

@@ -123,15 +123,15 @@ describe('step locks', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vidrecipe-locks-'));
     writeFileSync(join(dir, `${K}.lock`), JSON.stringify({ pid: process.pid, host: hostname(), run: 'before-restart', at: '' }));
     const locks = new StepLocks(dir, 'now');
-    const release = await locks.acquire(K);
+    const lock = await locks.acquire(K);
     const other = new StepLocks(dir, 'other');
     const waiting = other.acquire(K);
     let got = false;
     void waiting.then(() => (got = true));
     await sleep(300);
     expect(got).toBe(false);
-    release();
-    (await waiting)();
+    lock.release();
+    (await waiting).release();
     locks.close();
     other.close();
   });
