@@ -1,4 +1,5 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sha256File } from '../src/engine/hash.js';
@@ -247,5 +248,60 @@ describe('a lock of another machine', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(second.json!.steps.s0!.status).toBe('succeeded');
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+  }, 60_000);
+});
+
+describe('a state dir committed to the repository', () => {
+  /** A workspace whose state dir names an open task (as a teammate's commit would bring it), tracked by git. */
+  async function committedTask(prompt: string) {
+    const dir = workspace(remote(prompt));
+    const first = await run(dir);
+    expect(first.code).toBe(0);
+    const taskId = first.json!.steps.s0!.task_id!;
+    const key = onlyKey(dir);
+    rmSync(join(dir, '.vidrecipe', 'cache', 'steps', `${key}.json`));
+    mkdirSync(join(dir, '.vidrecipe', 'tasks'), { recursive: true });
+    const at = new Date().toISOString();
+    const record = { key, step: 's0', run: '20250101-000000-000-abcd', backend: 'wavespeed', model: 'wavespeed-ai/void-video-inpainting/mask', state: 'submitted', taskId, intentAt: at, submittedAt: at, host: 'a-teammates-laptop' };
+    writeFileSync(join(dir, '.vidrecipe', 'tasks', `${key}.json`), JSON.stringify(record));
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
+    git('init', '-q');
+    git('add', '-f', '.vidrecipe/tasks', 'recipe.yaml');
+    ws.reset();
+    return { dir, taskId };
+  }
+
+  it('is warned about once, and a task id it names is re-attached to only with a notice naming the task, the provider and --force', async () => {
+    const { dir, taskId } = await committedTask('committed');
+    const plan = runCli(['plan', 'recipe.yaml'], { cwd: dir });
+    expect(plan.code).toBe(0);
+    expect(plan.stderr).toMatch(/state dir \.vidrecipe may hold records this user did not write: it is tracked by git \(1 file, e\.g\. \.vidrecipe\/tasks\//);
+    const second = await run(dir);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr.match(/may hold records this user did not write: it is tracked by git/g)).toHaveLength(1);
+    expect(second.stderr).toMatch(/add \.vidrecipe\/ to \.gitignore/);
+    expect(second.stderr).toContain(`re-attaching to task ${taskId} on wavespeed`);
+    expect(second.stderr).toMatch(/--force s0 to submit anew/);
+    expect(second.json!.steps.s0!.task_id).toBe(taskId);
+    expect(submits()).toHaveLength(0);
+  }, 60_000);
+
+  it('--force STEP submits anew instead of re-attaching to the task it names', async () => {
+    const { dir, taskId } = await committedTask('refused');
+    const forced = await run(dir, ['--force', 's0']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toContain(`not re-attaching to task ${taskId}`);
+    expect(submits()).toHaveLength(1);
+    expect(forced.json!.steps.s0!.task_id).not.toBe(taskId);
+  }, 60_000);
+
+  it('a task record written on another machine is re-attached to with a notice, even when not committed', async () => {
+    const { dir, taskId } = await committedTask('elsewhere');
+    rmSync(join(dir, '.git'), { recursive: true, force: true });
+    const second = await run(dir);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).not.toMatch(/tracked by git/);
+    expect(second.stderr).toContain(`re-attaching to task ${taskId} on wavespeed, named by a record written on another machine (a-teammates-laptop)`);
+    expect(submits()).toHaveLength(0);
   }, 60_000);
 });

@@ -16,6 +16,7 @@ import { formatText } from './format/diagnostics.js';
 import { usd } from '../models/price.js';
 import { runJson, runSummary } from './format/run.js';
 import { progressView } from './progress.js';
+import { distrustWarning } from './state-warning.js';
 
 export interface RunCommandOptions {
   input: string[];
@@ -33,6 +34,7 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
   const ready = await preflight(file, options, lookup);
   if (typeof ready === 'number') return ready;
   const { plan, config, stateDir, outDir, executors } = ready;
+  const stateDistrust = distrustWarning(stateDir);
   const cwd = process.cwd();
 
   const controller = new AbortController();
@@ -54,6 +56,7 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
       executors,
       noCache: !options.cache,
       force: options.force,
+      stateDistrust,
       signal: controller.signal,
       onEvent: (event) => {
         // A warning of the run itself (a damaged record set aside) has no line in a live list, and --json

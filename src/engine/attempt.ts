@@ -10,6 +10,7 @@ import { mediaExt } from './media-files.js';
 import type { ContentStore } from './store.js';
 import type { TaskIndex, TaskRecord } from './tasks.js';
 import { formatMs } from '../recipe/duration.js';
+import { reattachDoubt } from './state-trust.js';
 
 /** What the engine hands to {@link runAttempts} for one step. */
 export interface AttemptPlan {
@@ -37,6 +38,10 @@ export interface AttemptEnv {
   digestOf(path: string): string | undefined;
   knownUrl(path: string, usable: (url: KnownUrl) => boolean): string | undefined;
   rememberUrl(path: string, url: KnownUrl): void;
+  /** Why the state dir's records may not be this user's own (see state-trust.ts), if they may not. */
+  distrust?: string;
+  /** Something the user must read whatever the output mode (a re-attach to a task it may not know). */
+  notice(message: string): void;
   /** Whether this run still holds the step's lock (renewing it); absent for steps computed without one. */
   holdsLock?: () => boolean;
   /** Why this backend must not be used any more in this run (it refused the account), if it must not. */
@@ -170,7 +175,12 @@ async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, sign
         `check the provider's task list, then run again with --force ${plan.step} to submit anew`,
     );
   }
-  const reattach = open?.state === 'submitted' ? open.taskId : undefined;
+  // --force submits anew rather than re-attach to a task of an earlier run: it is how a user refuses one.
+  const forced = plan.force && open !== undefined && open.run !== env.run;
+  const reattach = open?.state === 'submitted' && !forced ? open.taskId : undefined;
+  if (open?.state === 'submitted' && forced) env.notice(`--force ${plan.step}: not re-attaching to task ${open.taskId} on ${open.backend} (run ${open.run}); submitting anew`);
+  const doubt = reattach ? reattachDoubt(open!, env.distrust) : undefined;
+  if (doubt) env.notice(`re-attaching to task ${reattach} on ${plan.backend}, named by ${doubt}: its result is used as this step's; if you did not submit that task, run again with --force ${plan.step} to submit anew`);
   const prepare = executor.prepare?.bind(executor);
   const request = !reattach && prepare ? await env.limiter.withUpload(() => (stopIfHalted(), clock.start(), prepare(ctx)), env.signal) : undefined;
   return env.limiter.withSlot(async () => {

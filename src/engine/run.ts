@@ -36,6 +36,8 @@ export interface RunOptions {
   /** Ctrl-C: stops scheduling and cancels running work. */
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
+  /** Why the state dir's records may not be this user's own (a committed state dir), if they may not. */
+  stateDistrust?: string;
   /** Base delay between attempts; doubles each retry. */
   retryDelayMs?: number;
 }
@@ -249,6 +251,8 @@ class Run {
                 if (digest) this.urls.remember(digest, url);
               },
               holdsLock: lock && (() => lock!.confirm()),
+              distrust: this.options.stateDistrust,
+              notice: (message) => this.notice(view, message),
               halted: () => this.halted.get(planned.backend),
               halt: () => {
                 if (!this.halted.has(planned.backend)) this.halted.set(planned.backend, `${planned.backend} refused the account in step "${step.id}"`);
@@ -343,6 +347,12 @@ class Run {
     const message = `set aside a damaged ${event.kind}, ${shown(event.file)} (${event.problem}), as ${shown(event.movedTo)}: ${event.note}`;
     this.journal.append({ event: 'set-aside', kind: event.kind, file: event.file, to: event.movedTo, problem: event.problem }, true);
     this.options.onEvent?.({ type: 'warning', message });
+  }
+
+  /** A warning that must reach the user in every output mode: on the step, and as one of the run's own. */
+  private notice(view: StepView, message: string): void {
+    view.warnings.push(message);
+    this.options.onEvent?.({ type: 'warning', message: `step "${view.id}": ${message}` });
   }
 
   private warn(view: StepView, message: string): void {

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Backend } from '../models/types.js';
 import { writeFileAtomic } from './atomic.js';
@@ -21,6 +22,8 @@ export interface TaskRecord {
   taskId?: string;
   intentAt: string;
   submittedAt?: string;
+  /** The machine that wrote it: a task record from elsewhere is re-attached to only with a notice. */
+  host?: string;
   /** Where the damaged record this one was rebuilt from lies in the quarantine. */
   repairedFrom?: string;
 }
@@ -90,7 +93,7 @@ export class TaskIndex {
 
   intent(record: Omit<TaskRecord, 'state' | 'intentAt'>): TaskRecord {
     mkdirSync(this.dir, { recursive: true });
-    const full: TaskRecord = { ...record, state: 'intent', intentAt: new Date().toISOString() };
+    const full: TaskRecord = { ...record, state: 'intent', intentAt: new Date().toISOString(), host: hostname() };
     writeFileAtomic(this.file(record.key), JSON.stringify(full), true);
     return full;
   }
