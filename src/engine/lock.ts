@@ -110,45 +110,53 @@ export class StepLocks {
   private held(file: string, token: string): StepLock {
     let lost = false;
     const ours = () => holderOf(read(file) ?? '')?.token === token;
-    const renew = (): boolean => {
-      if (lost) return false;
-      const kept = withGuard(file, () => {
+    /** true: renewed; false: someone else's now; undefined: the guard was busy. */
+    const renew = (): boolean | undefined =>
+      withGuard(file, () => {
         if (!ours()) return false;
         writeFileAtomic(file, this.content(token));
         return true;
       });
-      // A busy guard is another run looking at the lock for a moment: the next renewal comes well within the lease.
-      if (kept === false) lost = true;
-      return kept ?? !lost;
-    };
-    const timer = setInterval(renew, Math.max(10, Math.floor(this.leaseMs / 3)));
+    const timer = setInterval(() => {
+      if (lost) return;
+      try {
+        // A busy guard is another run looking at the lock for a moment: the next renewal comes well within the lease.
+        if (renew() === false) lost = true;
+      } catch {
+        // The locks folder is unwritable or gone: confirm() says so before anything is submitted.
+      }
+    }, Math.max(10, Math.floor(this.leaseMs / 3)));
     timer.unref();
     return {
       confirm: () => {
-        for (let i = 0; i < 50 && !lost; i++) {
-          const kept = withGuard(file, () => {
-            if (!ours()) return false;
-            writeFileAtomic(file, this.content(token));
-            return true;
-          });
-          if (kept !== undefined) {
-            lost = !kept;
-            break;
+        try {
+          for (let i = 0; i < 50 && !lost; i++) {
+            const kept = renew();
+            if (kept !== undefined) {
+              lost = !kept;
+              break;
+            }
+            pause(20);
           }
-          pause(20);
+        } catch {
+          lost = true;
         }
         return !lost;
       },
       release: () => {
         clearInterval(timer);
         if (lost) return;
-        for (let i = 0; i < 50; i++) {
-          const done = withGuard(file, () => {
-            if (ours()) rmSync(file, { force: true });
-            return true;
-          });
-          if (done) return;
-          pause(20);
+        try {
+          for (let i = 0; i < 50; i++) {
+            const done = withGuard(file, () => {
+              if (ours()) rmSync(file, { force: true });
+              return true;
+            });
+            if (done) return;
+            pause(20);
+          }
+        } catch {
+          // The lock's folder is gone (the state dir was deleted during the run): nothing left to release.
         }
       },
     };
