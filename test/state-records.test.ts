@@ -236,6 +236,7 @@ describe('a lock of another machine', () => {
     foreignLock(dir, new Date(Date.now() - 3600_000), 60_000);
     const second = await run(dir, ['--force', 's0']);
     expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/took over the lock of run 20250101-000000-000-abcd \(pid 4242 on ci-runner-elsewhere\): its lease ran out at /);
     expect(second.json!.steps.s0!.status).toBe('succeeded');
   }, 60_000);
 
@@ -246,6 +247,7 @@ describe('a lock of another machine', () => {
     const started = Date.now();
     const second = await run(dir, ['--force', 's0']);
     expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/took over the lock .*: it was not renewed for \d+ s \(its lease is 2 s\)/);
     expect(second.json!.steps.s0!.status).toBe('succeeded');
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
   }, 60_000);

@@ -74,7 +74,10 @@ export class StepLocks {
     liveRuns.delete(this.run);
   }
 
-  async acquire(key: string, options: { signal?: AbortSignal; onWait?: (holder: LockHolder, file: string) => void } = {}): Promise<StepLock> {
+  async acquire(
+    key: string,
+    options: { signal?: AbortSignal; onWait?: (holder: LockHolder, file: string) => void; onTakeOver?: (holder: LockHolder, why: string) => void } = {},
+  ): Promise<StepLock> {
     mkdirSync(this.dir, { recursive: true });
     const file = join(this.dir, `${safeName('step key', key)}.lock`);
     let told = false;
@@ -87,8 +90,10 @@ export class StepLocks {
       if (create(file, this.content(token))) return this.held(file, token);
       const text = read(file);
       if (text !== undefined && text !== seen?.text) seen = { text, since: performance.now() };
-      if (text !== undefined && this.stale(file, text, performance.now() - seen!.since)) {
-        this.takeOver(file, text);
+      const why = text !== undefined ? this.stale(file, text, performance.now() - seen!.since) : undefined;
+      if (why) {
+        const was = holderOf(text!);
+        if (this.takeOver(file, text!) && was) options.onTakeOver?.(was, why);
         continue;
       }
       const holder = text ? holderOf(text) : undefined;
@@ -162,34 +167,37 @@ export class StepLocks {
     };
   }
 
-  /** Whether nobody can be waited for: an empty or damaged file, a dead holder, a lease run out. */
-  private stale(file: string, text: string, unchangedMs: number): boolean {
+  /** Why nobody can be waited for (an empty or damaged file, a dead holder, a lease run out), or undefined while the holder holds. */
+  private stale(file: string, text: string, unchangedMs: number): string | undefined {
     const holder = holderOf(text);
     // Empty (its writer died between create and write) or damaged: nobody can be waited for.
-    if (!holder) return olderThan(file, GRACE_MS) || unchangedMs > GRACE_MS;
+    if (!holder) return olderThan(file, GRACE_MS) || unchangedMs > GRACE_MS ? 'left empty or damaged' : undefined;
     if (holder.host === this.host) {
-      if (holder.pid === process.pid) return !liveRuns.has(holder.run);
-      if (!processAlive(holder.pid)) return true;
+      if (holder.pid === process.pid) return liveRuns.has(holder.run) ? undefined : 'its process was restarted';
+      if (!processAlive(holder.pid)) return `its process ${holder.pid} is gone`;
       // A holder of a version without leases never renews: while its process lives, it holds.
-      if (holder.leaseMs === undefined) return false;
+      if (holder.leaseMs === undefined) return undefined;
     }
     const leaseMs = holder.leaseMs ?? DEFAULT_LEASE_MS;
     const renewed = Date.parse(holder.renewedAt ?? holder.at);
-    if (!Number.isNaN(renewed) && Date.now() - renewed > leaseMs + CLOCK_SKEW_MS) return true;
-    return unchangedMs > leaseMs;
+    if (!Number.isNaN(renewed) && Date.now() - renewed > leaseMs + CLOCK_SKEW_MS) return `its lease ran out at ${new Date(renewed + leaseMs).toISOString()}`;
+    return unchangedMs > leaseMs ? `it was not renewed for ${Math.round(unchangedMs / 1000)} s (its lease is ${Math.round(leaseMs / 1000)} s)` : undefined;
   }
 
   /**
    * Removes a stale lock, but only if it is still the same stale lock: another run may have taken it
    * over and written a live one since we read it. A damaged one is moved to the quarantine instead.
    */
-  private takeOver(file: string, seen: string): void {
-    withGuard(file, () => {
-      if (read(file) !== seen) return;
-      const found = seen ? parseRecord<LockHolder>(seen, lockProblem) : undefined;
-      if (found && 'problem' in found && this.quarantine) this.quarantine.setAside('lock', file, found.problem, 'the lock is taken anew');
-      else rmSync(file, { force: true });
-    });
+  private takeOver(file: string, seen: string): boolean {
+    return (
+      withGuard(file, () => {
+        if (read(file) !== seen) return false;
+        const found = seen ? parseRecord<LockHolder>(seen, lockProblem) : undefined;
+        if (found && 'problem' in found && this.quarantine) this.quarantine.setAside('lock', file, found.problem, 'the lock is taken anew');
+        else rmSync(file, { force: true });
+        return true;
+      }) ?? false
+    );
   }
 }
 

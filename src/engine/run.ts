@@ -227,6 +227,7 @@ class Run {
         lock = await this.locks.acquire(resolved.key, {
           signal: this.signal,
           onWait: (holder, file) => this.update(view, { message: `waiting for run ${holder.run} (pid ${holder.pid}${holder.host === hostname() ? '' : ` on ${holder.host}`}), which is computing the same step (lock ${file})` }),
+          onTakeOver: (holder, why) => this.warn(view, `took over the lock of run ${holder.run} (pid ${holder.pid} on ${holder.host}): ${why}`),
         });
         // Another run may have finished it while we waited for the lock.
         if (reusable && (await this.reuse(view, resolved.key))) return;
