@@ -87,13 +87,15 @@ export class StepLocks {
     for (;;) {
       options.signal?.throwIfAborted();
       const token = randomBytes(8).toString('hex');
-      if (create(file, this.content(token))) return this.held(file, token);
+      const at = new Date().toISOString();
+      if (create(file, this.content(token, at))) return this.held(file, token, at);
       const text = read(file);
       if (text !== undefined && text !== seen?.text) seen = { text, since: performance.now() };
       const why = text !== undefined ? this.stale(file, text, performance.now() - seen!.since) : undefined;
-      if (why) {
+      // A takeover that found the guard busy waits like anyone else: no spinning on another run's guard.
+      if (why && this.takeOver(file, text!)) {
         const was = holderOf(text!);
-        if (this.takeOver(file, text!) && was) options.onTakeOver?.(was, why);
+        if (was) options.onTakeOver?.(was, why);
         continue;
       }
       const holder = text ? holderOf(text) : undefined;
@@ -105,21 +107,21 @@ export class StepLocks {
     }
   }
 
-  private content(token: string): string {
-    const now = new Date().toISOString();
-    const me: LockHolder = { pid: process.pid, host: this.host, run: this.run, at: now, token, leaseMs: this.leaseMs, renewedAt: now };
+  /** The lock file's text: taken `at`, renewed now. */
+  private content(token: string, at: string): string {
+    const me: LockHolder = { pid: process.pid, host: this.host, run: this.run, at, token, leaseMs: this.leaseMs, renewedAt: new Date().toISOString() };
     return JSON.stringify(me);
   }
 
   /** The lock just created: renewed a few times per lease until released, or until found taken over. */
-  private held(file: string, token: string): StepLock {
+  private held(file: string, token: string, at: string): StepLock {
     let lost = false;
     const ours = () => holderOf(read(file) ?? '')?.token === token;
     /** true: renewed; false: someone else's now; undefined: the guard was busy. */
     const renew = (): boolean | undefined =>
       withGuard(file, () => {
         if (!ours()) return false;
-        writeFileAtomic(file, this.content(token));
+        writeFileAtomic(file, this.content(token, at));
         return true;
       });
     const timer = setInterval(() => {
