@@ -5,6 +5,7 @@ import { loadRecipe } from '../recipe/load.js';
 import { EXIT, UsageError } from './exit.js';
 import { formatText } from './format/diagnostics.js';
 import { formatPlan, type PlanFormat } from './format/plan.js';
+import { distrustWarning } from './state-warning.js';
 
 export interface PlanCommandOptions {
   input: string[];
@@ -24,6 +25,8 @@ export async function planCommand(file: string, options: PlanCommandOptions): Pr
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
   if (plan.usage.length) throw new UsageError(plan.usage.join('\n'));
   await checkCache(plan, resolve(options.stateDir), source);
+  // A plan's "cached" column read from a committed state dir is only as good as whoever committed it.
+  distrustWarning(resolve(options.stateDir));
   // Validation warnings (an unused output …) belong in the plan a reviewer reads, too.
   plan.diagnostics.unshift(...diagnostics);
   const all = plan.diagnostics;

@@ -17,6 +17,7 @@ import { usd } from '../models/price.js';
 import { leftRunningLines, refusalJson, runJson, runSummary } from './format/run.js';
 import { progressView } from './progress.js';
 import { checkTools } from './tools-check.js';
+import { distrustWarning } from './state-warning.js';
 
 export interface RunCommandOptions {
   input: string[];
@@ -41,6 +42,7 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
   }
   if (typeof ready === 'number') return ready;
   const { plan, config, stateDir, outDir, executors } = ready;
+  const stateDistrust = distrustWarning(stateDir);
   const cwd = process.cwd();
 
   const controller = new AbortController();
@@ -63,8 +65,14 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
       executors,
       noCache: !options.cache,
       force: options.force,
+      stateDistrust,
       signal: controller.signal,
-      onEvent: progress && ((event) => progress.onEvent(event)),
+      onEvent: (event) => {
+        // A warning of the run itself (a damaged record set aside) has no line in a live list, and --json
+        // shows no progress: both go to stderr as they happen, so none passes unseen.
+        if (event.type === 'warning' && (!progress || !event.step)) process.stderr.write(`vidrecipe: warning: ${event.step ? `step "${event.step}": ` : ''}${event.message}\n`);
+        else progress?.onEvent(event);
+      },
     });
     await progress?.close();
     // The steps are done and paid for: a report that cannot be written must not hide their results.

@@ -10,6 +10,7 @@ import { mediaExt } from './media-files.js';
 import type { ContentStore } from './store.js';
 import type { TaskIndex, TaskRecord } from './tasks.js';
 import { formatMs } from '../recipe/duration.js';
+import { reattachDoubt } from './state-trust.js';
 
 /** What the engine hands to {@link runAttempts} for one step. */
 export interface AttemptPlan {
@@ -37,6 +38,12 @@ export interface AttemptEnv {
   digestOf(path: string): string | undefined;
   knownUrl(path: string, usable: (url: KnownUrl) => boolean): string | undefined;
   rememberUrl(path: string, url: KnownUrl): void;
+  /** Why the state dir's records may not be this user's own (see state-trust.ts), if they may not. */
+  distrust?: string;
+  /** Something the user must read whatever the output mode (a re-attach to a task it may not know). */
+  notice(message: string): void;
+  /** Whether this run still holds the step's lock (renewing it); absent for steps computed without one. */
+  holdsLock?: () => boolean;
   /** Why this backend must not be used any more in this run (it refused the account), if it must not. */
   halted(): string | undefined;
   /** The backend refused the account: no other step may use it in this run. Called at once, before other steps go on. */
@@ -160,7 +167,7 @@ async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, sign
   stopIfHalted();
   // Never pay twice. A task submitted by an earlier run and never finished is re-attached to (nothing
   // to upload); a submit whose outcome is unknown is not replayed unless the user forces it.
-  const open = env.tasks.get(plan.key);
+  const open = env.tasks.get(plan.key, { step: plan.step, backend: plan.backend, model: plan.model.id });
   // --force replays an unknown submit of an earlier run once; never one of this run's own attempts.
   if (open?.state === 'intent' && !(plan.force && open.run !== env.run)) {
     throw new PermanentError(
@@ -168,7 +175,12 @@ async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, sign
         `check the provider's task list, then run again with --force ${plan.step} to submit anew`,
     );
   }
-  const reattach = open?.state === 'submitted' ? open.taskId : undefined;
+  // --force submits anew rather than re-attach to a task of an earlier run: it is how a user refuses one.
+  const forced = plan.force && open !== undefined && open.run !== env.run;
+  const reattach = open?.state === 'submitted' && !forced ? open.taskId : undefined;
+  if (open?.state === 'submitted' && forced) env.notice(`--force ${plan.step}: not re-attaching to task ${open.taskId} on ${open.backend} (run ${open.run}); submitting anew`);
+  const doubt = reattach ? reattachDoubt(open!, env.distrust) : undefined;
+  if (doubt) env.notice(`re-attaching to task ${reattach} on ${plan.backend}, named by ${doubt}: its result is used as this step's; if you did not submit that task, run again with --force ${plan.step} to submit anew`);
   const prepare = executor.prepare?.bind(executor);
   const request = !reattach && prepare ? await env.limiter.withUpload(() => (stopIfHalted(), clock.start(), prepare(ctx)), env.signal) : undefined;
   return env.limiter.withSlot(async () => {
@@ -205,6 +217,8 @@ async function submitAndWait(
         submitted = await env.limiter.submit(async (ready) => {
           // Another step may have found the account refused while this one waited for the window.
           open.stopIfHalted();
+          // A run that stalled past its lock's lease may find another run computing the step by now.
+          if (env.holdsLock && !env.holdsLock()) throw new PermanentError('this run lost its lock on the step (it was not renewed in time: the process or machine was stopped) and another run took it over; nothing was submitted — run again to reuse that run\'s result');
           // Written when the request is about to leave, not while it waits for the rate window: a run
           // killed in the queue sent nothing and must not block the next one.
           intent = env.tasks.intent({ key: plan.key, step: plan.step, run: env.run, backend: plan.backend, model: plan.model.id });

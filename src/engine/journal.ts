@@ -14,6 +14,7 @@ export type JournalEntry =
   | { event: 'step-failed'; step: string; key?: string; error: string; attempt: number; final: boolean }
   | { event: 'step-skipped'; step: string; because: string }
   | { event: 'step-left-running'; step: string; key: string; backend: string; task: string; estimated_cost_usd: number }
+  | { event: 'set-aside'; kind: string; file: string; to: string; problem: string }
   | { event: 'run-end'; status: string; cost_usd: number };
 
 export type JournalLine = JournalEntry & { t: string };

@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, statSync, type Stats } f
 import { extname, join, resolve } from 'node:path';
 import type { MediaKind } from '../models/types.js';
 import { sha256File } from './hash.js';
+import { safeName } from './state-names.js';
 import type { ContentStore } from './store.js';
 
 /** A media value as a step sees it: a local file and the digest of its bytes. */
@@ -55,7 +56,7 @@ export class MediaFiles {
   blob(digest: string, ext: string): MediaFile {
     if (!this.linked) mkdirSync(this.linkDir, { recursive: true });
     this.linked = true;
-    const path = join(this.linkDir, `${digest}${ext}`);
+    const path = join(this.linkDir, `${safeName('digest', digest)}${safeName('extension', ext)}`);
     if (!existsSync(path)) {
       try {
         linkSync(this.store.path(digest), path);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import type { Plan, PlannedStep } from '../graph/plan.js';
 import type { Backend } from '../models/types.js';
 import type { ExecutorLookup, KnownUrl } from '../providers/types.js';
@@ -11,9 +11,10 @@ import { FINAL_STATUSES, waitingView, type RunEvent, type RunStatus, type StepVi
 import { Journal } from './journal.js';
 import { Limiters } from './limiter.js';
 import { interruptedTask } from './interrupted-task.js';
-import { processAlive, StepLocks } from './lock.js';
+import { processAlive, StepLocks, type StepLock } from './lock.js';
 import { MediaFiles } from './media-files.js';
 import { publishOutputs, type PublishedOutput } from './publish.js';
+import { Quarantine, type SetAside } from './quarantine.js';
 import { roundUsd } from '../models/price.js';
 import { StateDir } from './state-dir.js';
 import { StepCache, type StepRecord } from './step-cache.js';
@@ -36,6 +37,8 @@ export interface RunOptions {
   /** Ctrl-C: stops scheduling and cancels running work. */
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
+  /** Why the state dir's records may not be this user's own (a committed state dir), if they may not. */
+  stateDistrust?: string;
   /** Base delay between attempts; doubles each retry. */
   retryDelayMs?: number;
 }
@@ -97,9 +100,10 @@ class Run {
   ) {
     this.state = new StateDir(options.stateDir);
     this.store = new ContentStore(this.state.objects);
-    this.cache = new StepCache(this.state.steps, this.store);
-    this.tasks = new TaskIndex(this.state.tasks);
-    this.locks = new StepLocks(this.state.locks, this.id);
+    const quarantine = new Quarantine(this.state.root, (event) => this.setAside(event));
+    this.cache = new StepCache(this.state.steps, this.store, quarantine);
+    this.tasks = new TaskIndex(this.state.tasks, quarantine);
+    this.locks = new StepLocks(this.state.locks, this.id, quarantine);
     this.limiters = new Limiters(options.config);
     this.runDir = this.state.run(this.id);
     this.tmpDir = join(this.state.tmp, this.id);
@@ -108,7 +112,7 @@ class Run {
     mkdirSync(this.tmpDir, { recursive: true });
     writeFileSync(join(this.tmpDir, OWNER), JSON.stringify({ pid: process.pid, host: hostname() }));
     this.media = new MediaFiles(this.store, join(this.tmpDir, 'media'));
-    this.urls = new UrlStore(this.state.urls);
+    this.urls = new UrlStore(this.state.urls, quarantine);
     this.journal = new Journal(join(this.runDir, 'journal.jsonl'));
     this.signal = options.signal ?? new AbortController().signal;
     this.force = new Set(options.force ?? []);
@@ -207,7 +211,7 @@ class Run {
 
   private async runStep(planned: PlannedStep, view: StepView): Promise<void> {
     const step = this.plan.recipe.steps.get(planned.id)!;
-    let release: (() => void) | undefined;
+    let lock: StepLock | undefined;
     try {
       // Downloading an input URL counts against the step's timeout: a stalled server must not hang the run.
       const signal = step.timeoutMs ? AbortSignal.any([this.signal, AbortSignal.timeout(step.timeoutMs)]) : this.signal;
@@ -221,9 +225,10 @@ class Run {
       // computed under a lock. A local step is not: doing it twice costs only time, and its blobs and
       // record are written atomically, so the second copy replaces the first with the same bytes.
       if (executor.kind === 'remote') {
-        release = await this.locks.acquire(resolved.key, {
+        lock = await this.locks.acquire(resolved.key, {
           signal: this.signal,
-          onWait: (holder, file) => this.update(view, { message: `waiting for run ${holder.run} (pid ${holder.pid}), which is computing the same step (lock ${file})` }),
+          onWait: (holder, file) => this.update(view, { message: `waiting for run ${holder.run} (pid ${holder.pid}${holder.host === hostname() ? '' : ` on ${holder.host}`}), which is computing the same step (lock ${file})` }),
+          onTakeOver: (holder, why) => this.warn(view, `took over the lock of run ${holder.run} (pid ${holder.pid} on ${holder.host}): ${why}`),
         });
         // Another run may have finished it while we waited for the lock.
         if (reusable && (await this.reuse(view, resolved.key))) return;
@@ -247,6 +252,9 @@ class Run {
                 const digest = this.media.digestOf(path);
                 if (digest) this.urls.remember(digest, url);
               },
+              holdsLock: lock && (() => lock!.confirm()),
+              distrust: this.options.stateDistrust,
+              notice: (message) => this.notice(view, message),
               halted: () => this.halted.get(planned.backend),
               halt: () => {
                 if (!this.halted.has(planned.backend)) this.halted.set(planned.backend, `${planned.backend} refused the account in step "${step.id}"`);
@@ -280,7 +288,7 @@ class Run {
         this.finish(view, 'failed', undefined, { error: message, attempts });
       }
     } finally {
-      release?.();
+      lock?.release();
     }
   }
 
@@ -338,6 +346,19 @@ class Run {
     this.update(view, { ...extra, status, message, fraction: undefined, endedAt: Date.now() });
   }
 
+  /** A damaged record of the state dir was moved to its quarantine: said once, whatever step found it. */
+  private setAside(event: SetAside): void {
+    const message = `set aside a damaged ${event.kind}, ${shown(event.file)} (${event.problem}), as ${shown(event.movedTo)}: ${event.note}`;
+    this.journal.append({ event: 'set-aside', kind: event.kind, file: event.file, to: event.movedTo, problem: event.problem }, true);
+    this.options.onEvent?.({ type: 'warning', message });
+  }
+
+  /** A warning that must reach the user in every output mode: on the step, and as one of the run's own. */
+  private notice(view: StepView, message: string): void {
+    view.warnings.push(message);
+    this.options.onEvent?.({ type: 'warning', message: `step "${view.id}": ${message}` });
+  }
+
   private warn(view: StepView, message: string): void {
     view.warnings.push(message);
     this.options.onEvent?.({ type: 'warning', step: view.id, message });
@@ -348,6 +369,12 @@ class Run {
     Object.assign(view, change);
     this.options.onEvent?.({ type: 'step', step: { ...view } });
   }
+}
+
+/** A path as the user would type it from where they ran vidrecipe. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
 
 const OWNER = '.owner.json';

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { safeName } from './state-names.js';
 
 /** Where everything of the state dir lives, in one place (DESIGN.md "State on disk"). */
 export class StateDir {
@@ -31,7 +32,8 @@ export class StateDir {
   get tmp(): string {
     return join(this.root, 'tmp');
   }
+  /** A run's folder; an id typed by a user or read from a record is checked before it becomes a path. */
   run(id: string): string {
-    return join(this.runs, id);
+    return join(this.runs, safeName('run id', id));
   }
 }

@@ -2,6 +2,9 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, MediaKind } from '../models/types.js';
 import { writeFileAtomic } from './atomic.js';
+import type { Quarantine } from './quarantine.js';
+import { parseRecord, stepRecordProblem } from './record-guards.js';
+import { safeName } from './state-names.js';
 import type { ContentStore } from './store.js';
 
 export interface CachedOutput {
@@ -39,31 +42,28 @@ export class StepCache {
   constructor(
     readonly dir: string,
     private readonly store: ContentStore,
+    /** Where a damaged record goes; without one (`plan`, which writes nothing) it is only passed over. */
+    private readonly quarantine?: Quarantine,
   ) {}
 
   private file(key: string): string {
-    return join(this.dir, `${key}.json`);
+    return join(this.dir, `${safeName('step key', key)}.json`);
   }
 
   /** The record as stored, without checking its blobs (for the plan). */
   peek(key: string): StepRecord | undefined {
     const found = this.read(key);
-    return typeof found === 'object' ? found : undefined;
+    return 'record' in found ? found.record : undefined;
   }
 
-  private read(key: string): StepRecord | 'absent' | 'unreadable' {
+  private read(key: string): { record: StepRecord } | { absent: true } | { problem: string } {
     let text: string;
     try {
       text = readFileSync(this.file(key), 'utf8');
     } catch {
-      return 'absent';
+      return { absent: true };
     }
-    try {
-      const record = JSON.parse(text) as StepRecord;
-      return record.format === 1 && record.key === key ? record : 'unreadable';
-    } catch {
-      return 'unreadable';
-    }
+    return parseRecord<StepRecord>(text, (value) => stepRecordProblem(value, key));
   }
 
   /**
@@ -71,8 +71,13 @@ export class StepCache {
    * record is dropped so the step is recomputed rather than served damaged.
    */
   async lookup(key: string): Promise<Lookup> {
-    const record = this.read(key);
-    if (typeof record !== 'object') return { miss: record };
+    const found = this.read(key);
+    if ('absent' in found) return { miss: 'absent' };
+    if ('problem' in found) {
+      this.quarantine?.setAside('step record', this.file(key), found.problem, 'the step is computed again');
+      return { miss: 'unreadable', detail: found.problem };
+    }
+    const record = found.record;
     for (const [name, output] of Object.entries(record.outputs)) {
       if (!this.store.has(output.digest)) return this.drop(key, 'blob-missing', name);
       if (!(await this.store.verify(output.digest))) return this.drop(key, 'blob-corrupt', name);

@@ -6,6 +6,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { tempBeside } from './atomic.js';
 import { sha256File } from './hash.js';
+import { safeName } from './state-names.js';
 
 /**
  * Content-addressed blobs: `objects/<sha256>`. A blob appears whole under its final name or not at
@@ -23,8 +24,9 @@ export class ContentStore {
     this.made = true;
   }
 
+  /** Where a blob lives; a digest that is not a sha256 (from a damaged record) never becomes a path. */
   path(digest: string): string {
-    return join(this.dir, digest);
+    return join(this.dir, safeName('digest', digest));
   }
 
   has(digest: string): boolean {

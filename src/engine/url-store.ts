@@ -2,6 +2,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KnownUrl } from '../providers/types.js';
 import { writeFileAtomic } from './atomic.js';
+import type { Quarantine } from './quarantine.js';
+import { parseRecord, urlRecordProblem } from './record-guards.js';
+import { safeName } from './state-names.js';
 
 /** A URL is offered only while it has this long left: a provider may start a task minutes after the submit. */
 export const MIN_VALIDITY_MS = 60 * 60 * 1000;
@@ -13,21 +16,30 @@ export const MIN_VALIDITY_MS = 60 * 60 * 1000;
  */
 export class UrlStore {
   private made = false;
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly quarantine?: Quarantine,
+  ) {}
 
   private file(digest: string): string {
-    return join(this.dir, `${digest}.json`);
+    return join(this.dir, `${safeName('digest', digest)}.json`);
   }
 
   /** The valid URLs of `digest`, newest first. */
   list(digest: string, now = Date.now()): KnownUrl[] {
-    let entries: KnownUrl[];
+    let text: string;
     try {
-      entries = JSON.parse(readFileSync(this.file(digest), 'utf8')) as KnownUrl[];
+      text = readFileSync(this.file(digest), 'utf8');
     } catch {
       return [];
     }
-    return entries.filter((e) => valid(e, now));
+    const found = parseRecord<KnownUrl[]>(text, urlRecordProblem);
+    if ('problem' in found) {
+      // Losing it costs an upload at most; keeping it would fail every lookup of this content.
+      this.quarantine?.setAside('url record', this.file(digest), found.problem, 'the content is uploaded again where a provider needs it');
+      return [];
+    }
+    return found.record.filter((e) => valid(e, now));
   }
 
   find(digest: string, usable: (url: KnownUrl) => boolean): KnownUrl | undefined {

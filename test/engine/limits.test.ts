@@ -8,6 +8,9 @@ import { BackendLimiter } from '../../src/engine/limiter.js';
 import { StepLocks } from '../../src/engine/lock.js';
 import { ROOT } from '../support/cli.js';
 
+/** A step key: locks are named by one. */
+const K = 'a'.repeat(64);
+
 const limits = (submissions: number, intervalMs: number, concurrency = 4) => ({ concurrency, submissions, intervalMs, pollIntervalMs: 1000 });
 
 describe('backend limiter', () => {
@@ -99,7 +102,7 @@ describe('step locks', () => {
   it('of several processes finding the same stale lock, exactly one takes it over', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vidrecipe-locks-'));
     const log = join(dir, 'log');
-    const keys = Array.from({ length: 8 }, (_, i) => `k${i}`);
+    const keys = Array.from({ length: 8 }, (_, i) => String(i).repeat(64));
     // pids above Linux's default pid_max: surely not running
     keys.forEach((key, i) => writeFileSync(join(dir, `${key}.lock`), JSON.stringify({ pid: 4_194_304 + i, host: hostname(), run: 'dead', at: '' })));
     const contender = join(ROOT, 'test', 'support', 'lock-contender.mjs');
@@ -118,17 +121,17 @@ describe('step locks', () => {
 
   it('a lock left by this very pid in an earlier life (a restarted container) is stale; a live run of this process is not', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vidrecipe-locks-'));
-    writeFileSync(join(dir, 'k.lock'), JSON.stringify({ pid: process.pid, host: hostname(), run: 'before-restart', at: '' }));
+    writeFileSync(join(dir, `${K}.lock`), JSON.stringify({ pid: process.pid, host: hostname(), run: 'before-restart', at: '' }));
     const locks = new StepLocks(dir, 'now');
-    const release = await locks.acquire('k');
+    const lock = await locks.acquire(K);
     const other = new StepLocks(dir, 'other');
-    const waiting = other.acquire('k');
+    const waiting = other.acquire(K);
     let got = false;
     void waiting.then(() => (got = true));
     await sleep(300);
     expect(got).toBe(false);
-    release();
-    (await waiting)();
+    lock.release();
+    (await waiting).release();
     locks.close();
     other.close();
   });

@@ -10,10 +10,10 @@ const [dir, log, ...keys] = process.argv.slice(2);
 const locks = new StepLocks(dir, `run-${process.pid}`);
 while (!existsSync(join(dir, 'go'))) await sleep(2);
 for (const key of keys) {
-  const release = await locks.acquire(key);
+  const lock = await locks.acquire(key);
   appendFileSync(log, `${key} start ${process.pid}\n`);
   await sleep(20);
   appendFileSync(log, `${key} end ${process.pid}\n`);
-  release();
+  lock.release();
 }
 locks.close();
