@@ -16,7 +16,7 @@ import { publishOutputs, type PublishedOutput } from './publish.js';
 import { roundUsd } from '../models/price.js';
 import { StateDir } from './state-dir.js';
 import { StepCache, type StepRecord } from './step-cache.js';
-import { resolveStep } from './step-key.js';
+import { resolveStep, type ResolvedStep } from './step-key.js';
 import { ContentStore } from './store.js';
 import { TaskIndex } from './tasks.js';
 import { UrlStore } from './url-store.js';
@@ -259,7 +259,7 @@ class Run {
         const output = result.outputs[name];
         if (output) this.urls.remember(output.digest, url);
       }
-      const record = this.record(planned, resolved.key, result, costUsd, Date.now() - startedWork);
+      const record = this.record(planned, resolved, result, costUsd, Date.now() - startedWork);
       this.cache.write(record);
       if (executor.kind === 'remote') this.tasks.clear(resolved.key);
       this.journal.append({ event: 'step-succeeded', step: step.id, key: resolved.key, outputs: mapValues(result.outputs, (o) => o.digest), cost_usd: costUsd, ms: record.durationMs });
@@ -282,14 +282,15 @@ class Run {
   }
 
   /** The cache record of a finished step: what a later run needs to reuse it without running it. */
-  private record(planned: PlannedStep, key: string, result: AttemptsResult, costUsd: number, durationMs: number): StepRecord {
+  private record(planned: PlannedStep, resolved: ResolvedStep, result: AttemptsResult, costUsd: number, durationMs: number): StepRecord {
     const model = this.plan.recipe.steps.get(planned.id)!.model;
     return {
       format: 1,
-      key,
+      key: resolved.key,
       model: model.id,
       specVersion: model.specVersion,
       backend: planned.backend,
+      keyed: resolved.material,
       step: planned.id,
       run: this.id,
       createdAt: new Date().toISOString(),

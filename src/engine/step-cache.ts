@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, MediaKind } from '../models/types.js';
 import { writeFileAtomic } from './atomic.js';
+import type { KeyMaterial } from './step-key.js';
 import type { ContentStore } from './store.js';
 
 export interface CachedOutput {
@@ -18,6 +19,8 @@ export interface StepRecord {
   model: string;
   specVersion: number;
   backend: Backend;
+  /** What went into the key (absent in records written before it was kept): what `--explain` compares. */
+  keyed?: KeyMaterial;
   /** The step and run that computed it (another recipe may reuse it under another id). */
   step: string;
   run: string;
