@@ -16,6 +16,7 @@ import { publishOutputs, type PublishedOutput } from './publish.js';
 import { roundUsd } from '../models/price.js';
 import { StateDir } from './state-dir.js';
 import { StepCache, type StepRecord } from './step-cache.js';
+import { StepHistory } from './step-history.js';
 import { resolveStep, type ResolvedStep } from './step-key.js';
 import { ContentStore } from './store.js';
 import { TaskIndex } from './tasks.js';
@@ -80,6 +81,7 @@ class Run {
   private readonly limiters: Limiters;
   private readonly media: MediaFiles;
   private readonly urls: UrlStore;
+  private readonly history: StepHistory;
   /** Backends that refused the account in this run, with the one message that says why. */
   private readonly halted = new Map<Backend, string>();
   private readonly journal: Journal;
@@ -108,6 +110,7 @@ class Run {
     writeFileSync(join(this.tmpDir, OWNER), JSON.stringify({ pid: process.pid, host: hostname() }));
     this.media = new MediaFiles(this.store, join(this.tmpDir, 'media'));
     this.urls = new UrlStore(this.state.urls);
+    this.history = new StepHistory(this.state.history, plan.recipe.file);
     this.journal = new Journal(join(this.runDir, 'journal.jsonl'));
     this.signal = options.signal ?? new AbortController().signal;
     this.force = new Set(options.force ?? []);
@@ -261,6 +264,7 @@ class Run {
       }
       const record = this.record(planned, resolved, result, costUsd, Date.now() - startedWork);
       this.cache.write(record);
+      this.history.remember(step.id, resolved.key, this.id);
       if (executor.kind === 'remote') this.tasks.clear(resolved.key);
       this.journal.append({ event: 'step-succeeded', step: step.id, key: resolved.key, outputs: mapValues(result.outputs, (o) => o.digest), cost_usd: costUsd, ms: record.durationMs });
       this.finish(view, 'succeeded', undefined, { outputs: result.outputs, costUsd, attempts: result.attempts, taskId: result.taskId });
@@ -312,6 +316,7 @@ class Run {
     const record = found.hit;
     const outputs = mapValues(record.outputs, (o) => ({ ...o, path: this.store.path(o.digest) }));
     this.journal.append({ event: 'step-cached', step: view.id, key, from: record.run });
+    this.history.remember(view.id, key, record.run);
     this.finish(view, 'cached', `cached from run ${record.run}`, { outputs, cachedFrom: record.run, taskId: record.taskId });
     return true;
   }
