@@ -74,7 +74,7 @@ describe('plan --explain', () => {
   });
 
   it('keeps in each cache record what went into its key, and says cached steps are cached', () => {
-    const cut = records('state').find((r) => r.step === 'cut')!;
+    const cut = records('state').find((r) => r.step === 'cut' && r.run === firstRun)!;
     expect(cut.keyed).toMatchObject({ model: 'local/trim', backend: 'local', implementation: LOCAL_VERSIONS['local/trim'], specVersion: 1 });
     expect(cut.keyed.params).toEqual({ video: `sha256:${sha256('a.mp4')}`, start: 0.5, duration: 1 });
     const explained = plan('state');
@@ -110,6 +110,25 @@ describe('plan --explain', () => {
     }
   });
 
+  it('traces an input that changed content to the step that produced it', () => {
+    // Another recipe in the same state dir makes cut's 0.2 result (and a fit of another size): cut is
+    // then cached for this recipe too, and this recipe's fit reads different bytes than last time.
+    writeFileSync(join(dir, 'other.yaml'), recipe(0.2).replace('width: 64', 'width: 32'));
+    expect(runCli(['run', 'other.yaml', '--json', '--state-dir', 'state'], { cwd: dir }).code).toBe(0);
+    const lastFit = records('state').find((r) => r.step === 'fit' && r.run === firstRun)!;
+    writeFileSync(join(dir, 'recipe.yaml'), recipe(0.2));
+    try {
+      const explained = plan('state');
+      expect(explained.cut!.cached).toBe(true);
+      expect(explained.fit!.reasons).toEqual([
+        { kind: 'input-changed', param: 'video', before: String(lastFit.keyed.params.video).slice(7), after: expect.stringMatching(/^[0-9a-f]{64}$/), origin: { step: 'cut', output: 'video' } },
+      ]);
+      expect(explained.fit!.text).toMatch(/^runs because its video \(output video of step "cut"\) has different content \(sha256 [0-9a-f]{8}… → [0-9a-f]{8}…\) \(since run /);
+    } finally {
+      writeFileSync(join(dir, 'recipe.yaml'), recipe(0.5));
+    }
+  });
+
   it('says --force, --no-cache and cache: false', () => {
     const forced = plan('state', ['--force', 'fit']);
     expect(forced.cut!.cached).toBe(true);
@@ -127,13 +146,13 @@ describe('plan --explain', () => {
   it('says the local implementation changed when the last result was made by another version', () => {
     // A result left by an older build: the same parameters, keyed under implementation 0.
     cpSync(join(dir, 'state'), join(dir, 'old-state'), { recursive: true });
-    const cut = records('old-state').find((r) => r.step === 'cut')!;
+    const cut = records('old-state').find((r) => r.step === 'cut' && r.run === firstRun)!;
     const oldKey = 'ab'.repeat(32);
     const steps = join(dir, 'old-state', 'cache', 'steps');
     rmSync(join(steps, `${cut.key}.json`));
     writeFileSync(join(steps, `${oldKey}.json`), JSON.stringify({ ...cut, key: oldKey, keyed: { ...cut.keyed, implementation: 0 } }));
     const historyDir = join(dir, 'old-state', 'cache', 'history');
-    const [historyFile] = readdirSync(historyDir);
+    const historyFile = readdirSync(historyDir).find((f) => readFileSync(join(historyDir, f), 'utf8').includes('"recipe": "recipe.yaml"'));
     const history = JSON.parse(readFileSync(join(historyDir, historyFile!), 'utf8')) as { steps: Record<string, { key: string }> };
     history.steps.cut!.key = oldKey;
     writeFileSync(join(historyDir, historyFile!), JSON.stringify(history));

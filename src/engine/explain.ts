@@ -206,7 +206,7 @@ export function clause(reason: Reason): string {
 function inputWords(reason: Extract<Reason, { kind: 'input-changed' }>): string {
   const origin = reason.origin;
   if (!origin) return `the content of ${reason.param} changed`;
-  if ('step' in origin) return `its ${reason.param}, the ${origin.output} of step "${origin.step}", has different content`;
+  if ('step' in origin) return `its ${reason.param} (output ${origin.output} of step "${origin.step}") has different content`;
   if ('input' in origin) return `the content of input "${origin.input}"${origin.value ? ` (${origin.value})` : ''}, its ${reason.param}, changed`;
   return `the content of ${origin.file}, its ${reason.param}, changed`;
 }
