@@ -22,7 +22,7 @@ export function formatPlan(plan: Plan, format: PlanFormat, explain?: ReadonlyMap
     case 'mermaid':
       return `${planMermaid(plan)}\n`;
     default:
-      return planText(plan) + (explain ? explainText(plan, explain) : '');
+      return planText(plan) + (explain ? `\n${explainText(plan, explain)}` : '');
   }
 }
 
