@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalJson } from '../src/engine/hash.js';
 import { LOCAL_VERSIONS } from '../src/providers/local/versions.js';
 import { runCli } from './support/cli.js';
 import { makeClip, makeTmpDir, removeDir } from './support/media.js';
@@ -143,7 +144,7 @@ describe('plan --explain', () => {
     }
   });
 
-  it('says the local implementation changed when the last result was made by another version', () => {
+  it('does not serve a result of another implementation version, and says so', () => {
     // A result left by an older build: the same parameters, keyed under implementation 0.
     cpSync(join(dir, 'state'), join(dir, 'old-state'), { recursive: true });
     const cut = records('old-state').find((r) => r.step === 'cut' && r.run === firstRun)!;
@@ -156,7 +157,11 @@ describe('plan --explain', () => {
     const history = JSON.parse(readFileSync(join(historyDir, historyFile!), 'utf8')) as { steps: Record<string, { key: string }> };
     history.steps.cut!.key = oldKey;
     writeFileSync(join(historyDir, historyFile!), JSON.stringify(history));
+    // And the record an unversioned build wrote, under the key without `implementation`: not served either.
+    const unversioned = createHash('sha256').update(canonicalJson({ ...cut.keyed, implementation: undefined })).digest('hex');
+    writeFileSync(join(steps, `${unversioned}.json`), JSON.stringify({ ...cut, key: unversioned, keyed: undefined }));
     const explained = plan('old-state');
+    expect(explained.cut!.cached).toBe(false);
     expect(explained.cut!.reasons).toEqual([{ kind: 'implementation-changed', before: 0, after: LOCAL_VERSIONS['local/trim'] }]);
     expect(explained.cut!.text).toContain(`its local implementation changed (version 0 → ${LOCAL_VERSIONS['local/trim']})`);
   });
