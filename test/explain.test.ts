@@ -167,6 +167,23 @@ describe('plan --explain', () => {
   });
 });
 
+describe('plan --explain when the last result is gone', () => {
+  it('says the result was deleted when the key is the same as last time', () => {
+    cpSync(join(dir, 'state'), join(dir, 'gone-state'), { recursive: true });
+    const cut = records('gone-state').find((r) => r.step === 'cut' && r.run === firstRun)!;
+    rmSync(join(dir, 'gone-state', 'cache', 'steps', `${cut.key}.json`));
+    const explained = plan('gone-state');
+    expect(explained.cut!.reasons).toEqual([{ kind: 'result-gone', run: firstRun }]);
+    expect(explained.cut!.text).toBe(`runs because its result from run ${firstRun} is no longer in the cache (deleted or damaged)`);
+  });
+
+  it('refuses --force of a step the recipe does not have', () => {
+    const result = runCli(['plan', 'recipe.yaml', '--explain', '--force', 'cutt', '--state-dir', 'state'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--force cutt: the recipe has no step "cutt"');
+  });
+});
+
 describe('run --explain', () => {
   it('prints why each step runs on stderr before running, and keeps stdout for --json', () => {
     writeFileSync(join(dir, 'recipe.yaml'), recipe(0.25));
