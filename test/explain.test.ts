@@ -184,6 +184,29 @@ describe('plan --explain when the last result is gone', () => {
   });
 });
 
+describe('plan --explain across backends', () => {
+  it('says the backend changed when a step last ran offline and would now run at its provider', async () => {
+    await makeClip(join(dir, 'wide.mp4'), { width: 64, height: 48, fps: 16, duration: 1 });
+    writeFileSync(
+      join(dir, 'outpaint.yaml'),
+      `version: 1
+name: outpaint
+steps:
+  widen:
+    uses: alibaba/wan2.1-vace-plus/video_outpainting
+    with: { video_url: wide.mp4, prompt: a wider kitchen, left_scale: 1.5, right_scale: 1.5 }
+`,
+    );
+    expect(runCli(['run', 'outpaint.yaml', '--offline', '--json', '--state-dir', 'state'], { cwd: dir }).code).toBe(0);
+    const result = runCli(['plan', 'outpaint.yaml', '--explain', '--format', 'json', '--state-dir', 'state'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const [widen] = (JSON.parse(result.stdout) as { steps: { explain: Explain }[] }).steps;
+    // The local implementation's version is not compared with a hosted step, which has none.
+    expect(widen!.explain.reasons).toEqual([{ kind: 'backend-changed', before: 'local', after: 'dashscope' }]);
+    expect(widen!.explain.text).toMatch(/^runs because its backend changed local → dashscope \(since run /);
+  });
+});
+
 describe('run --explain', () => {
   it('prints why each step runs on stderr before running, and keeps stdout for --json', () => {
     writeFileSync(join(dir, 'recipe.yaml'), recipe(0.25));
