@@ -183,7 +183,7 @@ async function main() {
   const { bump, table } = compareTable(root, LOCAL_VERSIONS, readTable(root));
   if (bump.length && !sameOutput) {
     console.error(`source-digests: not recorded: the code of ${bump.join(', ')} changed but ${bump.length === 1 ? 'its version' : 'their versions'} did not.`);
-    console.error(`Bump ${bump.length === 1 ? 'it' : 'them'} in ${VERSIONS} and run again, or run with -- --same-output if no output can change.`);
+    console.error(`Bump ${bump.length === 1 ? 'it' : 'them'} in ${VERSIONS} and run npm run source-digests again; if no output can change, run npm run source-digests -- --same-output.`);
     process.exitCode = 1;
     return;
   }
