@@ -15,11 +15,12 @@ interface Explain {
   text: string;
 }
 
-const recipe = (start: number, extra = '') => `version: 1
+const recipe = (start: number | string, extra = '') => `version: 1
 name: explained
 inputs:
   a: { type: video, default: a.mp4 }
   b: { type: video, default: b.mp4 }
+  start: { type: number, default: 0.5 }
 steps:
   cut:
     uses: local/trim
@@ -91,6 +92,9 @@ describe('plan --explain', () => {
       expect(explained.fit!.reasons).toEqual([{ kind: 'upstream-runs', param: 'video', step: 'cut' }]);
       expect(explained.fit!.text).toBe('runs because its video is the output of step "cut", which runs first');
       expect(explained.joined!.reasons).toEqual([{ kind: 'upstream-runs', param: 'videos[0]', step: 'fit' }]);
+      // A value from a recipe input names the input.
+      writeFileSync(join(dir, 'recipe.yaml'), recipe('"${{ inputs.start }}"'));
+      expect(plan('state', ['--input', 'start=0.75']).cut!.text).toBe(`runs because start changed 0.5 → 0.75 (from input "start") (since run ${firstRun})`);
     } finally {
       writeFileSync(join(dir, 'recipe.yaml'), recipe(0.5));
     }

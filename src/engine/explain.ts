@@ -19,7 +19,7 @@ export type Reason =
   | { kind: 'never-run' }
   | { kind: 'upstream-runs'; param: string; step: string }
   | { kind: 'key-unknown'; why: string }
-  | { kind: 'param-changed'; param: string; before?: unknown; after?: unknown }
+  | { kind: 'param-changed'; param: string; before?: unknown; after?: unknown; input?: string }
   | { kind: 'input-changed'; param: string; before?: string; after?: string; origin?: MediaOrigin }
   | { kind: 'model-changed'; before: string; after: string }
   | { kind: 'spec-changed'; before: number; after: number }
@@ -113,7 +113,8 @@ function differences(step: Step, before: KeyMaterial, now: KeyMaterial, inputs: 
     const [a, b] = [before.params[name], now.params[name]];
     if (same(a, b)) continue;
     if (!media.has(name)) {
-      reasons.push({ kind: 'param-changed', param: name, before: a, after: b });
+      const site = step.refs.find((r) => r.whole && r.ref.context === 'inputs' && r.at.length === 4 && r.at[3] === name);
+      reasons.push({ kind: 'param-changed', param: name, before: a, after: b, ...(site?.ref.context === 'inputs' ? { input: site.ref.name } : {}) });
     } else if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
       a.forEach((item, i) => {
         if (item !== b[i]) reasons.push({ kind: 'input-changed', param: `${name}[${i}]`, before: digestOf(item), after: digestOf(b[i]), origin: originOf(step, [name, i], inputs) });
@@ -181,11 +182,11 @@ export function clause(reason: Reason): string {
     case 'key-unknown':
       return `what it will read is not known yet: ${reason.why}`;
     case 'param-changed':
-      return reason.before === undefined
+      return (reason.before === undefined
         ? `${reason.param} was set to ${show(reason.after)}`
         : reason.after === undefined
           ? `${reason.param} was removed (it was ${show(reason.before)})`
-          : `${reason.param} changed ${show(reason.before)} → ${show(reason.after)}`;
+          : `${reason.param} changed ${show(reason.before)} → ${show(reason.after)}`) + (reason.input ? ` (from input "${reason.input}")` : '');
     case 'input-changed':
       return `${inputWords(reason)} (sha256 ${short(reason.before)} → ${short(reason.after)})`;
     case 'model-changed':
