@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareTable, computeTable, readTable, sourceDigest } from '../../scripts/source-digests.js';
-import { findModel } from '../../src/models/catalog.js';
+import { findModel, MODELS } from '../../src/models/catalog.js';
 import { localExecutors } from '../../src/providers/local/index.js';
 import { LOCAL_VERSIONS } from '../../src/providers/local/versions.js';
 import { ROOT } from '../support/cli.js';
@@ -14,9 +14,10 @@ describe('local implementation versions', () => {
     expect(problems, `\n${problems.join('\n')}\n`).toEqual([]);
   });
 
-  it('every local executor has a version, and every remote model with a local implementation an executor', () => {
+  it('every local executor has a version, and every model that can run locally an executor', () => {
     expect(Object.keys(LOCAL_VERSIONS).sort()).toEqual(Object.keys(localExecutors).sort());
     for (const id of Object.keys(localExecutors)) expect(findModel(id), id).toBeDefined();
+    for (const model of MODELS.filter((m) => m.provider === 'local' || m.local)) expect(localExecutors[model.id], model.id).toBeDefined();
   });
 });
 
