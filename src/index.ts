@@ -10,6 +10,8 @@ export { MODELS, MODEL_IDS, findModel } from './models/catalog.js';
 export type { ModelDef, AnyModel, Backend, MediaKind, ValueKind, PriceEstimate, CrossFieldRule } from './models/types.js';
 export { runPlan, type RunOptions, type RunResult } from './engine/run.js';
 export { checkCache, type CacheCheckOptions } from './engine/cache-status.js';
+export { explainPlan, type Explanation, type Reason, type ReasonKind, type ExplainOptions } from './engine/explain.js';
+export type { KeyMaterial } from './engine/step-key.js';
 export { loadConfig, defaultConfig, type EngineConfig, type BackendLimits } from './engine/config.js';
 export { writeReport, reportMarkdown, type RunReport } from './engine/report.js';
 export type { RunEvent, StepView, StepStatus, RunStatus } from './engine/events.js';

@@ -27,6 +27,8 @@ function program(): Command {
     .description('show the steps in order, where each runs, what is cached and the estimated cost')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'mermaid']).default('text'))
     .option('--state-dir <dir>', 'where the cache is looked up', DEFAULT_STATE_DIR)
+    .option('--no-cache', 'plan as `run --no-cache` would: every step recomputed')
+    .option('--force <step>', 'plan as `run --force STEP` would (repeatable)', collect, [])
     .action(async (file: string, opts) => finish(await planCommand(file, opts)));
 
   recipeCommand(cli, 'run')
@@ -64,7 +66,8 @@ function recipeCommand(cli: Command, name: string): Command {
     .command(name)
     .argument('<recipe>', 'recipe file')
     .option('--input <name=value>', 'override a recipe input (repeatable)', collect, [])
-    .option('--offline', 'run remote models on their local implementation', false);
+    .option('--offline', 'run remote models on their local implementation', false)
+    .option('--explain', 'say why each step that is not cached runs, against its last finished result', false);
 }
 
 function collect(value: string, previous: string[]): string[] {

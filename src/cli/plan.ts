@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { checkCache } from '../engine/cache-status.js';
+import { explainPlan } from '../engine/explain.js';
 import { planRecipe } from '../graph/plan.js';
 import { loadRecipe } from '../recipe/load.js';
+import { didYouMean } from '../recipe/suggest.js';
 import { EXIT, UsageError } from './exit.js';
 import { formatText } from './format/diagnostics.js';
 import { formatPlan, type PlanFormat } from './format/plan.js';
@@ -12,6 +14,9 @@ export interface PlanCommandOptions {
   offline: boolean;
   format: PlanFormat;
   stateDir: string;
+  cache: boolean;
+  force: string[];
+  explain: boolean;
 }
 
 /** `vidrecipe plan <recipe>`: the DAG, backends, cache status and cost, before anything runs. */
@@ -24,14 +29,19 @@ export async function planCommand(file: string, options: PlanCommandOptions): Pr
   }
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
   if (plan.usage.length) throw new UsageError(plan.usage.join('\n'));
-  await checkCache(plan, resolve(options.stateDir), source);
+  for (const id of options.force) {
+    if (!recipe.steps.has(id)) throw new UsageError(`--force ${id}: the recipe has no step "${id}"${didYouMean(id, [...recipe.steps.keys()])}`);
+  }
+  const stateDir = resolve(options.stateDir);
+  const cacheOptions = { noCache: !options.cache, force: options.force };
+  const keyed = await checkCache(plan, stateDir, source, cacheOptions);
   // A plan's "cached" column read from a committed state dir is only as good as whoever committed it.
-  distrustWarning(resolve(options.stateDir));
+  distrustWarning(stateDir);
   // Validation warnings (an unused output …) belong in the plan a reviewer reads, too.
   plan.diagnostics.unshift(...diagnostics);
   const all = plan.diagnostics;
   if (all.length) process.stderr.write(formatText(all, sources));
   if (all.some((d) => d.severity === 'error')) return EXIT.invalid;
-  process.stdout.write(formatPlan(plan, options.format));
+  process.stdout.write(formatPlan(plan, options.format, options.explain ? explainPlan(plan, stateDir, keyed, cacheOptions) : undefined));
   return EXIT.ok;
 }

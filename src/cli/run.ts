@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import { checkCache } from '../engine/cache-status.js';
 import { loadConfig, type EngineConfig } from '../engine/config.js';
 import { waitingView } from '../engine/events.js';
+import { explainPlan } from '../engine/explain.js';
+import type { KeyMaterial } from '../engine/step-key.js';
 import { writeReport } from '../engine/report.js';
 import { runPlan, type RunResult } from '../engine/run.js';
 import { planRecipe, type Plan } from '../graph/plan.js';
@@ -13,6 +15,7 @@ import { didYouMean } from '../recipe/suggest.js';
 import type { Diagnostic } from '../recipe/types.js';
 import { EXIT, UsageError } from './exit.js';
 import { formatText } from './format/diagnostics.js';
+import { explainText } from './format/explain.js';
 import { usd } from '../models/price.js';
 import { leftRunningLines, refusalJson, runJson, runSummary } from './format/run.js';
 import { progressView } from './progress.js';
@@ -28,6 +31,7 @@ export interface RunCommandOptions {
   cache: boolean;
   force: string[];
   json: boolean;
+  explain: boolean;
 }
 
 /** `vidrecipe run <recipe>`: plan, refuse what cannot run, then run with progress and write the report. */
@@ -41,9 +45,11 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
     throw error;
   }
   if (typeof ready === 'number') return ready;
-  const { plan, config, stateDir, outDir, executors } = ready;
+  const { plan, config, stateDir, outDir, executors, keyed } = ready;
   const stateDistrust = distrustWarning(stateDir);
   const cwd = process.cwd();
+  // Before the run: afterwards, every step's last result is this run's own.
+  if (options.explain) process.stderr.write(explainText(plan, explainPlan(plan, stateDir, keyed, { noCache: !options.cache, force: options.force })));
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -93,7 +99,7 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
  * Everything that can be known before a step runs: the recipe, the config, the plan with its cache
  * status, unreadable media, the budget, and steps this build cannot run. Returns an exit code to stop.
  */
-async function preflight(file: string, options: RunCommandOptions, lookup?: ExecutorLookup): Promise<number | { plan: Plan; config: EngineConfig; stateDir: string; outDir: string; executors: ExecutorLookup }> {
+async function preflight(file: string, options: RunCommandOptions, lookup?: ExecutorLookup): Promise<number | { plan: Plan; config: EngineConfig; stateDir: string; outDir: string; executors: ExecutorLookup; keyed: Map<string, KeyMaterial> }> {
   const cwd = process.cwd();
   const maxCost = options.maxCost === undefined ? undefined : Number(options.maxCost);
   if (maxCost !== undefined && !(maxCost >= 0)) throw new UsageError(`--max-cost ${options.maxCost}: give an amount in US dollars, e.g. --max-cost 2.50`);
@@ -113,7 +119,7 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
   if (plan.usage.length) throw new UsageError(plan.usage.join('\n'));
   const stateDir = resolve(cwd, options.stateDir);
-  await checkCache(plan, stateDir, source, { noCache: !options.cache, force: options.force, missingMedia: 'error' });
+  const keyed = await checkCache(plan, stateDir, source, { noCache: !options.cache, force: options.force, missingMedia: 'error' });
   checkTools(plan.steps.filter((s) => s.cache !== 'cached'));
   plan.diagnostics.unshift(...diagnostics);
   if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);
@@ -143,7 +149,7 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
     const problem = unwritable(dir);
     if (problem) throw new UsageError(`${flag} ${dir}: cannot write there (${problem}); choose another folder`);
   }
-  return { plan, config: config.config, stateDir, outDir, executors };
+  return { plan, config: config.config, stateDir, outDir, executors, keyed };
 }
 
 function refuseInvalid(diagnostics: Diagnostic[], sources: Map<string, string>, json: boolean): number {

@@ -7,7 +7,7 @@ import type { RecipeSource } from '../recipe/source.js';
 import { DownloadDeferred, MediaFiles } from './media-files.js';
 import { StateDir } from './state-dir.js';
 import { StepCache } from './step-cache.js';
-import { MediaInputError, resolveStep } from './step-key.js';
+import { MediaInputError, resolveStep, type KeyMaterial } from './step-key.js';
 import { ContentStore } from './store.js';
 
 export interface CacheCheckOptions {
@@ -27,13 +27,15 @@ export interface CacheCheckOptions {
  * provider would refuse (too long, too slow, a mask that does not match its video) an error before any
  * money is spent.
  */
-export async function checkCache(plan: Plan, stateDir: string, source: RecipeSource, options: CacheCheckOptions = {}): Promise<void> {
+export async function checkCache(plan: Plan, stateDir: string, source: RecipeSource, options: CacheCheckOptions = {}): Promise<Map<string, KeyMaterial>> {
   const state = new StateDir(stateDir);
   const store = new ContentStore(state.objects);
   const cache = new StepCache(state.steps, store);
   const media = new MediaFiles(store, state.tmp, false);
   const outputs = new Map<string, Record<string, { digest: string }>>();
   const force = new Set(options.force ?? []);
+  // What each step's key is made of, where it can be known now: what `--explain` compares.
+  const keyed = new Map<string, KeyMaterial>();
 
   for (const planned of plan.steps) {
     const step = plan.recipe.steps.get(planned.id)!;
@@ -42,8 +44,9 @@ export async function checkCache(plan: Plan, stateDir: string, source: RecipeSou
     if (!known) continue;
     let key: string;
     let params: Record<string, unknown>;
+    let material: KeyMaterial;
     try {
-      ({ key, params } = await resolveStep(step, planned.backend, plan.inputs, (ref) => {
+      ({ key, params, material } = await resolveStep(step, planned.backend, plan.inputs, (ref) => {
         const digest = outputs.get(ref.step)![ref.output]!.digest;
         return { path: store.path(digest), digest };
       }, media, plan.recipe.dir));
@@ -53,6 +56,7 @@ export async function checkCache(plan: Plan, stateDir: string, source: RecipeSou
       }
       continue;
     }
+    keyed.set(step.id, material);
     const cached = step.cache && !options.noCache && !force.has(step.id) && cache.peek(key);
     if (!cached || !Object.values(cached.outputs).every((o) => store.has(o.digest))) {
       if (planned.backend !== 'local' && step.model.limits) {
@@ -69,6 +73,7 @@ export async function checkCache(plan: Plan, stateDir: string, source: RecipeSou
   }
   plan.totalEstimatedCostUsd = roundUsd(plan.steps.reduce((sum, s) => sum + s.estimatedCostUsd, 0));
   plan.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
+  return keyed;
 }
 
 /** The provider's limits over the step's local media files; a file ffprobe cannot read is a problem too. */

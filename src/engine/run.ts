@@ -18,7 +18,8 @@ import { Quarantine, type SetAside } from './quarantine.js';
 import { roundUsd } from '../models/price.js';
 import { StateDir } from './state-dir.js';
 import { StepCache, type StepRecord } from './step-cache.js';
-import { resolveStep } from './step-key.js';
+import { StepHistory } from './step-history.js';
+import { resolveStep, type ResolvedStep } from './step-key.js';
 import { ContentStore } from './store.js';
 import { TaskIndex } from './tasks.js';
 import { UrlStore } from './url-store.js';
@@ -84,6 +85,7 @@ class Run {
   private readonly limiters: Limiters;
   private readonly media: MediaFiles;
   private readonly urls: UrlStore;
+  private readonly history: StepHistory;
   /** Backends that refused the account in this run, with the one message that says why. */
   private readonly halted = new Map<Backend, string>();
   private readonly journal: Journal;
@@ -113,6 +115,7 @@ class Run {
     writeFileSync(join(this.tmpDir, OWNER), JSON.stringify({ pid: process.pid, host: hostname() }));
     this.media = new MediaFiles(this.store, join(this.tmpDir, 'media'));
     this.urls = new UrlStore(this.state.urls, quarantine);
+    this.history = new StepHistory(this.state.history, plan.recipe.file);
     this.journal = new Journal(join(this.runDir, 'journal.jsonl'));
     this.signal = options.signal ?? new AbortController().signal;
     this.force = new Set(options.force ?? []);
@@ -268,8 +271,9 @@ class Run {
         const output = result.outputs[name];
         if (output) this.urls.remember(output.digest, url);
       }
-      const record = this.record(planned, resolved.key, result, costUsd, Date.now() - startedWork);
+      const record = this.record(planned, resolved, result, costUsd, Date.now() - startedWork);
       this.cache.write(record);
+      this.history.remember(step.id, resolved.key, this.id);
       if (executor.kind === 'remote') this.tasks.clear(resolved.key);
       this.journal.append({ event: 'step-succeeded', step: step.id, key: resolved.key, outputs: mapValues(result.outputs, (o) => o.digest), cost_usd: costUsd, ms: record.durationMs });
       this.finish(view, 'succeeded', undefined, { outputs: result.outputs, costUsd, attempts: result.attempts, taskId: result.taskId });
@@ -293,14 +297,15 @@ class Run {
   }
 
   /** The cache record of a finished step: what a later run needs to reuse it without running it. */
-  private record(planned: PlannedStep, key: string, result: AttemptsResult, costUsd: number, durationMs: number): StepRecord {
+  private record(planned: PlannedStep, resolved: ResolvedStep, result: AttemptsResult, costUsd: number, durationMs: number): StepRecord {
     const model = this.plan.recipe.steps.get(planned.id)!.model;
     return {
       format: 1,
-      key,
+      key: resolved.key,
       model: model.id,
       specVersion: model.specVersion,
       backend: planned.backend,
+      keyed: resolved.material,
       step: planned.id,
       run: this.id,
       createdAt: new Date().toISOString(),
@@ -322,6 +327,7 @@ class Run {
     const record = found.hit;
     const outputs = mapValues(record.outputs, (o) => ({ ...o, path: this.store.path(o.digest) }));
     this.journal.append({ event: 'step-cached', step: view.id, key, from: record.run });
+    this.history.remember(view.id, key, record.run);
     this.finish(view, 'cached', `cached from run ${record.run}`, { outputs, cachedFrom: record.run, taskId: record.taskId });
     return true;
   }

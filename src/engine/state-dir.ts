@@ -17,6 +17,10 @@ export class StateDir {
   get urls(): string {
     return join(this.root, 'cache', 'urls');
   }
+  /** Per recipe, the key of each step's last finished result: what `--explain` compares a plan against. */
+  get history(): string {
+    return join(this.root, 'cache', 'history');
+  }
   /** Submit intents and task ids of remote steps not finished yet, by step key. */
   get tasks(): string {
     return join(this.root, 'tasks');

@@ -5,6 +5,7 @@ import { writeFileAtomic } from './atomic.js';
 import type { Quarantine } from './quarantine.js';
 import { parseRecord, stepRecordProblem } from './record-guards.js';
 import { safeName } from './state-names.js';
+import type { KeyMaterial } from './step-key.js';
 import type { ContentStore } from './store.js';
 
 export interface CachedOutput {
@@ -21,6 +22,8 @@ export interface StepRecord {
   model: string;
   specVersion: number;
   backend: Backend;
+  /** What went into the key (absent in records written before it was kept): what `--explain` compares. */
+  keyed?: KeyMaterial;
   /** The step and run that computed it (another recipe may reuse it under another id). */
   step: string;
   run: string;

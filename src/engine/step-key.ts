@@ -3,6 +3,7 @@ import type { AnyModel } from '../models/types.js';
 import { paramsForPlan, type InputValue } from '../graph/inputs.js';
 import { paramShapes } from '../recipe/schema.js';
 import type { Reference, Step } from '../recipe/types.js';
+import { LOCAL_VERSIONS } from '../providers/local/versions.js';
 import { canonicalJson, sha256 } from './hash.js';
 import type { MediaFile, MediaFiles } from './media-files.js';
 
@@ -10,8 +11,24 @@ import type { MediaFile, MediaFiles } from './media-files.js';
 export interface ResolvedStep {
   /** After the model's schema (defaults applied); media values are absolute local paths. */
   params: Record<string, unknown>;
-  /** Cache key: sha256 of canonical JSON of {model, spec version, backend, params with media as digests}. */
+  /** Cache key: sha256 of the canonical JSON of {@link material}. */
   key: string;
+  /** What went into the key, kept in the step's cache record so a later plan can say what changed. */
+  material: KeyMaterial;
+}
+
+/** Everything a step's result depends on, as hashed into its cache key. */
+export interface KeyMaterial {
+  model: string;
+  specVersion: number;
+  backend: Backend;
+  /**
+   * The local implementation's version, on the `local` backend only: a hosted step keys exactly as before
+   * versions existed, so bumping one never invalidates a result that was paid for.
+   */
+  implementation?: number;
+  /** After the model's defaults; every media value replaced by `sha256:<digest>` of its content. */
+  params: Record<string, unknown>;
 }
 
 /** A media value that cannot be read: missing file, failed download … `at` is its path inside `with`. */
@@ -74,9 +91,15 @@ export async function resolveStep(
     throw new Error(`parameters do not fit ${step.model.id}: ${issue.path.join('.') || 'with'}: ${issue.message}`);
   }
   const params = parsed.data as Record<string, unknown>;
-  return { params, key: stepKey(step.model, backend, { ...params, ...digests }) };
+  const material = keyMaterial(step.model, backend, { ...params, ...digests });
+  return { params, key: stepKey(material), material };
 }
 
-export function stepKey(model: AnyModel, backend: Backend, keyParams: Record<string, unknown>): string {
-  return sha256(canonicalJson({ model: model.id, specVersion: model.specVersion, backend, params: keyParams }));
+/** `implementation` defaults to the version in LOCAL_VERSIONS; only the `local` backend uses it. */
+export function keyMaterial(model: AnyModel, backend: Backend, keyParams: Record<string, unknown>, implementation = LOCAL_VERSIONS[model.id]): KeyMaterial {
+  return { model: model.id, specVersion: model.specVersion, backend, implementation: backend === 'local' ? implementation : undefined, params: keyParams };
+}
+
+export function stepKey(material: KeyMaterial): string {
+  return sha256(canonicalJson(material));
 }

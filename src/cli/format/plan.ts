@@ -1,5 +1,7 @@
+import type { Explanation } from '../../engine/explain.js';
 import { recipeOutputs, type Plan, type PlannedStep } from '../../graph/plan.js';
 import { usd } from '../../models/price.js';
+import { explainJson, explainMarkdown, explainText } from './explain.js';
 import { markdownTable, textTable } from './table.js';
 
 export type PlanFormat = 'text' | 'json' | 'markdown' | 'mermaid';
@@ -10,21 +12,22 @@ const CACHE_LABEL: Record<PlannedStep['cache'], string> = {
   disabled: 'cache: false',
 };
 
-export function formatPlan(plan: Plan, format: PlanFormat): string {
+/** `explain` (from `--explain`) adds why each step runs, to every format but the bare graph. */
+export function formatPlan(plan: Plan, format: PlanFormat, explain?: ReadonlyMap<string, Explanation>): string {
   switch (format) {
     case 'json':
-      return `${JSON.stringify(planJson(plan), null, 2)}\n`;
+      return `${JSON.stringify(planJson(plan, explain), null, 2)}\n`;
     case 'markdown':
-      return planMarkdown(plan);
+      return planMarkdown(plan, explain);
     case 'mermaid':
       return `${planMermaid(plan)}\n`;
     default:
-      return planText(plan);
+      return planText(plan) + (explain ? `\n${explainText(plan, explain)}` : '');
   }
 }
 
 /** DESIGN.md's shape, plus the pricing basis and cache status a reviewer needs. */
-export function planJson(plan: Plan) {
+export function planJson(plan: Plan, explain?: ReadonlyMap<string, Explanation>) {
   return {
     recipe: plan.recipe.name,
     file: plan.recipe.file,
@@ -37,6 +40,7 @@ export function planJson(plan: Plan) {
       cache: s.cache,
       estimated_cost_usd: s.estimatedCostUsd,
       price_basis: s.priceBasis,
+      ...(explain?.has(s.id) ? { explain: explainJson(explain.get(s.id)!) } : {}),
     })),
     order: plan.order,
     outputs: Object.fromEntries(recipeOutputs(plan.recipe).map((o) => [o.name, o.from])),
@@ -85,7 +89,7 @@ function planText(plan: Plan): string {
 }
 
 /** A PR comment: what will run, where, for how much, and the graph. */
-function planMarkdown(plan: Plan): string {
+function planMarkdown(plan: Plan, explain?: ReadonlyMap<string, Explanation>): string {
   const warnings = plan.diagnostics.filter((d) => d.severity === 'warning');
   return [
     `### vidrecipe plan: \`${plan.recipe.name}\``,
@@ -105,6 +109,7 @@ function planMarkdown(plan: Plan): string {
     ...pricing(plan).map((p) => `- ${p}`),
     '',
     '</details>',
+    ...(explain ? explainMarkdown(plan, explain) : []),
     ...(warnings.length ? ['', ...warnings.map((w) => `> [!WARNING]\n> ${w.message}`)] : []),
     '',
   ].join('\n');

@@ -1,0 +1,72 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { workTreeOf } from '../recipe/work-tree.js';
+import { writeFileAtomic } from './atomic.js';
+import { sha256 } from './hash.js';
+
+/** The last finished result of one step id: its key (the record is `cache/steps/<key>.json`) and run. */
+export interface LastResult {
+  key: string;
+  run: string;
+  at: string;
+}
+
+/** `cache/history/<hash of the recipe>.json`: one small file per recipe, rewritten whole. */
+interface HistoryFile {
+  format: 1;
+  recipe: string;
+  steps: Record<string, LastResult>;
+}
+
+/**
+ * Which result each step of a recipe had last, so `--explain` can say what changed since. A recipe is
+ * named by its path inside its git work tree (else its absolute path): the same recipe in another
+ * checkout, or in CI with a restored state dir, finds its history. Only the key is kept; what went into
+ * it is in the step's cache record.
+ */
+export class StepHistory {
+  readonly recipe: string;
+  private readonly file: string;
+
+  constructor(
+    private readonly dir: string,
+    recipeFile: string,
+  ) {
+    const absolute = resolve(recipeFile);
+    const inTree = relative(workTreeOf(absolute), absolute);
+    this.recipe = (inTree.startsWith('..') ? absolute : inTree).split(sep).join('/');
+    this.file = join(dir, `${sha256(this.recipe).slice(0, 32)}.json`);
+  }
+
+  last(step: string): LastResult | undefined {
+    const found = this.read()?.steps[step];
+    // The key names a file in cache/steps/: only a digest may.
+    return found && /^[0-9a-f]{64}$/.test(found.key) && typeof found.run === 'string' ? found : undefined;
+  }
+
+  /**
+   * Records a step's result as its last. Read, change and rename happen without yielding, so the steps of
+   * one run cannot lose each other's entries; two runs of one recipe at once may, and then `--explain`
+   * compares against the other run's result, which is as recent.
+   */
+  remember(step: string, key: string, run: string): void {
+    const history = this.read() ?? { format: 1, recipe: this.recipe, steps: {} };
+    history.steps[step] = { key, run, at: new Date().toISOString() };
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      writeFileAtomic(this.file, `${JSON.stringify(history, null, 2)}\n`);
+    } catch {
+      // Only explanations read this: a finished step must not fail because it could not be written.
+    }
+  }
+
+  private read(): HistoryFile | undefined {
+    try {
+      const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as HistoryFile;
+      // Two recipe paths with the same hash prefix must not read each other's steps.
+      return parsed.format === 1 && parsed.recipe === this.recipe && typeof parsed.steps === 'object' && parsed.steps ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
