@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { checkCache } from '../engine/cache-status.js';
 import { planRecipe } from '../graph/plan.js';
 import { loadRecipe } from '../recipe/load.js';
+import { readConfig, withConfigSource } from './config-file.js';
 import { EXIT, UsageError } from './exit.js';
 import { formatText } from './format/diagnostics.js';
 import { formatPlan, type PlanFormat } from './format/plan.js';
@@ -11,14 +12,16 @@ export interface PlanCommandOptions {
   offline: boolean;
   format: PlanFormat;
   stateDir: string;
+  config?: string;
 }
 
 /** `vidrecipe plan <recipe>`: the DAG, backends, cache status and cost, before anything runs. */
 export async function planCommand(file: string, options: PlanCommandOptions): Promise<number> {
   const { recipe, diagnostics, source } = loadRecipe(file);
-  const sources = new Map(source ? [[file, source.text]] : []);
+  const config = readConfig(options);
+  const sources = withConfigSource(new Map(source ? [[file, source.text]] : []), config);
   if (!recipe || !source) {
-    process.stderr.write(formatText(diagnostics, sources));
+    process.stderr.write(formatText([...diagnostics, ...config.diagnostics], sources));
     return EXIT.invalid;
   }
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
@@ -26,7 +29,7 @@ export async function planCommand(file: string, options: PlanCommandOptions): Pr
   await checkCache(plan, resolve(options.stateDir), source);
   // Validation warnings (an unused output …) belong in the plan a reviewer reads, too.
   plan.diagnostics.unshift(...diagnostics);
-  const all = plan.diagnostics;
+  const all = [...plan.diagnostics, ...config.diagnostics];
   if (all.length) process.stderr.write(formatText(all, sources));
   if (all.some((d) => d.severity === 'error')) return EXIT.invalid;
   process.stdout.write(formatPlan(plan, options.format));

@@ -4,8 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { AccountError, NotSubmittedError, PermanentError } from '../types.js';
 import { excerpt, NoAnswerError, refusal, send, sendWithRetries, UNKNOWN_OUTCOME, type HttpReply } from '../http.js';
 import { contentType } from '../content-type.js';
+import { ENDPOINTS } from '../endpoints.js';
 
-export const DASHSCOPE_BASE_URL = 'https://dashscope-intl.aliyuncs.com';
+export const DASHSCOPE_BASE_URL = ENDPOINTS.dashscope.defaultUrl;
 
 /** The request body of a video-synthesis task: each field in its documented half. */
 export interface TaskBody {

@@ -3,8 +3,9 @@ import { basename } from 'node:path';
 import { AccountError, NotSubmittedError } from '../types.js';
 import { excerpt, NoAnswerError, refusal, send, sendWithRetries, UNKNOWN_OUTCOME, type HttpReply } from '../http.js';
 import { contentType } from '../content-type.js';
+import { ENDPOINTS } from '../endpoints.js';
 
-export const WAVESPEED_BASE_URL = 'https://api.wavespeed.ai';
+export const WAVESPEED_BASE_URL = ENDPOINTS.wavespeed.defaultUrl;
 
 /** `data` of WaveSpeed's envelope `{code, message, data}` for a prediction (submit and result). */
 export interface Prediction {
