@@ -47,3 +47,12 @@ export function ownHostsText(provider: Provider): string {
   const { hosts } = ENDPOINTS[provider];
   return provider === 'dashscope' ? `${hosts.join(', ')} or a workspace's *.ap-southeast-1/cn-beijing.maas.aliyuncs.com` : hosts.join(', ');
 }
+
+/**
+ * The provider and the setting that chose its endpoint, for a message about a host that cannot be
+ * reached: `WaveSpeed's endpoint, from WAVESPEED_BASE_URL in the environment`.
+ */
+export function describeEndpoint(provider: Provider, from: string | undefined): string {
+  const { name, env } = ENDPOINTS[provider];
+  return from ? `${name}'s endpoint, from ${from}` : `${name}'s default endpoint; ${env} in the environment sets another`;
+}
