@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { isMap, isScalar, type Node, type Pair } from 'yaml';
 import type { Backend } from '../models/types.js';
 import { ENDPOINTS, isLoopbackHost, isOwnHost, ownHostsText, type Provider } from '../providers/endpoints.js';
+import { ALLOW_PRIVATE_ENV, DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from '../providers/media-download.js';
 import { parseDuration } from '../recipe/duration.js';
 import { RecipeSource, type Path } from '../recipe/source.js';
 import { didYouMean } from '../recipe/suggest.js';
@@ -26,7 +27,10 @@ export interface BackendLimits {
   region?: 'singapore' | 'beijing';
 }
 
-export type EngineConfig = Record<Backend, BackendLimits>;
+export type EngineConfig = Record<Backend, BackendLimits> & {
+  /** Media downloads (recipe URLs and task outputs): size, timeout, which addresses. */
+  downloads: DownloadPolicy;
+};
 
 /** The rules a config diagnostic can carry. */
 export type ConfigRule = 'yaml-syntax' | 'config' | 'base-url';
@@ -37,6 +41,7 @@ export function defaultConfig(): EngineConfig {
     wavespeed: { concurrency: 2, submissions: 2, intervalMs: 60_000, pollIntervalMs: 2_000 },
     dashscope: { concurrency: 2, submissions: 2, intervalMs: 1_000, pollIntervalMs: 5_000 },
     local: { concurrency: availableParallelism(), submissions: Infinity, intervalMs: 1_000, pollIntervalMs: 1_000 },
+    downloads: { ...DEFAULT_DOWNLOAD_POLICY, trustedOrigins: Object.values(ENDPOINTS).map((e) => new URL(e.defaultUrl).origin) },
   };
 }
 
@@ -86,16 +91,21 @@ export function loadConfig(cwd: string, env: Env = process.env, options: ConfigO
   }
   const diagnostics = text === undefined ? [] : new ConfigReader(new RecipeSource(name, text), config, env).read();
   usage.push(...applyEnv(config, env));
+  // Task outputs come from where the providers are: trusted as they are, whatever address that is.
+  config.downloads.trustedOrigins = (Object.keys(ENDPOINTS) as Provider[]).map((p) => new URL(config[p].baseUrl ?? ENDPOINTS[p].defaultUrl).origin);
   return { config, diagnostics, file: text === undefined ? undefined : name, text, usage };
 }
 
-/** The settings each section takes, and what they mean for the engine. */
-const SETTINGS: Readonly<Record<Backend, readonly string[]>> = {
+type Section = Backend | 'downloads';
+
+/** The settings each section takes. */
+const SETTINGS: Readonly<Record<Section, readonly string[]>> = {
   wavespeed: ['concurrency', 'rate', 'poll_interval', 'base_url'],
   dashscope: ['concurrency', 'rate', 'poll_interval', 'base_url', 'region'],
   local: ['concurrency', 'rate', 'poll_interval'],
+  downloads: ['max_size', 'timeout'],
 };
-const SECTIONS = Object.keys(SETTINGS) as Backend[];
+const SECTIONS = Object.keys(SETTINGS) as Section[];
 
 /** Checks the parsed file setting by setting, collecting every problem rather than stopping at the first. */
 class ConfigReader {
@@ -124,7 +134,8 @@ class ConfigReader {
         this.unknown([key], SECTIONS);
         continue;
       }
-      this.section(key as Backend, pair.value as Node | null);
+      if (key === 'downloads') this.downloads(pair.value as Node | null);
+      else this.section(key as Backend, pair.value as Node | null);
     }
     return this.diagnostics;
   }
@@ -174,6 +185,35 @@ class ConfigReader {
     }
   }
 
+  private downloads(node: Node | null): void {
+    for (const { key, value, at } of this.settings('downloads', node)) {
+      if (key === 'max_size') {
+        const bytes = parseSize(value);
+        if (bytes) this.config.downloads.maxBytes = bytes;
+        else this.error(at, 'config', `max_size ${show(value)} is not a size; write e.g. 500MB, 2GB or 4GiB`);
+      } else {
+        const ms = typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : undefined;
+        if (ms) this.config.downloads.timeoutMs = ms;
+        else this.error(at, 'config', `timeout ${show(value)} is not a duration; write e.g. 30s or 2m`);
+      }
+    }
+  }
+
+  /** The entries of a section that is a map, unknown keys reported; nothing for an empty section. */
+  private *settings(section: Section, node: Node | null): Generator<{ key: string; value: unknown; at: Path }> {
+    if (node === null || (isScalar(node) && node.value === null)) return;
+    if (!isMap(node)) {
+      this.error([section], 'config', `${section}: expected a map of settings (${SETTINGS[section].join(', ')}); got ${describe(node)}`);
+      return;
+    }
+    for (const pair of node.items) {
+      const key = keyOf(pair);
+      const at = [section, key];
+      if (!SETTINGS[section].includes(key)) this.unknown(at, SETTINGS[section]);
+      else yield { key, value: isScalar(pair.value) ? pair.value.value : (pair.value as Node | null)?.toJSON(), at };
+    }
+  }
+
   /**
    * A base URL from the file is the provider's own host over https, or an error: the key goes where it
    * points, and the file may come from a pull request. The environment's variable wins and is the way
@@ -217,6 +257,19 @@ class ConfigReader {
   }
 }
 
+const SIZE = /^\s*(\d+(?:\.\d+)?)\s*(b|bytes?|kb|mb|gb|tb|kib|mib|gib|tib|k|m|g)?\s*$/i;
+const SIZE_UNITS: Record<string, number> = { b: 1, byte: 1, bytes: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3, tib: 1024 ** 4 };
+
+/** `500MB` (decimal), `2GiB` (binary), or a number of bytes; undefined for anything else or zero. */
+export function parseSize(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 1 ? Math.floor(value) : undefined;
+  if (typeof value !== 'string') return undefined;
+  const m = SIZE.exec(value);
+  if (!m) return undefined;
+  const bytes = Math.floor(Number(m[1]) * SIZE_UNITS[(m[2] ?? 'b').toLowerCase()]!);
+  return bytes >= 1 ? bytes : undefined;
+}
+
 function keyOf(pair: Pair): string {
   return String(isScalar(pair.key) ? pair.key.value : pair.key);
 }
@@ -236,6 +289,9 @@ function describe(node: Node): string {
  */
 function applyEnv(config: EngineConfig, env: Env): string[] {
   const problems: string[] = [];
+  const allow = env[ALLOW_PRIVATE_ENV]?.trim().toLowerCase();
+  if (allow === '1' || allow === 'true' || allow === 'yes') config.downloads.allowPrivate = true;
+  else if (allow && allow !== '0' && allow !== 'false' && allow !== 'no') problems.push(`${ALLOW_PRIVATE_ENV}="${env[ALLOW_PRIVATE_ENV]}": write 1 to allow media URLs on loopback and private addresses, or 0`);
   for (const provider of Object.keys(ENDPOINTS) as Provider[]) {
     const name = ENDPOINTS[provider].env;
     const url = env[name];

@@ -95,7 +95,7 @@ class Run {
     private readonly options: RunOptions,
   ) {
     this.state = new StateDir(options.stateDir);
-    this.store = new ContentStore(this.state.objects);
+    this.store = new ContentStore(this.state.objects, options.config.downloads);
     this.cache = new StepCache(this.state.steps, this.store);
     this.tasks = new TaskIndex(this.state.tasks);
     this.locks = new StepLocks(this.state.locks, this.id);
