@@ -44,7 +44,7 @@ describe('a provider that refuses connections', () => {
     expect(code).toBe(1);
     expect(json.steps.remove!.status).toBe('failed');
     expect(json.steps.remove!.error).toBe(
-      `POST ${url}/api/v3/media/uploads: connection refused by 127.0.0.1:${closedPort} (WaveSpeed's endpoint, from WAVESPEED_BASE_URL in the environment); check that it is up and the URL is right`,
+      `POST ${url}/api/v3/media/uploads: cannot connect to 127.0.0.1:${closedPort}: connection refused (WaveSpeed's endpoint, from WAVESPEED_BASE_URL in the environment); check that it is up and the URL is right`,
     );
   });
 
@@ -52,7 +52,7 @@ describe('a provider that refuses connections', () => {
     const { code, json } = run('vace.yaml', { DASHSCOPE_API_KEY: 'k', DASHSCOPE_BASE_URL: `http://localhost:${closedPort}/` });
     expect(code).toBe(1);
     expect(json.steps.widen!.error).toMatch(
-      new RegExp(`^GET http://localhost:${closedPort}/api/v1/uploads: connection refused by localhost:${closedPort} \\(DashScope's endpoint, from DASHSCOPE_BASE_URL in the environment\\)`),
+      new RegExp(`^GET http://localhost:${closedPort}/api/v1/uploads: cannot connect to localhost:${closedPort}: connection refused \\(DashScope's endpoint, from DASHSCOPE_BASE_URL in the environment\\)`),
     );
   });
 

@@ -83,7 +83,7 @@ export async function send(url: string, options: RequestOptions = {}): Promise<H
     if (unreachable) {
       const host = hostOf(url);
       const whose = options.endpoint ? ` (${options.endpoint})` : '';
-      throw new NoAnswerError(`${where}: ${unreachable} by ${host}${whose}; check that it is up and the URL is right`, false, code);
+      throw new NoAnswerError(`${where}: cannot connect to ${host}: ${unreachable}${whose}; check that it is up and the URL is right`, false, code);
     }
     throw new NoAnswerError(`${where}: ${code}`, !NOT_SENT.has(code), code);
   }
