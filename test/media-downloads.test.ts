@@ -1,7 +1,11 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
+import { lookup } from 'node:dns/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { guardedLookup } from '../src/providers/media-download.js';
+import { isPrivateAddress } from '../src/providers/private-address.js';
 import { startCli, validateJson } from './support/cli.js';
 import { frameIndices, makeNumberedClip, makeTmpDir, removeDir } from './support/media.js';
 
@@ -19,6 +23,8 @@ const hits: string[] = [];
 /** Bytes the endless route managed to send before the client hung up. */
 let endlessSent = 0;
 const open = new Set<ServerResponse>();
+/** Where `/to-private.mp4` redirects. */
+let redirectTarget = '';
 
 /** The routes of a hostile (or merely careless) media host. */
 function route(path: string, res: ServerResponse): void {
@@ -50,6 +56,8 @@ function route(path: string, res: ServerResponse): void {
       res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': clip.length });
       res.write(clip.subarray(0, 1024));
       return void open.add(res); // the rest never comes
+    case '/to-private.mp4':
+      return void res.writeHead(302, { location: redirectTarget }).end();
     case '/to-file.mp4':
       return void res.writeHead(302, { location: 'file:///etc/passwd' }).end();
     case '/share/abc':
@@ -89,11 +97,17 @@ function recipe(name: string, urls: Record<string, string>): string {
 }
 
 /** Runs the CLI as a child: the media host lives in this process and must keep answering. */
-async function run(file: string, env: Record<string, string | undefined> = {}): Promise<RunJson & { code: number | null; stderr: string }> {
-  const child = startCli(['run', file, '--json'], { cwd: dir, env: { VIDRECIPE_ALLOW_PRIVATE_URLS: undefined, ...env } });
+async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = startCli(args, { cwd: dir, env: { VIDRECIPE_ALLOW_PRIVATE_URLS: undefined, ...env } });
   const code = await child.exited;
-  expect(child.output.stdout, child.output.stderr).not.toBe('');
-  return { ...(JSON.parse(child.output.stdout) as RunJson), code, stderr: child.output.stderr };
+  return { code, ...child.output };
+}
+
+/** `run --json`, parsed. */
+async function run(file: string, env: Record<string, string | undefined> = {}): Promise<RunJson & { code: number | null; stderr: string }> {
+  const result = await cli(['run', file, '--json'], env);
+  expect(result.stdout, result.stderr).not.toBe('');
+  return { ...(JSON.parse(result.stdout) as RunJson), code: result.code, stderr: result.stderr };
 }
 
 /** Sizes of every file the state dir holds (blobs, temp files). */
@@ -141,7 +155,7 @@ describe('media downloads keep their limits', () => {
     expect(storedBytes()).toBeLessThan(2 * 1024 ** 2);
   }, 120_000);
 
-  it('media URLs on loopback or private addresses are refused unless allowed, before any request', async () => {
+  it('media URLs written with a loopback or private address are refused before the run starts, unless allowed', async () => {
     writeFileSync(join(dir, 'vidrecipe.config.yaml'), '');
     const port = new URL(base).port;
     hits.length = 0;
@@ -151,19 +165,60 @@ describe('media downloads keep their limits', () => {
       mapped: `http://[::ffff:127.0.0.1]:${port}/clip.mp4`,
       metadata: 'http://169.254.169.254/latest/meta-data/video.mp4',
     });
-    const result = await run(file);
-    expect(result.code).toBe(1);
     const fix = 'which a recipe may not reach by default (it could read services inside this network); set VIDRECIPE_ALLOW_PRIVATE_URLS=1 in the environment to allow it';
-    expect(result.steps.literal!.error).toBe(`video: download of ${base}/clip.mp4 refused: 127.0.0.1 is a loopback or private address, ${fix}`);
-    expect(result.steps.named!.error).toMatch(new RegExp(`^video: download of http://localhost:${port}/clip\\.mp4 refused: localhost \\((127\\.0\\.0\\.1|::1)\\) is a loopback or private address`));
-    expect(result.steps.mapped!.error).toContain('refused: ::ffff:7f00:1 is a loopback or private address');
-    expect(result.steps.metadata!.error).toContain('refused: 169.254.169.254 is a loopback or private address');
+    const expected = [
+      `private.yaml:6:20: %s: step "literal": video: download of ${base}/clip.mp4 refused: 127.0.0.1 is a loopback or private address, ${fix} [media-file]`,
+      `private.yaml:9:20: %s: step "named": video: download of http://localhost:${port}/clip.mp4 refused: localhost is a loopback or private address`,
+      `private.yaml:12:20: %s: step "mapped": video: download of http://[::ffff:127.0.0.1]:${port}/clip.mp4 refused: ::ffff:7f00:1 is a loopback or private address`,
+      `private.yaml:15:20: %s: step "metadata": video: download of http://169.254.169.254/latest/meta-data/video.mp4 refused: 169.254.169.254 is a loopback or private address`,
+    ];
+    // The plan names what the run would refuse (a warning: the plan may run where the media are not) …
+    const plan = await cli(['plan', file]);
+    expect(plan.code, plan.stderr).toBe(0);
+    for (const line of expected) expect(plan.stderr).toContain(line.replace('%s', 'warning'));
+    // … and the run refuses it before anything starts.
+    const run = await cli(['run', file, '--json']);
+    expect(run.code, run.stderr).toBe(2);
+    for (const line of expected) expect(run.stderr).toContain(line.replace('%s', 'error'));
+    expect(run.stdout).toBe('');
     expect(hits).toEqual([]);
 
-    const allowed = await run(recipe('allowed', { literal: `${base}/clip.mp4` }), { VIDRECIPE_ALLOW_PRIVATE_URLS: '1' });
+    const allowed = await cli(['run', recipe('allowed', { literal: `${base}/clip.mp4` }), '--json'], { VIDRECIPE_ALLOW_PRIVATE_URLS: '1' });
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(hits).toEqual(['/clip.mp4']);
   }, 120_000);
+
+  it('a redirect is checked where it leads: into loopback it is refused, at the address actually connected to', async () => {
+    writeFileSync(join(dir, 'vidrecipe.config.yaml'), '');
+    hits.length = 0;
+    // The first hop is the provider's own origin (trusted as the provider is); the redirect leads to this
+    // machine's own name, which only resolving it shows to be a loopback or private address.
+    const name = hostname();
+    const addresses = await lookup(name, { all: true }).catch(() => []);
+    const privateOnly = addresses.length > 0 && addresses.every((a) => isPrivateAddress(a.address));
+    redirectTarget = `http://${name}:${new URL(base).port}/clip.mp4`;
+    const result = await run(recipe('redirect', { hop: `${base}/to-private.mp4` }), { WAVESPEED_BASE_URL: base });
+    expect(hits).toEqual(['/to-private.mp4']);
+    if (privateOnly) {
+      expect(result.steps.hop!.error).toMatch(new RegExp(`^video: download of ${base}/to-private\\.mp4 refused: ${name} \\(\\S+\\) is a loopback or private address`));
+    } else {
+      // A machine whose name resolves to a public address (or not at all) cannot show it; the hop was still not served.
+      expect(result.steps.hop!.status).toBe('failed');
+    }
+  }, 120_000);
+
+  it('a name resolving to any private address is refused by the connection\'s own lookup', async () => {
+    const fake = ((_host: string, _options: unknown, callback: (e: Error | null, a: { address: string; family: number }[]) => void) =>
+      callback(null, [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.5', family: 4 }])) as unknown as typeof import('node:dns').lookup;
+    const error = await new Promise<Error | null>((resolve) => guardedLookup('https://media.example/clip.mp4', fake)('media.example', { all: true }, (e) => resolve(e)));
+    expect(error?.message).toBe(
+      'download of https://media.example/clip.mp4 refused: media.example (10.0.0.5) is a loopback or private address, which a recipe may not reach by default (it could read services inside this network); set VIDRECIPE_ALLOW_PRIVATE_URLS=1 in the environment to allow it',
+    );
+    const publicOnly = ((_h: string, _o: unknown, callback: (e: Error | null, a: { address: string; family: number }[]) => void) =>
+      callback(null, [{ address: '93.184.216.34', family: 4 }])) as unknown as typeof import('node:dns').lookup;
+    const address = await new Promise<unknown>((resolve) => guardedLookup('x', publicOnly)('media.example', {}, (_e, a) => resolve(a)));
+    expect(address).toBe('93.184.216.34');
+  });
 
   it('download settings are checked with the rest of the config', () => {
     writeFileSync(join(dir, 'vidrecipe.config.yaml'), 'downloads:\n  max_size: lots\n  timeout: -1\n  retries: 3\n');

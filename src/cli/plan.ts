@@ -26,7 +26,7 @@ export async function planCommand(file: string, options: PlanCommandOptions): Pr
   }
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
   if (plan.usage.length) throw new UsageError(plan.usage.join('\n'));
-  await checkCache(plan, resolve(options.stateDir), source);
+  await checkCache(plan, resolve(options.stateDir), source, { downloads: config.config.downloads });
   // Validation warnings (an unused output …) belong in the plan a reviewer reads, too.
   plan.diagnostics.unshift(...diagnostics);
   const all = [...plan.diagnostics, ...config.diagnostics];

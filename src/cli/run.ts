@@ -92,7 +92,7 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
   if (plan.usage.length) throw new UsageError(plan.usage.join('\n'));
   const stateDir = resolve(cwd, options.stateDir);
-  await checkCache(plan, stateDir, source, { noCache: !options.cache, force: options.force, missingMedia: 'error' });
+  await checkCache(plan, stateDir, source, { noCache: !options.cache, force: options.force, missingMedia: 'error', downloads: config.config.downloads });
   plan.diagnostics.unshift(...diagnostics);
   if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);
   if (maxCost !== undefined && plan.totalEstimatedCostUsd > maxCost) {

@@ -4,7 +4,7 @@ import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DEFAULT_DOWNLOAD_POLICY, openMedia, type DownloadPolicy } from '../providers/media-download.js';
+import { DEFAULT_DOWNLOAD_POLICY, openMedia, refusedUrl, type DownloadPolicy } from '../providers/media-download.js';
 import { tempBeside } from './atomic.js';
 import { sha256File } from './hash.js';
 
@@ -69,6 +69,11 @@ export class ContentStore {
     await rename(temp, target);
     if (move) await rm(file, { force: true });
     return digest;
+  }
+
+  /** Why {@link download} would refuse `url` before connecting (a loopback or private address written out), if it would. */
+  refusal(url: string): Error | undefined {
+    return refusedUrl(url, this.downloads);
   }
 
   /**

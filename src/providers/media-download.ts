@@ -3,6 +3,7 @@ import { request as httpRequest, type IncomingMessage, type ClientRequest } from
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { Transform, type Readable } from 'node:stream';
+import { isLoopbackHost } from './endpoints.js';
 import { isPrivateAddress } from './private-address.js';
 import { PermanentError } from './types.js';
 
@@ -107,11 +108,29 @@ export async function openMedia(url: string, policy: DownloadPolicy, signal?: Ab
   }
 }
 
+/**
+ * Why a URL would be refused before any connection: a loopback or private address written out (an IP,
+ * `localhost`). Undefined when only connecting can tell (a name resolves where it resolves), so `plan`
+ * can name what `run` would refuse without downloading anything.
+ */
+export function refusedUrl(url: string, policy: DownloadPolicy): PermanentError | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (policy.allowPrivate || policy.trustedOrigins.includes(parsed.origin)) return undefined;
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  const blocked = isIP(host) ? isPrivateAddress(host) : isLoopbackHost(host);
+  return blocked ? privateRefusal(redactUrl(url), host) : undefined;
+}
+
 /** One GET, answered (any status) or failed with a message naming the URL. */
 function get(url: URL, policy: DownloadPolicy, shown: string, signal?: AbortSignal): Promise<{ req: ClientRequest; res: IncomingMessage }> {
   const guarded = !policy.allowPrivate && !policy.trustedOrigins.includes(url.origin);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (guarded && isIP(host) && isPrivateAddress(host)) return Promise.reject(privateRefusal(shown, host));
+  const refused = refusedUrl(url.href, policy);
+  if (refused) return Promise.reject(refused);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(url, {
@@ -140,9 +159,10 @@ const timeouts = new WeakMap<ClientRequest, Error>();
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-function guardedLookup(shown: string) {
+/** A `lookup` for the connection that refuses a name resolving to any private address; `resolve` is the system's. */
+export function guardedLookup(shown: string, resolve: typeof dnsLookup = dnsLookup) {
   return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, '');
       const blocked = addresses.find((a) => isPrivateAddress(a.address));
       if (blocked) return callback(privateRefusal(shown, `${hostname} (${blocked.address})`), '');
@@ -152,7 +172,7 @@ function guardedLookup(shown: string) {
   };
 }
 
-function privateRefusal(shown: string, host: string): PrivateAddressError {
+function privateRefusal(shown: string, host: string): PermanentError {
   return new PrivateAddressError(
     `download of ${shown} refused: ${host} is a loopback or private address, which a recipe may not reach by default (it could read services inside this network); set ${ALLOW_PRIVATE_ENV}=1 in the environment to allow it`,
   );
