@@ -56,6 +56,14 @@ describe('a provider that refuses connections', () => {
     );
   });
 
+  it('a port fetch will not connect to is named as such, not as a stray character in the key', () => {
+    const { code, json } = run('void.yaml', { WAVESPEED_API_KEY: 'k', WAVESPEED_BASE_URL: 'http://127.0.0.1:6000' });
+    expect(code).toBe(1);
+    expect(json.steps.remove!.error).toBe(
+      "POST http://127.0.0.1:6000/api/v3/media/uploads: port 6000 is one fetch refuses to connect to (WaveSpeed's endpoint, from WAVESPEED_BASE_URL in the environment); use another port",
+    );
+  });
+
   it('a base_url from the config file is named by its line', () => {
     writeFileSync(join(dir, 'vidrecipe.config.yaml'), 'dashscope:\n  rate: 5/s\n  base_url: https://dashscope.aliyuncs.com\n');
     try {

@@ -57,6 +57,9 @@ const UNREACHABLE: Readonly<Record<string, string>> = {
   EHOSTUNREACH: 'host unreachable',
 };
 
+/** Our code for a port fetch will not connect to (its error has none). */
+const BAD_PORT = 'ERR_BAD_PORT';
+
 /** Tries of a request whose host cannot be reached, against the many a transient failure gets. */
 const UNREACHABLE_TRIES = 2;
 
@@ -77,6 +80,10 @@ export async function send(url: string, options: RequestOptions = {}): Promise<H
     const code = (error as { cause?: { code?: string } }).cause?.code;
     const where = `${method} ${endpoint(url)}`;
     if (timeout.aborted) throw new NoAnswerError(`${where}: no answer within ${Math.round(timeoutMs / 1000)} s`, true);
+    // fetch refuses ports browsers block (6000, 6667 …) before connecting: name the port, not the key.
+    if (!code && (error as { cause?: { message?: string } }).cause?.message === 'bad port') {
+      throw new NoAnswerError(`${where}: port ${new URL(url).port} is one fetch refuses to connect to${options.endpoint ? ` (${options.endpoint})` : ''}; use another port`, false, BAD_PORT);
+    }
     // fetch's own TypeError (a header value it rejects) would quote the header, which may hold the key.
     if (!code) throw new NoAnswerError(`${where}: the request could not be made; check the API key and base URL for stray characters`, false);
     const unreachable = UNREACHABLE[code];
@@ -124,7 +131,7 @@ export class TransientReply extends Error {
 
 /** The host cannot be reached (refused, unknown, no route): worth a quick second try, not a minute of them. */
 export function isUnreachable(error: unknown): error is NoAnswerError {
-  return error instanceof NoAnswerError && error.code !== undefined && error.code in UNREACHABLE;
+  return error instanceof NoAnswerError && error.code !== undefined && (error.code in UNREACHABLE || error.code === BAD_PORT);
 }
 
 /** A failure that asking again may cure: no answer, or a transient one. */
