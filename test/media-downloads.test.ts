@@ -31,6 +31,8 @@ function route(path: string, res: ServerResponse): void {
   switch (path) {
     case '/clip.mp4':
       return void res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': clip.length }).end(clip);
+    case '/mislabelled.mp4':
+      return void res.writeHead(200, { 'content-type': 'text/plain' }).end(clip);
     case '/moved.mp4':
       return void res.writeHead(302, { location: '/clip.mp4' }).end();
     case '/endless.mp4': {
@@ -132,6 +134,7 @@ describe('media downloads keep their limits', () => {
       page: `${base}/share/abc`,
       unlabelled: `${base}/unlabelled.mp4`,
       moved: `${base}/moved.mp4`,
+      mislabelled: `${base}/mislabelled.mp4`,
     });
     const result = await run(file, { VIDRECIPE_ALLOW_PRIVATE_URLS: '1' });
     expect(result.code).toBe(1);
@@ -143,9 +146,11 @@ describe('media downloads keep their limits', () => {
     expect(error('stalls')).toBe(`video: download of ${base}/stalls.mp4: nothing received for 1 s (downloads.timeout in vidrecipe.config.yaml); stopped`);
     expect(error('to_file')).toBe(`video: download of ${base}/to-file.mp4 was redirected to file:///etc/passwd: only http(s) is downloaded, and only http(s) redirects are followed`);
     expect(error('page')).toBe(`video: download of ${base}/share/abc is a web page (text/html), not a media file: give the URL of the file itself (for a share page, its direct-download link)`);
-    expect(error('unlabelled')).toBe(`video: download of ${base}/unlabelled.mp4 is a web page (HTML), not a media file: give the URL of the file itself`);
+    expect(error('unlabelled')).toBe(`video: download of ${base}/unlabelled.mp4 is a web page (HTML), not a media file: give the URL of the file itself (for a share page, its direct-download link)`);
     expect(JSON.stringify(result)).not.toContain('token=secret');
 
+    // A media file the server calls text is still media: its bytes say so.
+    expect(result.steps.mislabelled!.status).toBe('succeeded');
     // A redirect to http(s) is followed, and the file it leads to is used.
     expect(result.steps.moved!.status).toBe('succeeded');
     expect(await frameIndices(result.steps.moved!.outputs.video!)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);

@@ -92,19 +92,14 @@ export async function openMedia(url: string, policy: DownloadPolicy, signal?: Ab
       throw new Error(`download of ${shown} failed: HTTP ${status} ${res.statusMessage ?? ''}`.trimEnd());
     }
     const type = res.headers['content-type']?.split(';')[0]!.trim().toLowerCase();
-    const declared = textKind(type);
     const length = Number(res.headers['content-length']);
-    const problem = declared
-      ? `is ${declared} (${type}), not a media file: give the URL of the file itself${declared === 'a web page' ? ' (for a share page, its direct-download link)' : ''}`
-      : Number.isFinite(length) && length > policy.maxBytes
-        ? `is ${formatSize(length)}, more than the ${formatSize(policy.maxBytes)} allowed (${SIZE_SETTING})`
-        : undefined;
-    if (problem) {
+    if (Number.isFinite(length) && length > policy.maxBytes) {
       res.resume();
       req.destroy();
-      throw new PermanentError(`download of ${shown} ${problem}`);
+      throw new PermanentError(`download of ${shown} is ${formatSize(length)}, more than the ${formatSize(policy.maxBytes)} allowed (${SIZE_SETTING})`);
     }
-    return body(req, res, policy, shown);
+    const declared = textKind(type);
+    return body(req, res, policy, shown, declared && `${declared} (${type})`);
   }
 }
 
@@ -178,8 +173,11 @@ function privateRefusal(shown: string, host: string): PermanentError {
   );
 }
 
-/** The body as a stream that ends in an error naming the URL when it is too big, silent, or not media. */
-function body(req: ClientRequest, res: IncomingMessage, policy: DownloadPolicy, shown: string): Readable {
+/**
+ * The body as a stream that ends in an error naming the URL when it is too big, silent, or not media
+ * (`declared`: the text type the server gave it, refused unless the bytes carry a media signature).
+ */
+function body(req: ClientRequest, res: IncomingMessage, policy: DownloadPolicy, shown: string, declared: string | undefined): Readable {
   let bytes = 0;
   let head: Buffer | undefined = Buffer.alloc(0);
   const out = new Transform({
@@ -192,14 +190,14 @@ function body(req: ClientRequest, res: IncomingMessage, policy: DownloadPolicy, 
       if (head.length < SNIFF_BYTES) return done();
       const seen = head;
       head = undefined;
-      done(notMedia(seen, shown), seen);
+      done(notMedia(seen, shown, declared), seen);
     },
     flush(done) {
       if (bytes === 0) return done(new PermanentError(`download of ${shown} is empty`));
       if (head) {
         const seen = head;
         head = undefined;
-        const problem = notMedia(seen, shown);
+        const problem = notMedia(seen, shown, declared);
         if (problem) return done(problem);
         this.push(seen);
       }
@@ -221,9 +219,13 @@ function body(req: ClientRequest, res: IncomingMessage, policy: DownloadPolicy, 
 }
 
 /** A web page or text where media was expected, as an error naming the URL; undefined for anything else. */
-function notMedia(head: Buffer, shown: string): PermanentError | undefined {
-  const kind = sniff(head);
-  return kind ? new PermanentError(`download of ${shown} is ${kind}, not a media file: give the URL of the file itself`) : undefined;
+function notMedia(head: Buffer, shown: string, declared: string | undefined): PermanentError | undefined {
+  // A media signature wins over a mislabelled type (servers send MP4 as text/plain now and then).
+  if (MEDIA_MAGIC.some(([at, magic]) => head.toString('latin1', at, at + magic.length) === magic)) return undefined;
+  const kind = declared ?? sniff(head);
+  if (!kind) return undefined;
+  const share = kind.startsWith('a web page') ? ' (for a share page, its direct-download link)' : '';
+  return new PermanentError(`download of ${shown} is ${kind}, not a media file: give the URL of the file itself${share}`);
 }
 
 /** What a declared content type says the body is, when it is text of some kind. */
@@ -248,9 +250,8 @@ const MEDIA_MAGIC: readonly (readonly [number, string])[] = [
   [0, 'MM\0*'],
 ];
 
-/** `a web page (HTML)`, `JSON`, `text` for bodies that are not media; undefined when it may be media. */
+/** `a web page (HTML)`, `JSON`, `text` for a body without a media signature that is not media; undefined when it may be. */
 function sniff(head: Buffer): string | undefined {
-  if (MEDIA_MAGIC.some(([at, magic]) => head.toString('latin1', at, at + magic.length) === magic)) return undefined;
   const start = head.toString('utf8', 0, Math.min(head.length, 64)).replace(/^\uFEFF/, '').trimStart().toLowerCase();
   if (/^<(!doctype html|html|head|body|!--)/.test(start)) return 'a web page (HTML)';
   if (start.startsWith('<')) return 'XML or HTML';
