@@ -60,6 +60,8 @@ function route(path: string, res: ServerResponse): void {
       return void open.add(res); // the rest never comes
     case '/to-private.mp4':
       return void res.writeHead(302, { location: redirectTarget }).end();
+    case '/to-loopback-ip.mp4':
+      return void res.writeHead(307, { location: `http://127.0.0.2:${new URL(base).port}/clip.mp4` }).end();
     case '/to-file.mp4':
       return void res.writeHead(302, { location: 'file:///etc/passwd' }).end();
     case '/share/abc':
@@ -202,10 +204,15 @@ describe('media downloads keep their limits', () => {
     const addresses = await lookup(name, { all: true }).catch(() => []);
     const privateOnly = addresses.length > 0 && addresses.every((a) => isPrivateAddress(a.address));
     redirectTarget = `http://${name}:${new URL(base).port}/clip.mp4`;
-    const result = await run(recipe('redirect', { hop: `${base}/to-private.mp4` }), { WAVESPEED_BASE_URL: base });
-    expect(hits).toEqual(['/to-private.mp4']);
+    const result = await run(recipe('redirect', { hop: `${base}/to-private.mp4`, ip: `${base}/to-loopback-ip.mp4` }), { WAVESPEED_BASE_URL: base });
+    expect(hits.sort()).toEqual(['/to-loopback-ip.mp4', '/to-private.mp4']);
+    expect(result.steps.ip!.error).toBe(
+      `video: download of ${base}/to-loopback-ip.mp4, redirected to http://127.0.0.2:${new URL(base).port}/clip.mp4, refused: 127.0.0.2 is a loopback or private address, which a recipe may not reach by default (it could read services inside this network); set VIDRECIPE_ALLOW_PRIVATE_URLS=1 in the environment to allow it`,
+    );
     if (privateOnly) {
-      expect(result.steps.hop!.error).toMatch(new RegExp(`^video: download of ${base}/to-private\\.mp4 refused: ${name} \\(\\S+\\) is a loopback or private address`));
+      expect(result.steps.hop!.error).toMatch(
+        new RegExp(`^video: download of ${base}/to-private\\.mp4, redirected to ${redirectTarget.replace(/\./g, '\\.')}, refused: ${name} \\(\\S+\\) is a loopback or private address`),
+      );
     } else {
       // A machine whose name resolves to a public address (or not at all) cannot show it; the hop was still not served.
       expect(result.steps.hop!.status).toBe('failed');

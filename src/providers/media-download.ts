@@ -76,7 +76,9 @@ export async function openMedia(url: string, policy: DownloadPolicy, signal?: Ab
       const where = hops ? `was redirected to ${redactUrl(current.href)}` : `is a ${current.protocol} URL`;
       throw new PermanentError(`download of ${shown} ${where}: only http(s) is downloaded${hops ? ', and only http(s) redirects are followed' : ''}`);
     }
-    const { req, res } = await get(current, policy, shown, signal);
+    // After a redirect, messages name both the URL given and the one it led to.
+    const named = hops ? `${shown}, redirected to ${redactUrl(current.href)},` : shown;
+    const { req, res } = await get(current, policy, named, signal);
     const status = res.statusCode ?? 0;
     const location = res.headers.location;
     if ([301, 302, 303, 307, 308].includes(status) && location) {
@@ -89,17 +91,17 @@ export async function openMedia(url: string, policy: DownloadPolicy, signal?: Ab
     if (status !== 200) {
       res.resume();
       req.destroy();
-      throw new Error(`download of ${shown} failed: HTTP ${status} ${res.statusMessage ?? ''}`.trimEnd());
+      throw new Error(`download of ${named} failed: HTTP ${status} ${res.statusMessage ?? ''}`.trimEnd());
     }
     const type = res.headers['content-type']?.split(';')[0]!.trim().toLowerCase();
     const length = Number(res.headers['content-length']);
     if (Number.isFinite(length) && length > policy.maxBytes) {
       res.resume();
       req.destroy();
-      throw new PermanentError(`download of ${shown} is ${formatSize(length)}, more than the ${formatSize(policy.maxBytes)} allowed (${SIZE_SETTING})`);
+      throw new PermanentError(`download of ${named} is ${formatSize(length)}, more than the ${formatSize(policy.maxBytes)} allowed (${SIZE_SETTING})`);
     }
     const declared = textKind(type);
-    return body(req, res, policy, shown, declared && `${declared} (${type})`);
+    return body(req, res, policy, named, declared && `${declared} (${type})`);
   }
 }
 
@@ -117,15 +119,19 @@ export function refusedUrl(url: string, policy: DownloadPolicy): PermanentError 
   }
   if (policy.allowPrivate || policy.trustedOrigins.includes(parsed.origin)) return undefined;
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
-  const blocked = isIP(host) ? isPrivateAddress(host) : isLoopbackHost(host);
-  return blocked ? privateRefusal(redactUrl(url), host) : undefined;
+  return writtenPrivate(host) ? privateRefusal(redactUrl(url), host) : undefined;
+}
+
+/** An IP in a private range, or a name that is loopback by definition (`localhost`). */
+function writtenPrivate(host: string): boolean {
+  return isIP(host) ? isPrivateAddress(host) : isLoopbackHost(host);
 }
 
 /** One GET, answered (any status) or failed with a message naming the URL. */
 function get(url: URL, policy: DownloadPolicy, shown: string, signal?: AbortSignal): Promise<{ req: ClientRequest; res: IncomingMessage }> {
   const guarded = !policy.allowPrivate && !policy.trustedOrigins.includes(url.origin);
-  const refused = refusedUrl(url.href, policy);
-  if (refused) return Promise.reject(refused);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (guarded && writtenPrivate(host)) return Promise.reject(privateRefusal(shown, host));
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(url, {
