@@ -9,7 +9,7 @@ import { StateDir } from './state-dir.js';
 import { StepCache } from './step-cache.js';
 import { MediaInputError, resolveStep } from './step-key.js';
 import { ContentStore } from './store.js';
-import type { DownloadPolicy } from '../providers/media-download.js';
+import type { DownloadPolicy } from '../providers/download-policy.js';
 
 export interface CacheCheckOptions {
   noCache?: boolean;

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { isMap, isScalar, type Node, type Pair } from 'yaml';
 import type { Backend } from '../models/types.js';
 import { ENDPOINTS, isLoopbackHost, isOwnHost, ownHostsText, type Provider } from '../providers/endpoints.js';
-import { ALLOW_PRIVATE_ENV, DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from '../providers/media-download.js';
+import { ALLOW_PRIVATE_ENV, DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from '../providers/download-policy.js';
 import { parseDuration } from '../recipe/duration.js';
 import { RecipeSource, type Path } from '../recipe/source.js';
 import { didYouMean } from '../recipe/suggest.js';

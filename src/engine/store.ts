@@ -4,7 +4,8 @@ import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DEFAULT_DOWNLOAD_POLICY, openMedia, refusedUrl, type DownloadPolicy } from '../providers/media-download.js';
+import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from '../providers/download-policy.js';
+import { openMedia, refusedUrl } from '../providers/media-download.js';
 import { tempBeside } from './atomic.js';
 import { sha256File } from './hash.js';
 

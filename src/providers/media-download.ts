@@ -4,27 +4,9 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { Transform, type Readable } from 'node:stream';
 import { isLoopbackHost } from './endpoints.js';
+import { ALLOW_PRIVATE_ENV, type DownloadPolicy } from './download-policy.js';
 import { isPrivateAddress } from './private-address.js';
 import { PermanentError } from './types.js';
-
-/** What a media download may do: how much, how slowly, and to which addresses. */
-export interface DownloadPolicy {
-  /** Largest body accepted, in bytes. */
-  maxBytes: number;
-  /** Longest wait for the connection, the answer, or the next bytes of the body. */
-  timeoutMs: number;
-  /** Loopback and private addresses allowed for every URL (`VIDRECIPE_ALLOW_PRIVATE_URLS`). */
-  allowPrivate: boolean;
-  /**
-   * Origins trusted as the providers are (their configured base URLs): their task outputs are downloaded
-   * wherever they resolve, since the key already goes there.
-   */
-  trustedOrigins: readonly string[];
-}
-
-export const ALLOW_PRIVATE_ENV = 'VIDRECIPE_ALLOW_PRIVATE_URLS';
-
-export const DEFAULT_DOWNLOAD_POLICY: DownloadPolicy = { maxBytes: 2 * 1024 ** 3, timeoutMs: 60_000, allowPrivate: false, trustedOrigins: [] };
 
 /** Redirects followed before giving up (browsers stop at 20, curl at 50; media links use one or two). */
 const MAX_REDIRECTS = 10;
