@@ -253,9 +253,10 @@ describe('vidrecipe run on local steps', () => {
     const port = (server.address() as { port: number }).port;
     try {
       writeFileSync(join(dir, 'url.yaml'), `version: 1\nname: url\nsteps:\n  cut:\n    uses: local/trim\n    with: { video: "http://127.0.0.1:${port}/media/clip.mp4?sig=secret", start: 1 }\n  bad:\n    uses: local/trim\n    with: { video: "http://127.0.0.1:${port}/gone.mp4", start: 1 }\n`);
-      // The server lives in this process, so the CLI must run without blocking it (not spawnSync).
+      // The server lives in this process, so the CLI must run without blocking it (not spawnSync); it is
+      // on loopback, which recipes may reach only when allowed.
       const cli = async (args: string[]) => {
-        const child = startCli(args, { cwd: dir });
+        const child = startCli(args, { cwd: dir, env: { VIDRECIPE_ALLOW_PRIVATE_URLS: '1' } });
         return { code: await child.exited, ...child.output };
       };
       expect((await cli(['plan', 'url.yaml'])).code).toBe(0);

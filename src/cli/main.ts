@@ -21,6 +21,7 @@ function program(): Command {
     .description('check recipes and report every problem with its line and column')
     .argument('<recipe...>', 'recipe files')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
+    .option('--config <file>', 'check this config file (default: vidrecipe.config.yaml in the working directory, when present)')
     .action((files: string[], opts) => finish(validateCommand(files, opts)));
 
   recipeCommand(cli, 'plan')
@@ -67,7 +68,8 @@ function recipeCommand(cli: Command, name: string): Command {
     .argument('<recipe>', 'recipe file')
     .option('--input <name=value>', 'override a recipe input (repeatable)', collect, [])
     .option('--offline', 'run remote models on their local implementation', false)
-    .option('--explain', 'say why each step that is not cached runs, against its last finished result', false);
+    .option('--explain', 'say why each step that is not cached runs, against its last finished result', false)
+    .option('--config <file>', 'limits and endpoints (default: vidrecipe.config.yaml in the working directory, when present)');
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -4,6 +4,7 @@ import { explainPlan } from '../engine/explain.js';
 import { planRecipe } from '../graph/plan.js';
 import { loadRecipe } from '../recipe/load.js';
 import { didYouMean } from '../recipe/suggest.js';
+import { readConfig, withConfigSource } from './config-file.js';
 import { EXIT, UsageError } from './exit.js';
 import { formatText } from './format/diagnostics.js';
 import { formatPlan, type PlanFormat } from './format/plan.js';
@@ -17,14 +18,16 @@ export interface PlanCommandOptions {
   cache: boolean;
   force: string[];
   explain: boolean;
+  config?: string;
 }
 
 /** `vidrecipe plan <recipe>`: the DAG, backends, cache status and cost, before anything runs. */
 export async function planCommand(file: string, options: PlanCommandOptions): Promise<number> {
   const { recipe, diagnostics, source } = loadRecipe(file);
-  const sources = new Map(source ? [[file, source.text]] : []);
+  const config = readConfig(options);
+  const sources = withConfigSource(new Map(source ? [[file, source.text]] : []), config);
   if (!recipe || !source) {
-    process.stderr.write(formatText(diagnostics, sources));
+    process.stderr.write(formatText([...diagnostics, ...config.diagnostics], sources));
     return EXIT.invalid;
   }
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
@@ -33,13 +36,13 @@ export async function planCommand(file: string, options: PlanCommandOptions): Pr
     if (!recipe.steps.has(id)) throw new UsageError(`--force ${id}: the recipe has no step "${id}"${didYouMean(id, [...recipe.steps.keys()])}`);
   }
   const stateDir = resolve(options.stateDir);
-  const cacheOptions = { noCache: !options.cache, force: options.force };
+  const cacheOptions = { noCache: !options.cache, force: options.force, downloads: config.config.downloads };
   const keyed = await checkCache(plan, stateDir, source, cacheOptions);
   // A plan's "cached" column read from a committed state dir is only as good as whoever committed it.
   distrustWarning(stateDir);
   // Validation warnings (an unused output …) belong in the plan a reviewer reads, too.
   plan.diagnostics.unshift(...diagnostics);
-  const all = plan.diagnostics;
+  const all = [...plan.diagnostics, ...config.diagnostics];
   if (all.length) process.stderr.write(formatText(all, sources));
   if (all.some((d) => d.severity === 'error')) return EXIT.invalid;
   process.stdout.write(formatPlan(plan, options.format, options.explain ? explainPlan(plan, stateDir, keyed, cacheOptions) : undefined));

@@ -1,7 +1,7 @@
-import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkCache } from '../engine/cache-status.js';
-import { loadConfig, type EngineConfig } from '../engine/config.js';
+import type { EngineConfig } from '../engine/config.js';
 import { waitingView } from '../engine/events.js';
 import { explainPlan } from '../engine/explain.js';
 import type { KeyMaterial } from '../engine/step-key.js';
@@ -13,6 +13,7 @@ import type { ExecutorLookup } from '../providers/types.js';
 import { loadRecipe } from '../recipe/load.js';
 import { didYouMean } from '../recipe/suggest.js';
 import type { Diagnostic } from '../recipe/types.js';
+import { readConfig, withConfigSource } from './config-file.js';
 import { EXIT, UsageError } from './exit.js';
 import { formatText } from './format/diagnostics.js';
 import { explainText } from './format/explain.js';
@@ -32,6 +33,7 @@ export interface RunCommandOptions {
   force: string[];
   json: boolean;
   explain: boolean;
+  config?: string;
 }
 
 /** `vidrecipe run <recipe>`: plan, refuse what cannot run, then run with progress and write the report. */
@@ -105,12 +107,10 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   if (maxCost !== undefined && !(maxCost >= 0)) throw new UsageError(`--max-cost ${options.maxCost}: give an amount in US dollars, e.g. --max-cost 2.50`);
 
   const { recipe, diagnostics, source } = loadRecipe(file);
-  const sources = new Map(source ? [[file, source.text]] : []);
   const refuse = (all: Diagnostic[], texts: Map<string, string>) => refuseInvalid(all, texts, options.json);
-  if (!recipe || !source) return refuse(diagnostics, sources);
-  const config = loadConfig(cwd);
-  if (config.diagnostics.length) return refuse(config.diagnostics, new Map([[config.diagnostics[0]!.file, readFileSync(config.file!, 'utf8')]]));
-  if (config.usage.length) throw new UsageError(config.usage.join('\n'));
+  const config = readConfig(options);
+  const sources = withConfigSource(new Map(source ? [[file, source.text]] : []), config);
+  if (!recipe || !source || config.diagnostics.length) return refuse([...diagnostics, ...config.diagnostics], sources);
   const executors = lookup ?? createExecutors(config.config);
   for (const id of options.force) {
     if (!recipe.steps.has(id)) throw new UsageError(`--force ${id}: the recipe has no step "${id}"${didYouMean(id, [...recipe.steps.keys()])}`);
@@ -119,7 +119,7 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
   if (plan.usage.length) throw new UsageError(plan.usage.join('\n'));
   const stateDir = resolve(cwd, options.stateDir);
-  const keyed = await checkCache(plan, stateDir, source, { noCache: !options.cache, force: options.force, missingMedia: 'error' });
+  const keyed = await checkCache(plan, stateDir, source, { noCache: !options.cache, force: options.force, missingMedia: 'error', downloads: config.config.downloads });
   checkTools(plan.steps.filter((s) => s.cache !== 'cached'));
   plan.diagnostics.unshift(...diagnostics);
   if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);

@@ -1,14 +1,17 @@
 import { loadRecipe } from '../recipe/load.js';
 import { StructureChecker } from '../recipe/structure.js';
 import type { Diagnostic } from '../recipe/types.js';
+import { readConfig, withConfigSource } from './config-file.js';
 import { EXIT } from './exit.js';
 import { formatGithub, formatJson, formatText, summary, type DiagnosticFormat } from './format/diagnostics.js';
 
 export interface ValidateOptions {
   format: DiagnosticFormat;
+  /** `--config FILE`; else vidrecipe.config.yaml in the working directory, when present. */
+  config?: string;
 }
 
-/** `vidrecipe validate <recipe...>`: every problem of every file, exit 2 if any is an error. */
+/** `vidrecipe validate <recipe...>`: every problem of every file (and of the config), exit 2 if any is an error. */
 export function validateCommand(files: string[], options: ValidateOptions): number {
   const checker = new StructureChecker();
   const all: Diagnostic[] = [];
@@ -19,6 +22,13 @@ export function validateCommand(files: string[], options: ValidateOptions): numb
     if (source) sources.set(file, source.text);
     all.push(...diagnostics);
     lines.push(summary(file, diagnostics, recipe?.steps.size));
+  }
+  // The limits and endpoints a run will use are checked with the recipes, in the same formats.
+  const config = readConfig(options);
+  if (config.file !== undefined) {
+    withConfigSource(sources, config);
+    all.push(...config.diagnostics);
+    lines.push(summary(config.file, config.diagnostics));
   }
   if (options.format === 'json') process.stdout.write(formatJson(all));
   else if (options.format === 'github') process.stdout.write(formatGithub(all));

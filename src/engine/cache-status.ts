@@ -9,6 +9,7 @@ import { StateDir } from './state-dir.js';
 import { StepCache } from './step-cache.js';
 import { MediaInputError, resolveStep, type KeyMaterial } from './step-key.js';
 import { ContentStore } from './store.js';
+import type { DownloadPolicy } from '../providers/download-policy.js';
 
 export interface CacheCheckOptions {
   noCache?: boolean;
@@ -18,6 +19,8 @@ export interface CacheCheckOptions {
    * runs where the media are not (a pull request's CI, a reviewer's laptop).
    */
   missingMedia?: 'error' | 'warning';
+  /** The run's download policy: a URL it would refuse (a private address) is reported like an unreadable file. */
+  downloads?: DownloadPolicy;
 }
 
 /**
@@ -29,7 +32,7 @@ export interface CacheCheckOptions {
  */
 export async function checkCache(plan: Plan, stateDir: string, source: RecipeSource, options: CacheCheckOptions = {}): Promise<Map<string, KeyMaterial>> {
   const state = new StateDir(stateDir);
-  const store = new ContentStore(state.objects);
+  const store = new ContentStore(state.objects, options.downloads);
   const cache = new StepCache(state.steps, store);
   const media = new MediaFiles(store, state.tmp, false);
   const outputs = new Map<string, Record<string, { digest: string }>>();

@@ -44,7 +44,7 @@ export class MediaFiles {
     const key = URL_PATTERN.test(value) ? value : resolve(baseDir, value);
     let pending = this.hashed.get(key);
     if (!pending) {
-      pending = !URL_PATTERN.test(key) ? this.hash(key, value) : this.downloads ? this.fetch(key, signal) : Promise.reject(new DownloadDeferred(`${key} is downloaded when the step runs`));
+      pending = !URL_PATTERN.test(key) ? this.hash(key, value) : this.downloads ? this.fetch(key, signal) : Promise.reject(this.store.refusal(key) ?? new DownloadDeferred(`${key} is downloaded when the step runs`));
       this.hashed.set(key, pending);
       // A failed download or a missing file may be fixed before the next step asks again.
       pending.catch(() => this.hashed.delete(key));

@@ -101,7 +101,7 @@ class Run {
     private readonly options: RunOptions,
   ) {
     this.state = new StateDir(options.stateDir);
-    this.store = new ContentStore(this.state.objects);
+    this.store = new ContentStore(this.state.objects, options.config.downloads);
     const quarantine = new Quarantine(this.state.root, (event) => this.setAside(event));
     this.cache = new StepCache(this.state.steps, this.store, quarantine);
     this.tasks = new TaskIndex(this.state.tasks, quarantine);

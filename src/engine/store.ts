@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from '../providers/download-policy.js';
+import { openMedia, refusedUrl } from '../providers/media-download.js';
 import { tempBeside } from './atomic.js';
 import { sha256File } from './hash.js';
 import { safeName } from './state-names.js';
@@ -17,7 +19,11 @@ export class ContentStore {
   private made = false;
 
   // Nothing is created until something is stored: `plan` reads a state dir it may not write to.
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    /** Limits of {@link download}: size, timeout, which addresses. */
+    private readonly downloads: DownloadPolicy = DEFAULT_DOWNLOAD_POLICY,
+  ) {}
 
   private ensureDir(): void {
     if (!this.made) mkdirSync(this.dir, { recursive: true });
@@ -68,17 +74,19 @@ export class ContentStore {
     return digest;
   }
 
+  /** Why {@link download} would refuse `url` before connecting (a loopback or private address written out), if it would. */
+  refusal(url: string): Error | undefined {
+    return refusedUrl(url, this.downloads);
+  }
+
   /**
-   * Downloads a URL into the store, hashing while it streams. The partial file lives in `tempDir` (a
-   * run's work folder, on the same file system), so a download cut short by kill -9 is cleaned up with it.
+   * Downloads a URL into the store, hashing while it streams, within the store's download policy (size,
+   * timeout, addresses, media only). The partial file lives in `tempDir` (a run's work folder, on the same
+   * file system), so a download cut short by kill -9 is cleaned up with it.
    */
   async download(url: string, tempDir: string, signal?: AbortSignal): Promise<{ digest: string; bytes: number }> {
     this.ensureDir();
-    const response = await fetch(url, { signal });
-    if (!response.ok || !response.body) {
-      await response.body?.cancel().catch(() => {});
-      throw new Error(`download of ${redactUrl(url)} failed: HTTP ${response.status} ${response.statusText}`);
-    }
+    const body = await openMedia(url, this.downloads, signal);
     const hash = createHash('sha256');
     mkdirSync(tempDir, { recursive: true });
     const temp = tempBeside(join(tempDir, 'download'));
@@ -89,7 +97,7 @@ export class ContentStore {
       },
     });
     try {
-      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), tee, createWriteStream(temp), { signal });
+      await pipeline(body, tee, createWriteStream(temp), { signal });
       const digest = hash.digest('hex');
       const { size } = await stat(temp);
       await rename(temp, this.path(digest));
@@ -101,12 +109,4 @@ export class ContentStore {
   }
 }
 
-/** A URL fit for messages: signed query strings (tokens, signatures) stay out of logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return u.search ? `${u.origin}${u.pathname}?…` : url;
-  } catch {
-    return url;
-  }
-}
+export { redactUrl } from '../providers/media-download.js';

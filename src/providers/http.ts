@@ -18,6 +18,11 @@ export interface RequestOptions {
   /** Gives up on a request that hangs (a dropped connection the socket never reports). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Whose endpoint the URL is and which setting chose it (`WaveSpeed's endpoint, from WAVESPEED_BASE_URL in
+   * the environment`), named when the host cannot be reached: the fix is usually that setting.
+   */
+  endpoint?: string;
 }
 
 /**
@@ -29,6 +34,8 @@ export class NoAnswerError extends Error {
   constructor(
     message: string,
     readonly sent: boolean,
+    /** The system's error code (`ECONNREFUSED` …), when there was one. */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -38,6 +45,23 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** Failures of fetch that happen before a byte leaves: nothing can have reached the provider. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_INVALID_URL', 'UND_ERR_INVALID_ARG']);
+
+/**
+ * The host cannot be reached at all: nothing listens there, the name does not exist, no route. Asking
+ * again a second later rarely helps (unlike a reset or a timeout), and the cause is usually a setting.
+ */
+const UNREACHABLE: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'no such host',
+  ENETUNREACH: 'network unreachable',
+  EHOSTUNREACH: 'host unreachable',
+};
+
+/** Our code for a port fetch will not connect to (its error has none). */
+const BAD_PORT = 'ERR_BAD_PORT';
+
+/** Tries of a request whose host cannot be reached, against the many a transient failure gets. */
+const UNREACHABLE_TRIES = 2;
 
 /** Sends one request and reads the whole answer. Throws {@link NoAnswerError} only; any HTTP status is an answer. */
 export async function send(url: string, options: RequestOptions = {}): Promise<HttpReply> {
@@ -56,9 +80,19 @@ export async function send(url: string, options: RequestOptions = {}): Promise<H
     const code = (error as { cause?: { code?: string } }).cause?.code;
     const where = `${method} ${endpoint(url)}`;
     if (timeout.aborted) throw new NoAnswerError(`${where}: no answer within ${Math.round(timeoutMs / 1000)} s`, true);
+    // fetch refuses ports browsers block (6000, 6667 …) before connecting: name the port, not the key.
+    if (!code && (error as { cause?: { message?: string } }).cause?.message === 'bad port') {
+      throw new NoAnswerError(`${where}: port ${new URL(url).port} is one fetch refuses to connect to${options.endpoint ? ` (${options.endpoint})` : ''}; use another port`, false, BAD_PORT);
+    }
     // fetch's own TypeError (a header value it rejects) would quote the header, which may hold the key.
     if (!code) throw new NoAnswerError(`${where}: the request could not be made; check the API key and base URL for stray characters`, false);
-    throw new NoAnswerError(`${where}: ${code}`, !NOT_SENT.has(code));
+    const unreachable = UNREACHABLE[code];
+    if (unreachable) {
+      const host = hostOf(url);
+      const whose = options.endpoint ? ` (${options.endpoint})` : '';
+      throw new NoAnswerError(`${where}: cannot connect to ${host}: ${unreachable}${whose}; check that it is up and the URL is right`, false, code);
+    }
+    throw new NoAnswerError(`${where}: ${code}`, !NOT_SENT.has(code), code);
   }
   let json: unknown;
   try {
@@ -93,6 +127,11 @@ export class TransientReply extends Error {
   ) {
     super(message);
   }
+}
+
+/** The host cannot be reached (refused, unknown, no route): worth a quick second try, not a minute of them. */
+export function isUnreachable(error: unknown): error is NoAnswerError {
+  return error instanceof NoAnswerError && error.code !== undefined && (error.code in UNREACHABLE || error.code === BAD_PORT);
 }
 
 /** A failure that asking again may cure: no answer, or a transient one. */
@@ -130,7 +169,7 @@ export async function sendWithRetries(url: string, options: RequestOptions, retr
       factor: 2,
       randomize: true,
       signal: retry.signal,
-      shouldRetry: ({ error }) => isTransient(error),
+      shouldRetry: ({ error, attemptNumber }) => isTransient(error) && !(isUnreachable(error) && attemptNumber >= UNREACHABLE_TRIES),
       onFailedAttempt: async ({ error, retriesLeft }) => {
         // The server said how long to wait: wait that long on top of the back-off.
         if (error instanceof TransientReply && error.waitMs > 0 && retriesLeft > 0) await sleep(error.waitMs, undefined, { signal: retry.signal });
@@ -154,6 +193,15 @@ export function refusal(label: string, reply: HttpReply, options: { creates: boo
 
 /** What to do after a submit whose outcome is unknown. */
 export const UNKNOWN_OUTCOME = "check the provider's task list; a run with --force STEP submits anew";
+
+/** `host:port` of a URL, for messages. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'the host';
+  }
+}
 
 /** The origin and path of a URL, without a query that may be signed. */
 export function endpoint(url: string): string {

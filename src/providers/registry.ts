@@ -11,6 +11,8 @@ import { waveSpeedExecutor } from './wavespeed/executor.js';
 /** What the provider clients take from vidrecipe.config.yaml (the engine's backend limits fit this shape). */
 export interface ProviderSettings {
   baseUrl?: string;
+  /** Which setting chose `baseUrl`, named when the endpoint cannot be reached. */
+  baseUrlFrom?: string;
   pollIntervalMs: number;
   region?: Region;
 }
@@ -30,9 +32,9 @@ export function createExecutors(settings: Record<'wavespeed' | 'dashscope', Prov
     const model = findModel(modelId);
     const apiKey = env[API_KEYS[backend]];
     if (!model || model.provider !== backend || !apiKey) return undefined;
-    const { baseUrl, pollIntervalMs, region } = settings[backend];
-    if (backend === 'wavespeed') return waveSpeedExecutor(model, new WaveSpeedApi({ baseUrl, apiKey }), pollIntervalMs);
-    const api = new DashScopeApi({ baseUrl, apiKey });
+    const { baseUrl, baseUrlFrom, pollIntervalMs, region } = settings[backend];
+    if (backend === 'wavespeed') return waveSpeedExecutor(model, new WaveSpeedApi({ baseUrl, apiKey, baseUrlFrom }), pollIntervalMs);
+    const api = new DashScopeApi({ baseUrl, apiKey, baseUrlFrom });
     return vaceExecutor(model, api, region ?? regionOf(api.baseUrl), pollIntervalMs);
   };
   return (modelId, backend) => {

@@ -4,8 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { AccountError, NotSubmittedError, PermanentError } from '../types.js';
 import { excerpt, NoAnswerError, refusal, send, sendWithRetries, UNKNOWN_OUTCOME, type HttpReply } from '../http.js';
 import { contentType } from '../content-type.js';
+import { describeEndpoint, ENDPOINTS } from '../endpoints.js';
 
-export const DASHSCOPE_BASE_URL = 'https://dashscope-intl.aliyuncs.com';
+export const DASHSCOPE_BASE_URL = ENDPOINTS.dashscope.defaultUrl;
 
 /** The request body of a video-synthesis task: each field in its documented half. */
 export interface TaskBody {
@@ -40,8 +41,12 @@ const POLICY_FIELDS = ['upload_host', 'upload_dir', 'policy', 'signature', 'oss_
 /** The DashScope async video-synthesis API as documented: create task, query task, temporary upload. */
 export class DashScopeApi {
   readonly baseUrl: string;
-  constructor(private readonly options: { baseUrl?: string; apiKey: string }) {
+  /** Named when the endpoint cannot be reached. */
+  private readonly endpoint: string;
+  /** `baseUrlFrom`: which setting chose the base URL (a config line, a variable), for messages. */
+  constructor(private readonly options: { baseUrl?: string; apiKey: string; baseUrlFrom?: string }) {
     this.baseUrl = (options.baseUrl ?? DASHSCOPE_BASE_URL).replace(/\/+$/, '');
+    this.endpoint = describeEndpoint('dashscope', options.baseUrl ? options.baseUrlFrom : undefined);
   }
 
   private auth(): Record<string, string> {
@@ -57,7 +62,7 @@ export class DashScopeApi {
     if (JSON.stringify(body).includes('"oss://')) headers['x-dashscope-ossresourceresolve'] = 'enable';
     let reply: HttpReply;
     try {
-      reply = await send(`${this.baseUrl}/api/v1/services/aigc/video-generation/video-synthesis`, { method: 'POST', headers, body: JSON.stringify(body), signal });
+      reply = await send(`${this.baseUrl}/api/v1/services/aigc/video-generation/video-synthesis`, { method: 'POST', headers, body: JSON.stringify(body), signal, endpoint: this.endpoint });
     } catch (error) {
       if (!(error instanceof NoAnswerError)) throw error;
       if (!error.sent) throw new NotSubmittedError(`DashScope could not be reached (${error.message})`);
@@ -71,7 +76,7 @@ export class DashScopeApi {
 
   /** `GET /api/v1/tasks/{id}`, asked again on no answer, 429 and 5xx. */
   async task(id: string, signal?: AbortSignal): Promise<TaskState> {
-    const reply = await sendWithRetries(`${this.baseUrl}/api/v1/tasks/${encodeURIComponent(id)}`, { headers: this.auth(), signal, timeoutMs: 30_000 }, { signal });
+    const reply = await sendWithRetries(`${this.baseUrl}/api/v1/tasks/${encodeURIComponent(id)}`, { headers: this.auth(), signal, timeoutMs: 30_000, endpoint: this.endpoint }, { signal });
     refuseUnlessOk(reply, `query of task ${id}`);
     const state = reply.json as TaskState | undefined;
     if (!state?.output?.task_status) throw new Error(`DashScope answered the query of task ${id} without a task_status (${excerpt(reply.text)}); run again to re-attach`);
@@ -84,7 +89,7 @@ export class DashScopeApi {
    */
   async upload(file: string, model: string, signal?: AbortSignal): Promise<{ url: string; expiresAt: string }> {
     const name = basename(file);
-    const policyReply = await sendWithRetries(`${this.baseUrl}/api/v1/uploads?action=getPolicy&model=${encodeURIComponent(model)}`, { headers: this.auth(), signal }, { signal });
+    const policyReply = await sendWithRetries(`${this.baseUrl}/api/v1/uploads?action=getPolicy&model=${encodeURIComponent(model)}`, { headers: this.auth(), signal, endpoint: this.endpoint }, { signal });
     refuseUnlessOk(policyReply, 'upload policy request', model);
     const policy = (policyReply.json as { data?: Record<string, string> } | undefined)?.data ?? {};
     const missing = POLICY_FIELDS.filter((f) => !policy[f]);

@@ -3,8 +3,9 @@ import { basename } from 'node:path';
 import { AccountError, NotSubmittedError } from '../types.js';
 import { excerpt, NoAnswerError, refusal, send, sendWithRetries, UNKNOWN_OUTCOME, type HttpReply } from '../http.js';
 import { contentType } from '../content-type.js';
+import { describeEndpoint, ENDPOINTS } from '../endpoints.js';
 
-export const WAVESPEED_BASE_URL = 'https://api.wavespeed.ai';
+export const WAVESPEED_BASE_URL = ENDPOINTS.wavespeed.defaultUrl;
 
 /** `data` of WaveSpeed's envelope `{code, message, data}` for a prediction (submit and result). */
 export interface Prediction {
@@ -28,8 +29,12 @@ const UPLOAD_TIMEOUT_MS = 600_000;
 /** The WaveSpeed v3 REST API as documented: submit, poll, upload. Knows nothing of recipes. */
 export class WaveSpeedApi {
   readonly baseUrl: string;
-  constructor(private readonly options: { baseUrl?: string; apiKey: string }) {
+  /** Named when the endpoint cannot be reached. */
+  private readonly endpoint: string;
+  /** `baseUrlFrom`: which setting chose the base URL (a config line, a variable), for messages. */
+  constructor(private readonly options: { baseUrl?: string; apiKey: string; baseUrlFrom?: string }) {
     this.baseUrl = (options.baseUrl ?? WAVESPEED_BASE_URL).replace(/\/+$/, '');
+    this.endpoint = describeEndpoint('wavespeed', options.baseUrl ? options.baseUrlFrom : undefined);
   }
 
   private headers(json = true): Record<string, string> {
@@ -43,7 +48,7 @@ export class WaveSpeedApi {
   async submit(model: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<Prediction> {
     let reply: HttpReply;
     try {
-      reply = await send(`${this.baseUrl}/api/v3/${model}`, { method: 'POST', headers: this.headers(), body: JSON.stringify(body), signal });
+      reply = await send(`${this.baseUrl}/api/v3/${model}`, { method: 'POST', headers: this.headers(), body: JSON.stringify(body), signal, endpoint: this.endpoint });
     } catch (error) {
       if (!(error instanceof NoAnswerError)) throw error;
       if (!error.sent) throw new NotSubmittedError(`WaveSpeed could not be reached (${error.message})`);
@@ -60,7 +65,7 @@ export class WaveSpeedApi {
    */
   async result(id: string, getUrl: string | undefined, signal?: AbortSignal): Promise<Prediction> {
     const own = getUrl && sameOrigin(getUrl, this.baseUrl) ? getUrl : `${this.baseUrl}/api/v3/predictions/${encodeURIComponent(id)}/result`;
-    const reply = await sendWithRetries(own, { headers: this.headers(false), signal, timeoutMs: 30_000 }, { signal });
+    const reply = await sendWithRetries(own, { headers: this.headers(false), signal, timeoutMs: 30_000, endpoint: this.endpoint }, { signal });
     const data = this.data(reply, 'poll');
     if (typeof data.status !== 'string') throw new Error(`WaveSpeed answered the poll of task ${id} without a status (${excerpt(reply.text)}); run again to re-attach`);
     return data;
@@ -76,14 +81,14 @@ export class WaveSpeedApi {
     const name = basename(file);
     const ticket = await sendWithRetries(
       `${this.baseUrl}/api/v3/media/uploads`,
-      { method: 'POST', headers: this.headers(), body: JSON.stringify({ filename: name, size: statSync(file).size, content_type: type }), signal },
+      { method: 'POST', headers: this.headers(), body: JSON.stringify({ filename: name, size: statSync(file).size, content_type: type }), signal, endpoint: this.endpoint },
       { signal },
     );
     let url: string | undefined;
     if (ticket.status === 404 || ticket.status === 405 || ticket.status === 501) {
       const form = new FormData();
       form.append('file', await openAsBlob(file, { type }), name);
-      const reply = await sendWithRetries(`${this.baseUrl}/api/v3/media/upload/binary`, { method: 'POST', headers: this.headers(false), body: form, signal, timeoutMs: UPLOAD_TIMEOUT_MS }, { signal });
+      const reply = await sendWithRetries(`${this.baseUrl}/api/v3/media/upload/binary`, { method: 'POST', headers: this.headers(false), body: form, signal, timeoutMs: UPLOAD_TIMEOUT_MS, endpoint: this.endpoint }, { signal });
       url = (this.data(reply, 'upload') as { download_url?: string }).download_url;
     } else {
       const data = this.data(ticket, 'upload') as { download_url?: string; upload?: { method?: string; url?: string; headers?: Record<string, string> } };
