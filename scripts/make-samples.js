@@ -6,8 +6,11 @@
 //                       crossing it left to right
 //   breakfast-mask.mp4  the object's mask in VOID polarity (0 = object to remove, 255 = keep), lossless,
 //                       frame for frame the same positions as the object
-//   subject.png         the object alone, for reference-to-video
-//   background.png      the scene without the object: the ground truth a removal should reach
+//   subject.png         the object alone, 360×360, for reference-to-video (DashScope takes reference images of
+//                       360–2000 px a side)
+//   background.jpg      the scene without the object at twice the clip's size, 640×360, for reference-to-video;
+//                       scaled down to 320×180 it is the ground truth a removal should reach (JPEG: a PNG of
+//                       this texture would be 20 times larger)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -34,8 +37,11 @@ mkdirSync(OUT, { recursive: true });
 const scene = `color=c=gray:s=${W}x${H}:r=${FPS}:d=${SECONDS},format=yuv444p,${SCENE}`;
 const object = `color=c=0x6b2a1a:s=${SIZE}x${SIZE}:r=${FPS}:d=${SECONDS}`;
 
-ffmpeg(['-f', 'lavfi', '-i', `${scene},format=yuv420p`, '-frames:v', '1', `${OUT}background.png`]);
-ffmpeg(['-f', 'lavfi', '-i', `${object},drawbox=x=8:y=8:w=32:h=32:color=0xd9a441:t=fill`, '-frames:v', '1', `${OUT}subject.png`]);
+// The same scene drawn at twice the size: every coordinate of SCENE halved.
+const SCENE_2X = SCENE.replace(/\b([XY])\b/g, '($1/2)');
+ffmpeg(['-f', 'lavfi', '-i', `color=c=gray:s=${2 * W}x${2 * H}:r=${FPS}:d=1,format=yuv444p,${SCENE_2X}`, '-frames:v', '1', '-q:v', '3', `${OUT}background.jpg`]);
+// The object at 7.5 times its size in the clip (48 px → 360 px), drawn with the same proportions.
+ffmpeg(['-f', 'lavfi', '-i', 'color=c=0x6b2a1a:s=360x360,drawbox=x=60:y=60:w=240:h=240:color=0xd9a441:t=fill', '-frames:v', '1', `${OUT}subject.png`]);
 ffmpeg([
   '-f', 'lavfi', '-i', scene,
   '-f', 'lavfi', '-i', `${object},drawbox=x=8:y=8:w=32:h=32:color=0xd9a441:t=fill`,
@@ -49,4 +55,4 @@ ffmpeg([
   '-filter_complex', `[0][1]overlay=x='${X}':y='${Y}':eval=frame,format=gray,format=yuv420p`,
   '-frames:v', String(FPS * SECONDS), '-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', `${OUT}breakfast-mask.mp4`,
 ]);
-console.log('wrote recipes/assets/{breakfast.mp4, breakfast-mask.mp4, subject.png, background.png}');
+console.log('wrote recipes/assets/{breakfast.mp4, breakfast-mask.mp4, subject.png, background.jpg}');
