@@ -63,7 +63,8 @@ function recipeCommand(cli: Command, name: string): Command {
     .command(name)
     .argument('<recipe>', 'recipe file')
     .option('--input <name=value>', 'override a recipe input (repeatable)', collect, [])
-    .option('--offline', 'run remote models on their local implementation', false);
+    .option('--offline', 'run remote models on their local implementation', false)
+    .option('--allow-path <dir>', 'let the recipe name media files in this folder, outside its work tree (repeatable)', collect, []);
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { checkCache } from '../engine/cache-status.js';
+import { mediaPreflight } from '../graph/media-preflight.js';
 import { planRecipe } from '../graph/plan.js';
 import { loadRecipe } from '../recipe/load.js';
 import { EXIT, UsageError } from './exit.js';
@@ -11,6 +12,7 @@ export interface PlanCommandOptions {
   offline: boolean;
   format: PlanFormat;
   stateDir: string;
+  allowPath?: string[];
 }
 
 /** `vidrecipe plan <recipe>`: the DAG, backends, cache status and cost, before anything runs. */
@@ -23,7 +25,8 @@ export async function planCommand(file: string, options: PlanCommandOptions): Pr
   }
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
   if (plan.usage.length) throw new UsageError(plan.usage.join('\n'));
-  await checkCache(plan, resolve(options.stateDir), source);
+  // A file the recipe may not read is not hashed or probed either.
+  if (!(await mediaPreflight(plan, source, { allowPaths: options.allowPath }))) await checkCache(plan, resolve(options.stateDir), source);
   // Validation warnings (an unused output …) belong in the plan a reviewer reads, too.
   plan.diagnostics.unshift(...diagnostics);
   const all = plan.diagnostics;

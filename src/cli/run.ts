@@ -1,10 +1,14 @@
 import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkCache } from '../engine/cache-status.js';
+import { mediaPathsOf } from '../graph/media-paths.js';
+import { mediaPreflight } from '../graph/media-preflight.js';
+import { outDirConflict } from '../engine/out-dir.js';
 import { loadConfig, type EngineConfig } from '../engine/config.js';
 import { waitingView } from '../engine/events.js';
 import { writeReport } from '../engine/report.js';
 import { runPlan, type RunResult } from '../engine/run.js';
+import { checkStepMedia } from '../engine/step-media.js';
 import { planRecipe, type Plan } from '../graph/plan.js';
 import { createExecutors } from '../providers/registry.js';
 import type { ExecutorLookup } from '../providers/types.js';
@@ -26,6 +30,7 @@ export interface RunCommandOptions {
   cache: boolean;
   force: string[];
   json: boolean;
+  allowPath?: string[];
 }
 
 /** `vidrecipe run <recipe>`: plan, refuse what cannot run, then run with progress and write the report. */
@@ -55,6 +60,7 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
       noCache: !options.cache,
       force: options.force,
       signal: controller.signal,
+      checkMedia: checkStepMedia,
       onEvent: progress && ((event) => progress.onEvent(event)),
     });
     await progress?.close();
@@ -92,7 +98,10 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
   if (plan.usage.length) throw new UsageError(plan.usage.join('\n'));
   const stateDir = resolve(cwd, options.stateDir);
-  await checkCache(plan, stateDir, source, { noCache: !options.cache, force: options.force, missingMedia: 'error' });
+  // A file the recipe may not read is not hashed or probed either.
+  if (!(await mediaPreflight(plan, source, { allowPaths: options.allowPath, cwd }))) {
+    await checkCache(plan, stateDir, source, { noCache: !options.cache, force: options.force, missingMedia: 'error' });
+  }
   plan.diagnostics.unshift(...diagnostics);
   if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);
   if (maxCost !== undefined && plan.totalEstimatedCostUsd > maxCost) {
@@ -115,6 +124,8 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);
   if (plan.diagnostics.length && !options.json) process.stderr.write(formatText(plan.diagnostics, sources));
   const outDir = resolve(cwd, options.out ?? join('out', recipe.name));
+  const conflict = outDirConflict(outDir, file, mediaPathsOf(recipe, plan.inputs));
+  if (conflict) throw new UsageError(`${options.out ? `--out ${options.out}` : `the out folder ${join('out', recipe.name)}`}: ${conflict}, which the outputs could overwrite; choose another folder, e.g. --out ${join('out', recipe.name)}`);
   for (const [flag, dir] of [['--out', outDir], ['--state-dir', stateDir]] as const) {
     const problem = unwritable(dir);
     if (problem) throw new UsageError(`${flag} ${dir}: cannot write there (${problem}); choose another folder`);
