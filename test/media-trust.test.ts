@@ -239,6 +239,15 @@ steps:
     expect(existsSync(join(repo, '..', '..', '..', '..', 'tmp', 'pwned'))).toBe(false);
   });
 
+  it('a recipe file called ...yaml, without a name, writes to out/recipe/, not to out/.. ', () => {
+    const repo = workspace(TRIM_INPUT.replace('name: cut\n', ''));
+    copyFileSync(join(repo, 'recipes', 'recipe.yaml'), join(repo, 'recipes', '...yaml'));
+    const result = runCli(['run', 'recipes/...yaml'], { cwd: repo });
+    expect(result.code, result.stderr).toBe(0);
+    expect(readdirSync(join(repo, 'out'))).toEqual(['recipe']);
+    expect(existsSync(join(repo, 'out', 'recipe', 'video.mp4'))).toBe(true);
+  });
+
   it('--out that is or holds an input of the run, or the recipe, is refused with exit 2 and nothing is overwritten', () => {
     const repo = workspace(TRIM_INPUT.replace('name: cut', 'name: clip'));
     const clip = readFileSync(join(repo, 'recipes', 'clip.mp4'));

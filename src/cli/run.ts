@@ -125,7 +125,7 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   if (plan.diagnostics.length && !options.json) process.stderr.write(formatText(plan.diagnostics, sources));
   const outDir = resolve(cwd, options.out ?? join('out', recipe.name));
   const conflict = outDirConflict(outDir, file, mediaPathsOf(recipe, plan.inputs));
-  if (conflict) throw new UsageError(`${options.out ? `--out ${options.out}` : `the out folder ${join('out', recipe.name)}`}: ${conflict}, which the outputs could overwrite; choose another folder, e.g. --out ${join('out', recipe.name)}`);
+  if (conflict) throw new UsageError(`${options.out ? `--out ${options.out}` : `the out folder ${join('out', recipe.name)}`}: ${conflict}, which the outputs could overwrite; choose another folder${options.out ? `, e.g. --out ${join('out', recipe.name)}` : ' with --out DIR'}`);
   for (const [flag, dir] of [['--out', outDir], ['--state-dir', stateDir]] as const) {
     const problem = unwritable(dir);
     if (problem) throw new UsageError(`${flag} ${dir}: cannot write there (${problem}); choose another folder`);

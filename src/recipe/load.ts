@@ -8,7 +8,7 @@ import { ruleView } from './expression.js';
 import { checkInputs } from './inputs.js';
 import { isMap, type Raw } from './map.js';
 import { checkOutputs, unusedOutputs } from './outputs.js';
-import { checkRecipeName } from './recipe-name.js';
+import { checkRecipeName, defaultRecipeName } from './recipe-name.js';
 import { checkReferences, collectExpressions, type Scope } from './references.js';
 import { STEP_ID_PATTERN } from './schema.js';
 import { RecipeSource } from './source.js';
@@ -96,7 +96,7 @@ class RecipeChecker {
     if (isMap(data.outputs)) this.diagnostics.push(...unusedOutputs(steps, outputs, source));
 
     if (this.diagnostics.some((d) => d.severity === 'error')) return this.result();
-    const name = typeof data.name === 'string' ? data.name : basename(source.file, extname(source.file));
+    const name = typeof data.name === 'string' ? data.name : defaultRecipeName(basename(source.file, extname(source.file)));
     const recipe: Recipe = {
       file: source.file,
       dir: dirname(resolve(source.file)),

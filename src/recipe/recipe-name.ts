@@ -6,6 +6,14 @@ export const RECIPE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
 const NAME = new RegExp(RECIPE_NAME_PATTERN);
 const MAX_LENGTH = 100;
 
+/**
+ * The name a recipe without `name:` gets: its file name without the extension, unless that is `.` or `..`
+ * (a file called `...yaml`), which would make `out/<name>/` the out folder itself or its parent.
+ */
+export function defaultRecipeName(fileStem: string): string {
+  return fileStem === '.' || fileStem === '..' || fileStem === '' ? 'recipe' : fileStem;
+}
+
 /** The `recipe-name` problem with `name:`, if any, at its line. */
 export function checkRecipeName(name: unknown, source: RecipeSource): Diagnostic | undefined {
   if (typeof name !== 'string') return undefined; // the structure check reports a name that is not text
