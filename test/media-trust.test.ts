@@ -2,7 +2,7 @@
  * Media checked by content, clear media errors, and what a recipe from a pull request may touch — all
  * through the CLI on real recipe files and real (tiny) media.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, startCli } from './support/cli.js';
@@ -191,6 +191,17 @@ steps:
     }
     expect(ws.uploads).toHaveLength(uploads);
     expect(ws.requests).toEqual([]);
+  }, 60_000);
+
+  it('a symlink inside the work tree to a file outside it is outside', async () => {
+    const repo = workspace(NOTES.replace('../../private-notes.txt', 'clip-link.mp4'));
+    copyFileSync(join(root, 'clip.mp4'), join(repo, '..', 'outside.mp4'));
+    symlinkSync(join(repo, '..', 'outside.mp4'), join(repo, 'recipes', 'clip-link.mp4'));
+    const uploads = ws.uploads.length;
+    const result = await cli(['run', 'recipes/recipe.yaml'], repo);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/recipe\.yaml:5:20: error: step "remove": video clip-link\.mp4 is outside the recipe's work tree .*\[media-path\]/);
+    expect(ws.uploads).toHaveLength(uploads);
   }, 60_000);
 
   it('with --allow-path the file is reachable, and still must be media: a text file is never uploaded', async () => {
