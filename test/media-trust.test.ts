@@ -83,7 +83,7 @@ describe('media kinds are checked by content before anything runs', () => {
     for (const command of ['plan', 'run']) {
       const result = runCli([command, 'recipes/recipe.yaml', '--input', `video=${photo}`], { cwd: repo });
       expect(result.code, result.stderr).toBe(2);
-      expect(result.stderr).toContain(`recipes/recipe.yaml:4:3: error: --input video=${photo} is an image (PNG, 64×48), not a video: give a video file (MP4, MOV, WebM …) [media-kind]`);
+      expect(result.stderr).toContain(`recipes/recipe.yaml:4:3: error: --input video=${photo}, read by step "cut", is an image (PNG, 64×48), not a video: give a video file (MP4, MOV, WebM …) [media-kind]`);
       expect(result.stderr).not.toContain('0.000 s long');
     }
     expect(existsSync(join(repo, '.vidrecipe', 'runs'))).toBe(false);
@@ -103,8 +103,8 @@ steps:
 `);
     const result = runCli(['plan', 'recipes/recipe.yaml', '--offline'], { cwd: repo });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('recipe.yaml:3:34: error: input "video" (default photo.png) is an image (PNG, 64×48), not a video');
-    expect(result.stderr).toMatch(/recipe\.yaml:4:34: error: input "still" \(default clip\.mp4\) is a video \(h264, 64×48, 1\.00 s\), not an image: .*local\/extract-frame step \[media-kind\]/);
+    expect(result.stderr).toContain('recipe.yaml:3:34: error: input "video" (default photo.png), read by steps "cut", "grow", is an image (PNG, 64×48), not a video');
+    expect(result.stderr).toMatch(/recipe\.yaml:4:34: error: input "still" \(default clip\.mp4\), read by step "ext", is a video \(h264, 64×48, 1\.00 s\), not an image: .*local\/extract-frame step \[media-kind\]/);
   });
 
   it('a PNG written where local/trim takes a video is an error at its line, not "0.000 s long"', () => {

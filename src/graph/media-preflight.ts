@@ -40,7 +40,7 @@ export async function mediaPreflight(plan: Plan, source: RecipeSource, options: 
     if (!existsSync(path.file)) continue;
     checks.push(
       checkMediaKind(path.file, path.expected, options.signal).then((problem) => {
-        if (problem) found.push(source.error(path.at, 'media-kind' satisfies MediaPreflightRule, `${label(path)} ${problem.message}: ${kindFix(problem, path.expected)}`, { key: path.origin === 'cli' }));
+        if (problem) found.push(source.error(path.at, 'media-kind' satisfies MediaPreflightRule, `${label(path)}${readers(plan, path)} ${problem.message}: ${kindFix(problem, path.expected)}`, { key: path.origin === 'cli' }));
       }),
     );
   }
@@ -48,6 +48,13 @@ export async function mediaPreflight(plan: Plan, source: RecipeSource, options: 
   plan.diagnostics.push(...found);
   plan.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
   return refused;
+}
+
+/** The steps that read an input, so an error at the input also names where it would have failed. */
+function readers(plan: Plan, path: MediaPath): string {
+  if (!path.input) return '';
+  const ids = [...plan.recipe.steps.values()].filter((s) => s.refs.some((r) => r.ref.context === 'inputs' && r.ref.name === path.input)).map((s) => `"${s.id}"`);
+  return ids.length ? `, read by step${ids.length > 1 ? 's' : ''} ${ids.join(', ')},` : '';
 }
 
 /** How the message names the file: by the input it fills, or the parameter it is written in. */
