@@ -120,6 +120,22 @@ steps:
     expect(result.stderr).not.toMatch(/0\.000 s long/);
   });
 
+  it('a file of the wrong kind in a list is one error at its item, not a second one from the provider limits', () => {
+    const repo = workspace(`version: 1
+steps:
+  gen:
+    uses: alibaba/wan2.1-vace-plus/image_reference
+    with: { prompt: a cat, ref_images_url: [clip.mp4, photo.png], obj_or_bg: [obj, bg] }
+`);
+    writeFileSync(join(repo, 'recipes', 'clip.mp4'), 'not a video at all');
+    const result = runCli(['plan', 'recipes/recipe.yaml'], { cwd: repo });
+    expect(result.code).toBe(2);
+    const errors = result.stderr.split('\n').filter((l) => l.includes(': error: '));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('recipe.yaml:5:45: error: step "gen": ref_images_url[0] clip.mp4 is not a video or an image ffmpeg can read');
+    expect(result.stderr).not.toContain('[provider-limits]');
+  });
+
   it('an MP4 with no decodable frame is named, with its step, instead of ffmpeg\'s own lines', () => {
     const repo = workspace(`version: 1
 steps:
