@@ -15,7 +15,7 @@
 //   breakfast-mask.mp4  the object's mask in VOID polarity (0 = object to remove, 255 = keep), lossless,
 //                       frame for frame the same pixels as the object
 //   subject.png         the object alone on white, 440×360, for reference-to-video (DashScope: ≥ 360 px)
-//   background.png      the scene's first view without the object, 640×360
+//   background.jpg      the scene's first view without the object, 640×360 (JPEG: a photo, a fifth of the PNG)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,7 +61,7 @@ const still = (name) => ['-i', join(DATA, name)];
 
 mkdirSync(OUT, { recursive: true });
 
-ffmpeg([...still(PHOTOS.scene), '-vf', `scale=1200:800:flags=lanczos,crop=960:540:40:150,scale=640:360:flags=area`, '-frames:v', '1', `${OUT}background.png`]);
+ffmpeg([...still(PHOTOS.scene), '-vf', `scale=1200:800:flags=lanczos,crop=960:540:40:150,scale=640:360:flags=area`, '-frames:v', '1', '-q:v', '3', `${OUT}background.jpg`]);
 ffmpeg([
   ...still(PHOTOS.fur), ...still(PHOTOS.shape),
   '-filter_complex', `[0]${fur(440, 360)}[f];[1]${shape(440, 360)}[a];[f][a]alphamerge[o];color=c=white:s=440x360[w];[w][o]overlay=shortest=1,format=rgb24`,
@@ -78,4 +78,4 @@ ffmpeg([
   '-filter_complex', `[0]${shape(OW, OH)}[a];color=c=black:s=${OW}x${OH}:r=${FPS}:d=${SECONDS}[k];[k][a]alphamerge[o];color=c=white:s=${W}x${H}:r=${FPS}:d=${SECONDS}[w];[w][o]overlay=x='${X}':y='${Y}':eval=frame,format=gray,format=yuv420p`,
   '-frames:v', String(FRAMES), '-r', String(FPS), '-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', `${OUT}breakfast-mask.mp4`,
 ]);
-console.log('wrote recipes/assets/{breakfast.mp4, breakfast-mask.mp4, subject.png, background.png}');
+console.log('wrote recipes/assets/{breakfast.mp4, breakfast-mask.mp4, subject.png, background.jpg}');

@@ -12,6 +12,9 @@ export { runPlan, type RunOptions, type RunResult } from './engine/run.js';
 export { checkCache, type CacheCheckOptions } from './engine/cache-status.js';
 export { explainPlan, type Explanation, type Reason, type ReasonKind, type ExplainOptions } from './engine/explain.js';
 export type { KeyMaterial } from './engine/step-key.js';
+export { mediaPreflight, type MediaPreflightOptions } from './graph/media-preflight.js';
+export { checkStepMedia, StepMediaError } from './engine/step-media.js';
+export { outDirConflict } from './engine/out-dir.js';
 export { loadConfig, defaultConfig, type EngineConfig, type BackendLimits } from './engine/config.js';
 export { writeReport, reportMarkdown, type RunReport } from './engine/report.js';
 export type { RunEvent, StepView, StepStatus, RunStatus } from './engine/events.js';
@@ -22,6 +25,7 @@ export { PermanentError, NotSubmittedError, TaskFailedError, AccountError, RateL
 export type { Executor, ExecutorLookup, LocalExecutor, RemoteExecutor, ExecContext, ExecResult, StepProgress, KnownUrl } from './providers/types.js';
 export { checkInputLimits, type LimitProblem } from './media/limits.js';
 export { probe } from './media/probe.js';
+export { checkMediaKind, type KindProblem } from './media/media-kind.js';
 export { extractFrame } from './media/still.js';
 export { readFrames, openFrameWriter } from './media/frames.js';
 export { MediaError, type MediaInfo, type PixelFormat } from './media/types.js';

@@ -75,7 +75,7 @@ describe('the sample media', () => {
 
   it('the reference images meet DashScope\'s 360 px minimum', async () => {
     expect(await probeFile(asset('subject.png'))).toMatchObject({ width: 440, height: 360 });
-    expect(await probeFile(asset('background.png'))).toMatchObject({ width: 640, height: 360 });
+    expect(await probeFile(asset('background.jpg'))).toMatchObject({ width: 640, height: 360 });
   });
 
   it('README shows the before/after preview, an animated WebP under 2 MB', async () => {

@@ -69,7 +69,8 @@ function recipeCommand(cli: Command, name: string): Command {
     .option('--input <name=value>', 'override a recipe input (repeatable)', collect, [])
     .option('--offline', 'run remote models on their local implementation', false)
     .option('--explain', 'say why each step that is not cached runs, against its last finished result', false)
-    .option('--config <file>', 'limits and endpoints (default: vidrecipe.config.yaml in the working directory, when present)');
+    .option('--config <file>', 'limits and endpoints (default: vidrecipe.config.yaml in the working directory, when present)')
+    .option('--allow-path <dir>', 'let the recipe name media files in this folder, outside its work tree (repeatable)', collect, []);
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { checkCache } from '../engine/cache-status.js';
 import { explainPlan } from '../engine/explain.js';
+import { mediaPreflight } from '../graph/media-preflight.js';
 import { planRecipe } from '../graph/plan.js';
 import { loadRecipe } from '../recipe/load.js';
 import { didYouMean } from '../recipe/suggest.js';
@@ -19,6 +20,7 @@ export interface PlanCommandOptions {
   force: string[];
   explain: boolean;
   config?: string;
+  allowPath?: string[];
 }
 
 /** `vidrecipe plan <recipe>`: the DAG, backends, cache status and cost, before anything runs. */
@@ -37,7 +39,9 @@ export async function planCommand(file: string, options: PlanCommandOptions): Pr
   }
   const stateDir = resolve(options.stateDir);
   const cacheOptions = { noCache: !options.cache, force: options.force, downloads: config.config.downloads };
-  const keyed = await checkCache(plan, stateDir, source, cacheOptions);
+  // A file the recipe may not read is not hashed or probed either.
+  const refused = await mediaPreflight(plan, source, { allowPaths: options.allowPath });
+  const keyed = refused ? new Map() : await checkCache(plan, stateDir, source, cacheOptions);
   // A plan's "cached" column read from a committed state dir is only as good as whoever committed it.
   distrustWarning(stateDir);
   // Validation warnings (an unused output …) belong in the plan a reviewer reads, too.

@@ -2,11 +2,15 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkCache } from '../engine/cache-status.js';
 import type { EngineConfig } from '../engine/config.js';
+import { mediaPathsOf } from '../graph/media-paths.js';
+import { mediaPreflight } from '../graph/media-preflight.js';
+import { outDirConflict } from '../engine/out-dir.js';
 import { waitingView } from '../engine/events.js';
 import { explainPlan } from '../engine/explain.js';
 import type { KeyMaterial } from '../engine/step-key.js';
 import { writeReport } from '../engine/report.js';
 import { runPlan, type RunResult } from '../engine/run.js';
+import { checkStepMedia } from '../engine/step-media.js';
 import { planRecipe, type Plan } from '../graph/plan.js';
 import { createExecutors } from '../providers/registry.js';
 import type { ExecutorLookup } from '../providers/types.js';
@@ -34,6 +38,7 @@ export interface RunCommandOptions {
   json: boolean;
   explain: boolean;
   config?: string;
+  allowPath?: string[];
 }
 
 /** `vidrecipe run <recipe>`: plan, refuse what cannot run, then run with progress and write the report. */
@@ -75,6 +80,7 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
       force: options.force,
       stateDistrust,
       signal: controller.signal,
+      checkMedia: checkStepMedia,
       onEvent: (event) => {
         // A warning of the run itself (a damaged record set aside) has no line in a live list, and --json
         // shows no progress: both go to stderr as they happen, so none passes unseen.
@@ -119,7 +125,9 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
   if (plan.usage.length) throw new UsageError(plan.usage.join('\n'));
   const stateDir = resolve(cwd, options.stateDir);
-  const keyed = await checkCache(plan, stateDir, source, { noCache: !options.cache, force: options.force, missingMedia: 'error', downloads: config.config.downloads });
+  // A file the recipe may not read is not hashed or probed either.
+  const refused = await mediaPreflight(plan, source, { allowPaths: options.allowPath, cwd });
+  const keyed = refused ? new Map<string, KeyMaterial>() : await checkCache(plan, stateDir, source, { noCache: !options.cache, force: options.force, missingMedia: 'error', downloads: config.config.downloads });
   checkTools(plan.steps.filter((s) => s.cache !== 'cached'));
   plan.diagnostics.unshift(...diagnostics);
   if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);
@@ -145,6 +153,8 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);
   if (plan.diagnostics.length && !options.json) process.stderr.write(formatText(plan.diagnostics, sources));
   const outDir = resolve(cwd, options.out ?? join('out', recipe.name));
+  const conflict = outDirConflict(outDir, file, mediaPathsOf(recipe, plan.inputs));
+  if (conflict) throw new UsageError(`${options.out ? `--out ${options.out}` : `the out folder ${join('out', recipe.name)}`}: ${conflict}, which the outputs could overwrite; choose another folder${options.out ? `, e.g. --out ${join('out', recipe.name)}` : ' with --out DIR'}`);
   for (const [flag, dir] of [['--out', outDir], ['--state-dir', stateDir]] as const) {
     const problem = unwritable(dir);
     if (problem) throw new UsageError(`${flag} ${dir}: cannot write there (${problem}); choose another folder`);

@@ -1,5 +1,5 @@
 import type { Plan } from '../graph/plan.js';
-import { checkInputLimits } from '../media/limits.js';
+import { checkInputLimits, type LimitProblem } from '../media/limits.js';
 import { mediaValues } from '../models/param.js';
 import type { AnyModel } from '../models/types.js';
 import { roundUsd } from '../models/price.js';
@@ -63,7 +63,10 @@ export async function checkCache(plan: Plan, stateDir: string, source: RecipeSou
     const cached = step.cache && !options.noCache && !force.has(step.id) && cache.peek(key);
     if (!cached || !Object.values(cached.outputs).every((o) => store.has(o.digest))) {
       if (planned.backend !== 'local' && step.model.limits) {
+        // A file the kind check found unreadable has its own error already, at its own value.
+        const unreadableSaid = plan.diagnostics.some((d) => d.rule === 'media-kind');
         for (const problem of await limitProblems(step.model, params)) {
+          if (problem.unreadable && unreadableSaid) continue;
           plan.diagnostics.push(source.at(['steps', step.id, 'with', ...problem.at], 'error', 'provider-limits', `step "${step.id}": ${problem.message}`));
         }
       }
@@ -80,10 +83,10 @@ export async function checkCache(plan: Plan, stateDir: string, source: RecipeSou
 }
 
 /** The provider's limits over the step's local media files; a file ffprobe cannot read is a problem too. */
-async function limitProblems(model: AnyModel, params: Record<string, unknown>) {
+async function limitProblems(model: AnyModel, params: Record<string, unknown>): Promise<(LimitProblem & { unreadable?: boolean })[]> {
   try {
     return await checkInputLimits(model.limits!, mediaValues(model.params, params));
   } catch (error) {
-    return [{ at: [] as (string | number)[], message: `cannot read its media to check the provider's limits: ${(error as Error).message}` }];
+    return [{ at: [] as (string | number)[], message: `cannot read its media to check the provider's limits: ${(error as Error).message}`, unreadable: true }];
   }
 }

@@ -5,6 +5,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import type { Plan, PlannedStep } from '../graph/plan.js';
 import type { Backend } from '../models/types.js';
 import type { ExecutorLookup, KnownUrl } from '../providers/types.js';
+import type { Step } from '../recipe/types.js';
 import { Cancelled, Halted, runAttempts, type AttemptsResult } from './attempt.js';
 import type { EngineConfig } from './config.js';
 import { FINAL_STATUSES, waitingView, type RunEvent, type RunStatus, type StepView } from './events.js';
@@ -42,6 +43,8 @@ export interface RunOptions {
   stateDistrust?: string;
   /** Base delay between attempts; doubles each retry. */
   retryDelayMs?: number;
+  /** Checks a step's media files (resolved params) before it runs; throws to fail the step. */
+  checkMedia?: (step: Step, params: Readonly<Record<string, unknown>>, signal: AbortSignal) => Promise<void>;
 }
 
 export interface RunResult {
@@ -222,6 +225,8 @@ class Run {
       view.key = resolved.key;
       const reusable = step.cache && !this.options.noCache && !this.force.has(step.id);
       if (reusable && (await this.reuse(view, resolved.key))) return;
+      // Outputs of earlier steps and downloads exist only now: checked by content before anything reads or uploads them.
+      await this.options.checkMedia?.(step, resolved.params, signal);
       const executor = this.options.executors(step.model.id, planned.backend);
       if (!executor) throw new Error(`no ${planned.backend} implementation of ${step.model.id}`);
       // Two runs sharing the state dir must never pay for the same task twice, so a remote step is

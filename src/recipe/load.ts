@@ -8,6 +8,7 @@ import { ruleView } from './expression.js';
 import { checkInputs } from './inputs.js';
 import { isMap, type Raw } from './map.js';
 import { checkOutputs, unusedOutputs } from './outputs.js';
+import { checkRecipeName, defaultRecipeName } from './recipe-name.js';
 import { checkReferences, collectExpressions, type Scope } from './references.js';
 import { STEP_ID_PATTERN } from './schema.js';
 import { RecipeSource } from './source.js';
@@ -79,6 +80,8 @@ class RecipeChecker {
     }
 
     this.diagnostics.push(...this.structure.checkRecipe(data, source));
+    const badName = checkRecipeName(data.name, source);
+    if (badName) this.diagnostics.push(badName);
     const inputs = checkInputs(data.inputs, source, this.diagnostics);
     const rawSteps = isMap(data.steps) ? data.steps : {};
     const scope: Scope = { inputs, steps: this.models(rawSteps) };
@@ -93,7 +96,7 @@ class RecipeChecker {
     if (isMap(data.outputs)) this.diagnostics.push(...unusedOutputs(steps, outputs, source));
 
     if (this.diagnostics.some((d) => d.severity === 'error')) return this.result();
-    const name = typeof data.name === 'string' ? data.name : basename(source.file, extname(source.file));
+    const name = typeof data.name === 'string' ? data.name : defaultRecipeName(basename(source.file, extname(source.file)));
     const recipe: Recipe = {
       file: source.file,
       dir: dirname(resolve(source.file)),

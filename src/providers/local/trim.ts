@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { runFfmpeg } from '../../media/ffmpeg.js';
-import { AAC_OUTPUT, H264_OUTPUT } from '../../media/h264.js';
+import { AAC_OUTPUT, H264_OUTPUT, even } from '../../media/h264.js';
 import { probe } from '../../media/probe.js';
 import { MediaError, type MediaInfo } from '../../media/types.js';
 import type { trim as trimModel } from '../../models/local/trim.js';
@@ -16,12 +16,22 @@ export const trim: LocalExecutor = {
   async run(ctx) {
     const params = ctx.params as TrimParams;
     const info = await probe(params.video, { signal: ctx.signal });
+    if (info.kind === 'image') {
+      throw new MediaError(`${info.file} is an image (${info.codec.toUpperCase()}, ${info.width}×${info.height}), not a video: local/trim cuts videos; give it a video file`, info.file);
+    }
     const cut = cutOf(params, info);
+    // H.264 in yuv420p cannot hold an odd size: the last column or row goes, and the warning says so.
+    const crop = even(info.width) !== info.width || even(info.height) !== info.height;
+    if (crop) ctx.warn(`${info.file} is ${info.width}×${info.height}; H.264 (yuv420p) needs even sizes, so the cut is ${even(info.width)}×${even(info.height)} (the last ${info.width % 2 ? 'column' : 'row'}${info.width % 2 && info.height % 2 ? ' and row' : ''} dropped)`);
     const out = join(ctx.workDir, 'video.mp4');
     // Input-side -ss with re-encoding decodes from the keyframe before `start` and drops the frames before it,
     // so the cut is frame-exact; stream copy could only cut at keyframes.
     await runFfmpeg(
-      ['-ss', cut.start.toFixed(6), '-i', params.video, '-t', cut.length.toFixed(6), '-map', '0:v:0', '-map', '0:a:0?', ...H264_OUTPUT, ...AAC_OUTPUT, out],
+      [
+        '-ss', cut.start.toFixed(6), '-i', params.video, '-t', cut.length.toFixed(6), '-map', '0:v:0', '-map', '0:a:0?',
+        ...(crop ? ['-vf', `crop=${even(info.width)}:${even(info.height)}:0:0`] : []),
+        ...H264_OUTPUT, ...AAC_OUTPUT, out,
+      ],
       { signal: ctx.signal, file: params.video, expectedSec: cut.length, onProgress: ffmpegProgress(ctx) },
     );
     return { outputs: { video: out } };
