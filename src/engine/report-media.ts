@@ -1,8 +1,6 @@
 import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { probe } from '../media/probe.js';
-import { browserPlayable, writeAnimation, writePlayable, writePosterAndStrip } from '../media/preview.js';
-import type { MediaInfo } from '../media/types.js';
+import { previewInfo, writeAnimation, writePlayable, writePosterAndStrip, type PreviewInfo } from '../media/preview.js';
 import { writeFileAtomic } from './atomic.js';
 
 /** What the report shows of one media file; paths are relative to the run folder. */
@@ -27,7 +25,7 @@ export interface MediaWants {
 
 /** `previews/<digest>/meta.json`: what was made of a blob, so a later report reuses it. */
 interface PreviewMeta {
-  kind: MediaInfo['kind'];
+  kind: PreviewInfo['kind'];
   width: number;
   height: number;
   /** The blob plays in a browser as it is: no copy was made. */
@@ -93,9 +91,9 @@ export class ReportMedia {
     let meta = have ?? readMeta(metaFile);
     const complete = (m: PreviewMeta) => m.poster && (m.kind === 'image' || ((!wants.strip || m.strip) && (!wants.video || m.playable || m.video) && (!wants.animation || m.animation)));
     if (meta && complete(meta) && existsSync(join(dir, meta.poster!))) return meta;
-    let info: MediaInfo;
+    let info: PreviewInfo;
     try {
-      info = await probe(file);
+      info = await previewInfo(file);
     } catch {
       return meta;
     }
@@ -118,7 +116,7 @@ export class ReportMedia {
     }
     if (wants.video && info.kind === 'video' && !meta.playable && !meta.video) {
       await tryTo(async () => {
-        if (await browserPlayable(file)) meta!.playable = true;
+        if (info.playable) meta!.playable = true;
         else {
           await writePlayable(file, info, join(dir, 'video.mp4'));
           meta!.video = 'video.mp4';

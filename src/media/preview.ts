@@ -47,7 +47,7 @@ export function stripIndices(frames: number, count = STRIP_FRAMES): number[] {
  * The poster (the middle frame, scaled up with lanczos to {@link posterSize}) and, for a video, a strip of
  * frames over time, in one decode. Both are PNGs written whole (temp file, then rename).
  */
-export async function writePosterAndStrip(file: string, info: MediaInfo, out: { poster: string; strip?: string }, signal?: AbortSignal): Promise<void> {
+export async function writePosterAndStrip(file: string, info: PreviewInfo, out: { poster: string; strip?: string }, signal?: AbortSignal): Promise<void> {
   const poster = posterSize(info.width, info.height);
   const scalePoster = `scale=${poster.width}:${poster.height}:flags=lanczos,setsar=1`;
   const tmpPoster = `${out.poster}.tmp.png`;
@@ -73,28 +73,58 @@ export async function writePosterAndStrip(file: string, info: MediaInfo, out: { 
   await settle(tmpStrip, out.strip, file);
 }
 
-/** What decides whether a browser plays a file as it is. */
-interface Playability {
-  format: string;
-  codec: string;
-  profile: string;
-  pixFmt: string;
+/** What the previews of a file need to know, from one ffprobe. */
+export interface PreviewInfo extends Pick<MediaInfo, 'kind' | 'width' | 'height' | 'frames' | 'duration' | 'hasAudio'> {
+  /** Every browser plays it as it is (H.264 up to High, 4:2:0, in MP4). */
+  playable: boolean;
 }
 
 // Chromium, Firefox and Safari all play these H.264 profiles in MP4; lossless "High 4:4:4" they do not.
 const PLAYABLE_PROFILES = new Set(['Baseline', 'Constrained Baseline', 'Main', 'High']);
+// Demuxers that hold exactly one picture (as probe.ts counts them).
+const IMAGE_FORMATS = new Set(['image2', 'png_pipe', 'jpeg_pipe', 'webp_pipe', 'bmp_pipe', 'tiff_pipe', 'pam_pipe', 'ppm_pipe', 'pgm_pipe', 'qoi_pipe']);
 
-/** Whether every browser plays the video as it is (H.264 up to High, 4:2:0, in MP4). */
-export async function browserPlayable(file: string, signal?: AbortSignal): Promise<boolean> {
-  const { stdout } = await runProcess(ffprobePath(), ['-v', 'error', '-print_format', 'json', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,profile,pix_fmt:format=format_name', file], { signal, file, tool: 'ffprobe' });
-  const data = JSON.parse(stdout) as { streams?: { codec_name?: string; profile?: string; pix_fmt?: string }[]; format?: { format_name?: string } };
-  const stream = data.streams?.[0];
-  const found: Playability = { format: data.format?.format_name ?? '', codec: stream?.codec_name ?? '', profile: stream?.profile ?? '', pixFmt: stream?.pix_fmt ?? '' };
-  return found.format.split(',').includes('mp4') && found.codec === 'h264' && PLAYABLE_PROFILES.has(found.profile) && found.pixFmt === 'yuv420p';
+interface ProbeStream {
+  codec_type?: string;
+  codec_name?: string;
+  profile?: string;
+  pix_fmt?: string;
+  width?: number;
+  height?: number;
+  avg_frame_rate?: string;
+  nb_frames?: string;
+  duration?: string;
+  disposition?: { attached_pic?: number };
+  tags?: { rotate?: string };
+  side_data_list?: { rotation?: number }[];
+}
+
+/**
+ * Size, frames and playability in one ffprobe (a report probes every output of a run; one process per
+ * file instead of two is most of its cost). Frames are the container's count, or estimated from the
+ * duration: a strip only needs them spread over the clip.
+ */
+export async function previewInfo(file: string, signal?: AbortSignal): Promise<PreviewInfo> {
+  const { stdout } = await runProcess(ffprobePath(), ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], { signal, file, tool: 'ffprobe' });
+  const data = JSON.parse(stdout) as { streams?: ProbeStream[]; format?: { format_name?: string; duration?: string } };
+  const video = data.streams?.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
+  if (!video?.width || !video.height) throw new Error(`${file} has no video stream`);
+  const format = data.format?.format_name ?? '';
+  const rotation = video.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation ?? (Number(video.tags?.rotate) || 0);
+  const turned = Math.abs(Math.round(rotation / 90)) % 2 === 1;
+  const [width, height] = turned ? [video.height, video.width] : [video.width, video.height];
+  const hasAudio = Boolean(data.streams?.some((s) => s.codec_type === 'audio'));
+  if (IMAGE_FORMATS.has(format)) return { kind: 'image', width, height, frames: 1, duration: 0, hasAudio: false, playable: false };
+  const [num, den] = (video.avg_frame_rate ?? '0/1').split('/').map(Number);
+  const fps = num && den ? num / den : 0;
+  const duration = Number(video.duration) || Number(data.format?.duration) || 0;
+  const frames = Number(video.nb_frames) || Math.max(1, Math.round(duration * fps));
+  const playable = format.split(',').includes('mp4') && video.codec_name === 'h264' && PLAYABLE_PROFILES.has(video.profile ?? '') && video.pix_fmt === 'yuv420p' && !turned;
+  return { kind: 'video', width, height, frames, duration, hasAudio, playable };
 }
 
 /** A copy any browser plays: H.264 High 4:2:0 in MP4, even-sized, audio as AAC when there is audio. */
-export async function writePlayable(file: string, info: MediaInfo, out: string, signal?: AbortSignal): Promise<void> {
+export async function writePlayable(file: string, info: PreviewInfo, out: string, signal?: AbortSignal): Promise<void> {
   const tmp = `${out}.tmp.mp4`;
   const audio = info.hasAudio ? ['-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k'] : ['-an'];
   await runFfmpeg(['-i', file, '-map', '0:v:0', ...audio, '-vf', `scale=${even(info.width)}:${even(info.height)},setsar=1`, ...H264_OUTPUT, '-profile:v', 'high', tmp], { signal, file });
@@ -105,7 +135,7 @@ export async function writePlayable(file: string, info: MediaInfo, out: string, 
  * An animated WebP of the first seconds (a GIF where this ffmpeg has no WebP encoder), under
  * {@link ANIMATION_MAX_BYTES}: smaller and coarser until it fits. Returns the file written, or undefined.
  */
-export async function writeAnimation(file: string, info: MediaInfo, outBase: string, signal?: AbortSignal): Promise<string | undefined> {
+export async function writeAnimation(file: string, info: PreviewInfo, outBase: string, signal?: AbortSignal): Promise<string | undefined> {
   const attempts = [
     { long: 640, fps: 10, quality: 60 },
     { long: 480, fps: 8, quality: 45 },
