@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { rename, rm, stat } from 'node:fs/promises';
 import { ffprobePath } from './binaries.js';
 import { runFfmpeg } from './ffmpeg.js';
@@ -50,7 +51,7 @@ export function stripIndices(frames: number, count = STRIP_FRAMES): number[] {
 export async function writePosterAndStrip(file: string, info: PreviewInfo, out: { poster: string; strip?: string }, signal?: AbortSignal): Promise<void> {
   const poster = posterSize(info.width, info.height);
   const scalePoster = `scale=${poster.width}:${poster.height}:flags=lanczos,setsar=1`;
-  const tmpPoster = `${out.poster}.tmp.png`;
+  const tmpPoster = unique(out.poster, '.png');
   if (info.kind === 'image' || !out.strip) {
     const middle = info.kind === 'video' ? Math.floor(Math.max(0, info.frames - 1) / 2) : 0;
     await runFfmpeg(['-i', file, '-map', '0:v:0', '-vf', `select=eq(n\\,${middle}),${scalePoster}`, '-vsync', 'passthrough', '-frames:v', '1', '-f', 'image2', '-c:v', 'png', tmpPoster], { signal, file });
@@ -61,7 +62,7 @@ export async function writePosterAndStrip(file: string, info: PreviewInfo, out: 
   const middle = Math.floor(Math.max(0, info.frames - 1) / 2);
   const frame = stripFrameSize(info.width, info.height);
   const pick = indices.map((i) => `eq(n\\,${i})`).join('+');
-  const tmpStrip = `${out.strip}.tmp.png`;
+  const tmpStrip = unique(out.strip, '.png');
   const graph =
     `[0:v]split[a][b];[a]select=eq(n\\,${middle}),${scalePoster}[poster];` +
     `[b]select=${pick},scale=${frame.width}:${frame.height}:flags=lanczos,setsar=1,tile=${indices.length}x1:padding=4:color=white[strip]`;
@@ -125,7 +126,7 @@ export async function previewInfo(file: string, signal?: AbortSignal): Promise<P
 
 /** A copy any browser plays: H.264 High 4:2:0 in MP4, even-sized, audio as AAC when there is audio. */
 export async function writePlayable(file: string, info: PreviewInfo, out: string, signal?: AbortSignal): Promise<void> {
-  const tmp = `${out}.tmp.mp4`;
+  const tmp = unique(out, '.mp4');
   const audio = info.hasAudio ? ['-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k'] : ['-an'];
   await runFfmpeg(['-i', file, '-map', '0:v:0', ...audio, '-vf', `scale=${even(info.width)}:${even(info.height)},setsar=1`, ...H264_OUTPUT, '-profile:v', 'high', tmp], { signal, file });
   await settle(tmp, out, file);
@@ -146,7 +147,7 @@ export async function writeAnimation(file: string, info: PreviewInfo, outBase: s
     const size = `${even(Math.max(2, Math.round(info.width * scale)))}:${even(Math.max(2, Math.round(info.height * scale)))}`;
     const head = ['-t', String(ANIMATION_SECONDS), '-i', file, '-map', '0:v:0', '-an'];
     let out = `${outBase}.webp`;
-    const tmp = `${out}.tmp`;
+    const tmp = unique(out, '');
     try {
       await runFfmpeg([...head, '-vf', `fps=${attempt.fps},scale=${size}:flags=lanczos`, '-c:v', 'libwebp_anim', '-loop', '0', '-quality', String(attempt.quality), '-f', 'webp', tmp], { signal, file });
     } catch (error) {
@@ -161,6 +162,11 @@ export async function writeAnimation(file: string, info: PreviewInfo, outBase: s
     await rm(tmp, { force: true });
   }
   return undefined;
+}
+
+/** A temp name beside `final` of this process alone: two runs sharing a state dir may make the same preview. */
+function unique(final: string, ext: string): string {
+  return `${final}.${process.pid}.${randomBytes(4).toString('hex')}.tmp${ext}`;
 }
 
 async function settle(tmp: string, final: string, file: string): Promise<void> {
