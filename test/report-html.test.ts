@@ -147,6 +147,8 @@ describe('the run report', () => {
     const output = report.outputs.video!;
     expect(output.poster).toBe('posters/video.png');
     expect(pngSize(join(runDir, output.poster!))[0]).toBe(640);
+    expect(output.animation).toBe('posters/video.webp');
+    expect(readFileSync(join(runDir, 'report.md'), 'utf8')).toContain('Animated preview: [posters/video.webp](posters/video.webp)');
     const animation = readFileSync(join(runDir, output.animation!));
     expect(animation.subarray(0, 4).toString()).toBe('RIFF');
     expect(animation.subarray(8, 12).toString()).toBe('WEBP');

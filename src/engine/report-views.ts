@@ -50,6 +50,7 @@ export async function attachMedia(report: RunReport, result: RunResult, media: R
         Object.assign(output, view);
         // The Markdown report names its posters after the outputs, so they read well in a PR.
         if (view.poster) output.poster = media.alias(view.poster, `${name}.png`);
+        if (view.animation) output.animation = media.alias(view.animation, `${name}${view.animation.slice(view.animation.lastIndexOf('.'))}`);
       }),
     );
   }

@@ -180,6 +180,7 @@ export function reportMarkdown(report: RunReport): string {
     for (const [name, o] of outputs) {
       lines.push(`**${name}** (${o.kind}${o.step ? `, from \`${o.step}\`` : ''}): \`${o.file}\``, '');
       if (o.poster) lines.push(`![${name}](${o.poster})`, '');
+      if (o.animation) lines.push(`Animated preview: [${o.animation}](${o.animation}) · frames over time: ${o.strip ? `[strip](${o.strip})` : '–'}`, '');
     }
   }
   lines.push(...stepDetailsMarkdown(report));
