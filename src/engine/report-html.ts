@@ -1,3 +1,4 @@
+import { posterSize } from '../media/preview.js';
 import { usd } from '../models/price.js';
 import { formatMs } from '../recipe/duration.js';
 import type { StepStatus } from './events.js';
@@ -108,7 +109,9 @@ function fact(label: string, value: string): string {
 
 function player(view: MediaView & { kind?: string }, name: string): string {
   const e = escapeHtml;
-  const size = view.width && view.height ? ` width="${view.width}" height="${view.height}"` : '';
+  // Shown at the poster's size (≥ 640 px on the long side, see posterSize), not the clip's 320 px.
+  const shown = view.width && view.height ? posterSize(view.width, view.height) : undefined;
+  const size = shown ? ` width="${shown.width}" height="${shown.height}"` : '';
   if (view.video) return `<video src="${href(view.video)}"${view.poster ? ` poster="${href(view.poster)}"` : ''}${size} controls muted loop playsinline preload="auto" aria-label="${e(name)}"></video>`;
   if (view.image) return `<img class="poster" src="${href(view.image)}"${size} alt="${e(name)}">`;
   if (view.poster) return `<img class="poster" src="${href(view.poster)}" alt="${e(name)}">`;

@@ -21,7 +21,7 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 16px; margin: 16px 0; }
 .media { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
 figure { margin: 0; max-width: 100%; } figcaption { font-size: 13px; color: var(--muted); }
-video, img.poster, img.anim { display: block; max-width: 100%; max-height: 420px; background: #000; border-radius: 4px; }
+video, img.poster, img.anim { display: block; max-width: 100%; height: auto; max-height: 420px; width: auto; background: #000; border-radius: 4px; object-fit: contain; }
 img.strip { display: block; max-width: 100%; border-radius: 4px; }
 .timeline { position: relative; }
 .tl-row { display: grid; grid-template-columns: 160px 1fr 70px; gap: 8px; align-items: center; height: 24px; }
