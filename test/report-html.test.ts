@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobePath } from '../src/media/binaries.js';
-import { runCli, startCli } from './support/cli.js';
+import { runCli, startCli, waitFor } from './support/cli.js';
 import { startFakeDashScope, type FakeProvider } from './support/fake-providers/index.mjs';
 import { ffmpeg, makeClip, makeTmpDir, probeFile, removeDir } from './support/media.js';
 
@@ -207,4 +207,45 @@ describe('the run report of a hosted step', () => {
     expect(html).toContain('a wide kitchen (extended)');
     expect(html).not.toContain('offline preview</span>');
   });
+});
+
+describe('the report of an interrupted run', () => {
+  it('makes no new previews after Ctrl-C (stopping stays quick); the next run\'s report makes them', async () => {
+    const work = join(dir, 'interrupted');
+    execFileSync('mkdir', ['-p', work]);
+    await makeClip(join(work, 'clip.mp4'), { width: 64, height: 48, fps: 10, duration: 1 });
+    await makeClip(join(work, 'long.mp4'), { width: 320, height: 240, fps: 30, duration: 8 });
+    writeFileSync(
+      join(work, 'recipe.yaml'),
+      `version: 1
+name: slow
+steps:
+  first:
+    uses: local/trim
+    with: { video: clip.mp4, duration: 0.5 }
+  big:
+    uses: local/transcode
+    needs: [first]
+    with: { video: long.mp4, width: 960, height: 720, fit: stretch }
+outputs:
+  video: \${{ steps.first.outputs.video }}
+`,
+    );
+    const child = startCli(['run', 'recipe.yaml'], { cwd: work });
+    await waitFor(() => (/big +running/.test(child.output.stderr) ? true : undefined), 60_000, 'big to start');
+    child.kill('SIGINT');
+    expect(await child.exited).toBe(130);
+    const runs = join(work, '.vidrecipe', 'runs');
+    const [first] = readdirSync(runs);
+    const report = JSON.parse(readFileSync(join(runs, first!, 'report.json'), 'utf8')) as Report;
+    expect(report.status).toBe('interrupted');
+    expect(report.outputs.video!.poster).toBeUndefined();
+    expect(existsSync(join(work, '.vidrecipe', 'previews'))).toBe(false);
+    expect(readFileSync(join(runs, first!, 'report.html'), 'utf8')).toContain('(no preview of video)');
+
+    const again = runCli(['run', 'recipe.yaml', '--json'], { cwd: work });
+    expect(again.code, again.stderr).toBe(0);
+    const next = JSON.parse(readFileSync(join((JSON.parse(again.stdout) as { report: string }).report, 'report.json'), 'utf8')) as Report;
+    expect(next.outputs.video!.poster).toBe('posters/video.png');
+  }, 120_000);
 });

@@ -52,6 +52,8 @@ export class ReportMedia {
   constructor(
     private readonly previewsDir: string,
     private readonly runDir: string,
+    /** False after Ctrl-C: the report shows previews that exist and makes none, so stopping stays quick. */
+    private readonly makeNew = true,
   ) {}
 
   /** The views of `file` (whose content digest is `digest`); pieces that could not be made are absent. */
@@ -91,6 +93,7 @@ export class ReportMedia {
     let meta = have ?? readMeta(metaFile);
     const complete = (m: PreviewMeta) => m.poster && (m.kind === 'image' || ((!wants.strip || m.strip) && (!wants.video || m.playable || m.video) && (!wants.animation || m.animation)));
     if (meta && complete(meta) && existsSync(join(dir, meta.poster!))) return meta;
+    if (!this.makeNew) return meta;
     let info: PreviewInfo;
     try {
       info = await previewInfo(file);

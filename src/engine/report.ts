@@ -73,7 +73,7 @@ export async function writeReport(plan: Plan, result: RunResult, cwd = process.c
   const report = reportOf(plan, result, cwd);
   report.tools.ffmpeg = await ffmpegVersion().then((line) => /version (\S+)/.exec(line)?.[1] ?? line, () => undefined);
   const state = new StateDir(dirname(dirname(result.runDir)));
-  await attachMedia(report, result, new ReportMedia(join(state.root, 'previews'), result.runDir), (digest) => join(state.objects, digest));
+  await attachMedia(report, result, new ReportMedia(join(state.root, 'previews'), result.runDir, result.status !== 'interrupted'), (digest) => join(state.objects, digest));
   writeReportFiles(result.runDir, report);
   return report;
 }
