@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobePath } from '../src/media/binaries.js';
@@ -139,8 +139,8 @@ describe('the run report', () => {
     // the 64×48 input scaled up to 640×480; the 80×48 output (widened by 1.5 on the left) to 640×384
     expect(pngSize(join(runDir, widen.before!.poster!))).toEqual([640, 480]);
     expect(pngSize(join(runDir, widen.outputs.video!.poster!))).toEqual([640, 384]);
-    // five frames, each 320 px on its long side, 4 px apart
-    expect(pngSize(join(runDir, widen.before!.strip!))).toEqual([5 * 320 + 4 * 4, 240]);
+    // the edited video: five frames, each 320 px on its long side, 4 px apart (the input has its poster only)
+    expect(widen.before!.strip).toBeUndefined();
     const strip = await probeFile(join(runDir, widen.outputs.video!.strip!));
     expect([strip.width, strip.height]).toEqual([5 * 320 + 4 * 4, 192]);
     // the recipe's output: its poster under its own name (for report.md) and an animated WebP under 2 MB
@@ -171,6 +171,19 @@ describe('the run report', () => {
       expect(existsSync(join(json.report, file)), file).toBe(true);
     }
     expect(pngSize(join(json.report, 'posters', 'video.png'))[0]).toBe(640);
+  });
+});
+
+describe('previews deleted by hand', () => {
+  it('are made again by the next report, not linked from nothing', () => {
+    const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as Report & { outputs: Record<string, { digest: string }> };
+    const made = join(dir, '.vidrecipe', 'previews', report.outputs.video!.digest);
+    rmSync(join(made, 'poster.png'));
+    const result = runCli(['run', 'recipe.yaml', '--offline', '--json'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const again = (JSON.parse(result.stdout) as { report: string }).report;
+    expect(pngSize(join(made, 'poster.png'))[0]).toBe(640);
+    expect(pngSize(join(again, 'posters', 'video.png'))[0]).toBe(640);
   });
 });
 

@@ -66,16 +66,17 @@ export class ReportMedia {
     if (meta.poster) view.poster = this.link(join(dir, meta.poster), `${short}.poster.png`);
     if (wants.strip && meta.strip) view.strip = this.link(join(dir, meta.strip), `${short}.strip.png`);
     if (wants.animation && meta.animation) view.animation = this.link(join(dir, meta.animation), `${short}.${meta.animation}`);
-    if (meta.kind === 'image' && meta.poster) view.image = view.poster;
+    if (meta.kind === 'image' && view.poster) view.image = view.poster;
     if (wants.video && meta.kind === 'video') {
       if (meta.playable) view.video = this.link(file, `${short}.mp4`);
       else if (meta.video) view.video = this.link(join(dir, meta.video), `${short}.mp4`);
     }
+    for (const key of Object.keys(view) as (keyof MediaView)[]) if (view[key] === undefined) delete view[key];
     return view;
   }
 
   /** Links a made file under another name into the run folder (`posters/<output>.png`). */
-  alias(relativeFile: string, name: string): string {
+  alias(relativeFile: string, name: string): string | undefined {
     return this.link(join(this.runDir, relativeFile), name, 'posters');
   }
 
@@ -91,6 +92,8 @@ export class ReportMedia {
     const dir = join(this.previewsDir, digest);
     const metaFile = join(dir, 'meta.json');
     let meta = have ?? readMeta(metaFile);
+    // A piece deleted by hand (or by a cleanup) is made again rather than linked from nothing.
+    if (meta) for (const field of PIECES) if (meta[field] && !existsSync(join(dir, meta[field]))) delete meta[field];
     const complete = (m: PreviewMeta) => m.poster && (m.kind === 'image' || ((!wants.strip || m.strip) && (!wants.video || m.playable || m.video) && (!wants.animation || m.animation)));
     if (meta && complete(meta) && existsSync(join(dir, meta.poster!))) return meta;
     if (!this.makeNew) return meta;
@@ -136,18 +139,23 @@ export class ReportMedia {
     return meta;
   }
 
-  private link(from: string, name: string, folder = 'media'): string {
+  /** The run folder's name for `from`, or undefined when it cannot be put there (the report goes on without it). */
+  private link(from: string, name: string, folder = 'media'): string | undefined {
     const dir = join(this.runDir, folder);
-    mkdirSync(dir, { recursive: true });
     const to = join(dir, name);
-    if (!existsSync(to)) {
-      try {
-        linkSync(from, to);
-      } catch {
-        // Another file system (or one without hard links): a copy.
-        rmSync(to, { force: true });
-        copyFileSync(from, to);
+    try {
+      mkdirSync(dir, { recursive: true });
+      if (!existsSync(to)) {
+        try {
+          linkSync(from, to);
+        } catch {
+          // Another file system (or one without hard links): a copy.
+          rmSync(to, { force: true });
+          copyFileSync(from, to);
+        }
       }
+    } catch {
+      return undefined;
     }
     return relative(this.runDir, to);
   }
@@ -164,6 +172,7 @@ export class ReportMedia {
   }
 }
 
+const PIECES = ['poster', 'strip', 'video', 'animation'] as const;
 const PIECE = /^(poster\.png|strip\.png|video\.mp4|preview\.(webp|gif))$/;
 
 function readMeta(file: string): PreviewMeta | undefined {
@@ -171,7 +180,7 @@ function readMeta(file: string): PreviewMeta | undefined {
     const meta = JSON.parse(readFileSync(file, 'utf8')) as PreviewMeta;
     if (!meta || (meta.kind !== 'video' && meta.kind !== 'image')) return undefined;
     // Only names this module writes: a state dir from elsewhere must not make the report link other files.
-    for (const field of ['poster', 'strip', 'video', 'animation'] as const) if (meta[field] !== undefined && !PIECE.test(meta[field])) delete meta[field];
+    for (const field of PIECES) if (meta[field] !== undefined && !PIECE.test(meta[field])) delete meta[field];
     return meta;
   } catch {
     return undefined;

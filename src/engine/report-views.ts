@@ -18,7 +18,7 @@ export function editedInput(inputs: Record<string, StepMediaInput | StepMediaInp
 
 /**
  * Fills the report with what the page shows: for every step output a poster and a playable copy, for
- * every edited video its input beside it with frame strips of both, and for the recipe's outputs an
+ * every edited video a frame strip and its input beside it, and for the recipe's outputs a strip and an
  * animated preview as well. `blobPath` is where the store keeps a digest.
  */
 export async function attachMedia(report: RunReport, result: RunResult, media: ReportMedia, blobPath: (digest: string) => string): Promise<void> {
@@ -39,7 +39,9 @@ export async function attachMedia(report: RunReport, result: RunResult, media: R
     if (edited) {
       const [param, input] = edited;
       const file = sourceOf(input.digest, input.file);
-      if (file) jobs.push(media.view(input.digest, file, { video: true, strip: true }).then((view) => void (entry.before = { param, digest: input.digest, ...view })));
+      // Its poster and a playable copy for the slider; no strip: decoding the whole input again for it
+      // would cost as much as the output's own, and the slider already shows it frame for frame.
+      if (file) jobs.push(media.view(input.digest, file, { video: true }).then((view) => void (entry.before = { param, digest: input.digest, ...view })));
     }
   }
   for (const [name, output] of Object.entries(report.outputs)) {
@@ -49,8 +51,8 @@ export async function attachMedia(report: RunReport, result: RunResult, media: R
       media.view(output.digest, file, { video: true, strip: true, animation: true }).then((view) => {
         Object.assign(output, view);
         // The Markdown report names its posters after the outputs, so they read well in a PR.
-        if (view.poster) output.poster = media.alias(view.poster, `${name}.png`);
-        if (view.animation) output.animation = media.alias(view.animation, `${name}${view.animation.slice(view.animation.lastIndexOf('.'))}`);
+        if (view.poster) output.poster = media.alias(view.poster, `${name}.png`) ?? view.poster;
+        if (view.animation) output.animation = media.alias(view.animation, `${name}${view.animation.slice(view.animation.lastIndexOf('.'))}`) ?? view.animation;
       }),
     );
   }
