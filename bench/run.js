@@ -2,8 +2,9 @@
 import * as engine from './engine.js';
 import * as frontend from './frontend.js';
 import * as removal from './removal.js';
+import * as reportPage from './report-page.js';
 import * as scheduling from './scheduling.js';
 
-const results = { frontend: frontend.run(), engine: engine.run(), scheduling: await scheduling.run(), removal: await removal.run() };
+const results = { frontend: frontend.run(), engine: engine.run(), scheduling: await scheduling.run(), removal: await removal.run(), report: await reportPage.run() };
 console.log(JSON.stringify(results, null, 2));
 console.log('wrote docs/benchmarks.md');

@@ -138,14 +138,15 @@ describe('vidrecipe run on local steps', () => {
     expect(text.stderr).toMatch(/run \S+ succeeded in .* 6 steps: 0 ran, 6 cached/);
   });
 
-  it('a cached run needs no ffmpeg: it still reports, without posters', () => {
+  it('a cached run needs no ffmpeg: it still reports, with the posters made before (reused by content)', () => {
     const result = runCli(['run', 'recipe.yaml', '--json'], { cwd: dir, env: { FFMPEG_PATH: join(dir, 'no-such-ffmpeg') } });
     expect(result.code, result.stderr).toBe(0);
     const json = JSON.parse(result.stdout) as RunJson;
     const report = JSON.parse(readFileSync(join(json.report, 'report.json'), 'utf8'));
     expect(report.cache_hits).toBe(6);
     expect(report.tools.ffmpeg).toBeUndefined();
-    expect(report.outputs.review.poster).toBeUndefined();
+    expect(report.outputs.review.poster).toBe('posters/review.png');
+    expect(existsSync(join(json.report, 'posters', 'review.png'))).toBe(true);
   });
 
   it('refuses an out dir it cannot write before running anything, and plan writes nothing to the state dir', () => {

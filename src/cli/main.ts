@@ -56,6 +56,20 @@ function program(): Command {
     .option('--out <dir>', 'write recipe.schema.json and models/<id>.schema.json here')
     .action((opts) => finish(schemaCommand(opts)));
 
+  const runs = cli
+    .command('runs')
+    .description('list past runs, newest first: id, recipe, status, cost, time')
+    .option('--state-dir <dir>', 'where the runs are', DEFAULT_STATE_DIR)
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts) => finish((await import('./runs.js')).runsCommand(opts)));
+  runs
+    .command('show')
+    .description("print a run's report.md (ID, a unique prefix of it, or \"last\"); --open opens its report.html")
+    .argument('<id>', 'run id, a unique prefix, or last')
+    .option('--state-dir <dir>', 'where the runs are', DEFAULT_STATE_DIR)
+    .option('--open', "open the run's report.html in a browser and print its path", false)
+    .action(async (id: string, opts) => finish(await (await import('./runs.js')).runsShowCommand(id, opts)));
+
   return cli;
 }
 

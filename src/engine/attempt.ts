@@ -57,6 +57,7 @@ export interface AttemptsResult {
   costUsd?: number;
   taskId?: string;
   remoteUrls?: ExecResult['remoteUrls'];
+  actualPrompt?: string;
   attempts: number;
 }
 
@@ -91,7 +92,7 @@ export async function runAttempts(plan: AttemptPlan, env: AttemptEnv): Promise<A
       env.journal.append({ event: 'step-start', step: plan.step, key: plan.key, attempt });
       const result = await execute(plan, env, workDir, signal, clock, attempt);
       const outputs = await adoptOutputs(plan, result, env, workDir, signal);
-      return { outputs, costUsd: result.costUsd, taskId: result.taskId, remoteUrls: result.remoteUrls, attempts: attempt };
+      return { outputs, costUsd: result.costUsd, taskId: result.taskId, remoteUrls: result.remoteUrls, actualPrompt: result.actualPrompt, attempts: attempt };
     } catch (raw) {
       const error = env.signal.aborted ? new Cancelled('interrupted') : clock.expired ? new Error(`timed out after ${formatMs(plan.timeoutMs!)}; raise timeout: on the step if it needs longer`) : asError(raw);
       if (error instanceof AccountError) env.halt();

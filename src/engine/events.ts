@@ -1,4 +1,5 @@
 import type { PlannedStep } from '../graph/plan.js';
+import type { StepFacts } from './step-facts.js';
 import type { Backend, MediaKind } from '../models/types.js';
 
 /** Where a step is. The first four are before or while it works; the rest are final. */
@@ -52,6 +53,12 @@ export interface StepView {
   outputs: Record<string, StepOutput>;
   error?: string;
   warnings: string[];
+  /** The parameters and media inputs it ran with, once resolved (absent when it never got that far). */
+  facts?: StepFacts;
+  /** The prompt the provider actually used, when it rewrote ours (DashScope's `prompt_extend`). */
+  actualPrompt?: string;
+  /** Each status it entered and when (ms since epoch): where its time went, for the report's timeline. */
+  phases?: { status: StepStatus; at: number }[];
 }
 
 export type RunEvent = { type: 'step'; step: Readonly<StepView> } | { type: 'warning'; step?: string; message: string };

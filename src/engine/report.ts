@@ -1,5 +1,5 @@
-import { mkdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { redact } from './redact.js';
 import type { StepView } from './events.js';
@@ -7,10 +7,14 @@ import type { RunResult } from './run.js';
 import type { Plan } from '../graph/plan.js';
 import { createRequire } from 'node:module';
 import { ffmpegVersion } from '../media/binaries.js';
-import { extractFrame } from '../media/still.js';
-import { probe } from '../media/probe.js';
 import { roundUsd, usd } from '../models/price.js';
 import { formatMs } from '../recipe/duration.js';
+import { reportHtml } from './report-html.js';
+import { ReportMedia, type MediaView } from './report-media.js';
+import { attachMedia } from './report-views.js';
+import { stepTimeline, type TimelineSpan } from './report-timeline.js';
+import { StateDir } from './state-dir.js';
+import { stepDetailsMarkdown } from './report-markdown.js';
 
 /** `runs/<id>/report.json`: the whole run, for tools. Snake case, like every JSON vidrecipe prints. */
 export interface RunReport {
@@ -27,6 +31,8 @@ export interface RunReport {
   estimated_cost_usd: number;
   cache_hits: number;
   first_failure?: string;
+  /** Some step ran a remote model on its local implementation: the outputs only approximate the provider's. */
+  offline_preview: boolean;
   /** What made the outputs, for reproducing them. */
   tools: { vidrecipe: string; node: string; ffmpeg?: string };
   steps: {
@@ -44,35 +50,55 @@ export interface RunReport {
     /** Why a step stopped short: for `running_at_provider`, where its task is and what the next run does. */
     reason?: string;
     warnings: string[];
-    outputs: Record<string, { kind: string; digest: string; bytes: number }>;
+    /** A remote model run on its local implementation (`--offline`, `backend: local`). */
+    offline_preview: boolean;
+    /** The parameters it ran with; media values as the recipe wrote them. Absent when it never resolved them. */
+    params?: Record<string, unknown>;
+    /** The prompts among the parameters (`prompt`, `negative_prompt`, `mask_prompt` …). */
+    prompts?: Record<string, string>;
+    /** The prompt the provider actually used, when it rewrote ours (DashScope's `actual_prompt`). */
+    actual_prompt?: string;
+    /** Where its time went, in ms from the run's start. */
+    timeline: TimelineSpan[];
+    /** For a step that edits a video: the video it edited (the "before" of its output). */
+    before?: { param: string; digest: string } & MediaView;
+    outputs: Record<string, { kind: string; digest: string; bytes: number } & MediaView>;
   }[];
-  outputs: Record<string, { file: string; kind: string; digest: string; step?: string; poster?: string }>;
+  outputs: Record<string, { file: string; kind: string; digest: string; step?: string; poster?: string } & MediaView>;
 }
 
-const POSTER_WIDTH = 320;
 const { version: VERSION } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /**
- * Writes report.json and report.md into the run folder, with a PNG poster of each output (its middle
- * frame) beside them. report.md is made to be pasted into a pull request.
+ * Writes report.json, report.md and report.html into the run folder, with posters, frame strips, playable
+ * copies and animated previews of the media beside them (made once per content digest, see ReportMedia).
+ * report.md is made to be pasted into a pull request; report.html is the page to review the run in.
  */
 export async function writeReport(plan: Plan, result: RunResult, cwd = process.cwd()): Promise<RunReport> {
-  const posters = join(result.runDir, 'posters');
+  const report = reportOf(plan, result, cwd);
+  report.tools.ffmpeg = await ffmpegVersion().then((line) => /version (\S+)/.exec(line)?.[1] ?? line, () => undefined);
+  const state = new StateDir(dirname(dirname(result.runDir)));
+  await attachMedia(report, result, new ReportMedia(join(state.root, 'previews'), result.runDir, result.status !== 'interrupted'), (digest) => join(state.objects, digest));
+  writeReportFiles(result.runDir, report);
+  return report;
+}
+
+/** The three report files, from the report's facts. */
+export function writeReportFiles(runDir: string, report: RunReport): void {
+  // Errors quote providers' bodies, which may quote our request: no secret reaches a file posted to a PR.
+  writeFileAtomic(join(runDir, 'report.json'), redact(`${JSON.stringify(report, null, 2)}\n`));
+  writeFileAtomic(join(runDir, 'report.md'), redact(reportMarkdown(report)));
+  writeFileAtomic(join(runDir, 'report.html'), redact(reportHtml(report)));
+}
+
+/** The facts of a run, before any media is attached. */
+export function reportOf(plan: Plan, result: RunResult, cwd: string): RunReport {
   const outputs: RunReport['outputs'] = {};
   for (const [name, output] of Object.entries(result.outputs)) {
-    let poster: string | undefined;
-    try {
-      mkdirSync(posters, { recursive: true });
-      const info = await probe(output.file);
-      const file = join(posters, `${name}.png`);
-      await extractFrame(output.file, info.kind === 'video' && info.duration > 0 ? info.duration / 2 : 'first', file, { maxWidth: POSTER_WIDTH, info });
-      poster = relative(result.runDir, file);
-    } catch {
-      // A poster is a convenience; the report is written without it.
-    }
-    outputs[name] = { file: relative(cwd, output.file) || output.file, kind: output.kind, digest: output.digest, step: output.step, poster };
+    outputs[name] = { file: relative(cwd, output.file) || output.file, kind: output.kind, digest: output.digest, step: output.step };
   }
-  const report: RunReport = {
+  const offline = (s: StepView) => s.backend === 'local' && !s.uses.startsWith('local/');
+  return {
     run_id: result.runId,
     recipe: plan.recipe.file,
     name: plan.recipe.name,
@@ -85,7 +111,8 @@ export async function writeReport(plan: Plan, result: RunResult, cwd = process.c
     estimated_cost_usd: roundUsd(result.steps.reduce((sum, s) => sum + (s.status === 'cached' ? 0 : s.estimatedCostUsd), 0)),
     cache_hits: result.steps.filter((s) => s.status === 'cached').length,
     first_failure: result.firstFailure,
-    tools: { vidrecipe: VERSION, node: process.version, ffmpeg: await ffmpegVersion().then((line) => /version (\S+)/.exec(line)?.[1] ?? line, () => undefined) },
+    offline_preview: result.steps.some(offline),
+    tools: { vidrecipe: VERSION, node: process.version },
     steps: result.steps.map((s) => ({
       id: s.id,
       uses: s.uses,
@@ -100,14 +127,21 @@ export async function writeReport(plan: Plan, result: RunResult, cwd = process.c
       error: s.error,
       ...(s.status === 'running_at_provider' ? { reason: s.message } : {}),
       warnings: s.warnings,
+      offline_preview: offline(s),
+      params: s.facts?.params,
+      prompts: s.facts ? promptsOf(s.facts.params) : undefined,
+      actual_prompt: s.actualPrompt,
+      timeline: stepTimeline(s, result.startedAt, result.endedAt),
       outputs: Object.fromEntries(Object.entries(s.outputs).map(([n, o]) => [n, { kind: o.kind, digest: o.digest, bytes: size(o.path) }])),
     })),
     outputs,
   };
-  // Errors quote providers' bodies, which may quote our request: no secret reaches a file posted to a PR.
-  writeFileAtomic(join(result.runDir, 'report.json'), redact(`${JSON.stringify(report, null, 2)}\n`));
-  writeFileAtomic(join(result.runDir, 'report.md'), redact(reportMarkdown(report)));
-  return report;
+}
+
+/** Text parameters named for a prompt, in parameter order. */
+function promptsOf(params: Record<string, unknown>): Record<string, string> | undefined {
+  const found = Object.entries(params).filter((e): e is [string, string] => /prompt/.test(e[0]) && typeof e[1] === 'string' && e[1] !== '');
+  return found.length ? Object.fromEntries(found) : undefined;
 }
 
 const ICON: Record<StepView['status'], string> = {
@@ -150,10 +184,14 @@ export function reportMarkdown(report: RunReport): string {
       '',
     );
   }
+  const offline = report.steps.filter((s) => s.offline_preview);
+  if (offline.length) {
+    lines.push('> [!NOTE]', `> 🧪 **Offline preview**: ${offline.map((s) => `\`${s.id}\``).join(', ')} ran on a local implementation (classical algorithms), not the provider's model; the result only approximates what the provider returns.`, '');
+  }
   lines.push('| step | model | backend | status | attempts | time | cost |', '| --- | --- | --- | --- | ---: | ---: | ---: |');
   for (const s of report.steps) {
     const status = `${ICON[s.status]} ${s.status === 'running_at_provider' ? `running at provider (task \`${s.task_id ?? '?'}\`)` : s.status}${s.cached_from ? ` (run ${s.cached_from})` : ''}`;
-    lines.push(`| \`${s.id}\` | \`${s.uses}\` | ${s.backend} | ${status} | ${s.attempts} | ${s.duration_ms === undefined ? '–' : formatMs(s.duration_ms)} | ${usd(s.cost_usd)} |`);
+    lines.push(`| \`${s.id}\` | \`${s.uses}\` | ${s.offline_preview ? `${s.backend} (offline preview)` : s.backend} | ${status} | ${s.attempts} | ${s.duration_ms === undefined ? '–' : formatMs(s.duration_ms)} | ${usd(s.cost_usd)} |`);
   }
   const outputs = Object.entries(report.outputs);
   if (outputs.length) {
@@ -161,8 +199,11 @@ export function reportMarkdown(report: RunReport): string {
     for (const [name, o] of outputs) {
       lines.push(`**${name}** (${o.kind}${o.step ? `, from \`${o.step}\`` : ''}): \`${o.file}\``, '');
       if (o.poster) lines.push(`![${name}](${o.poster})`, '');
+      if (o.animation) lines.push(`Animated preview: [${o.animation}](${o.animation}) · frames over time: ${o.strip ? `[strip](${o.strip})` : '–'}`, '');
     }
   }
+  lines.push(...stepDetailsMarkdown(report));
+  lines.push('', 'The full report, with players, a timeline and before/after views: `report.html` in this run\'s folder.');
   const notes = report.steps.flatMap((s) => [...(s.error ? [`- \`${s.id}\`: ${oneLine(s.error)}`] : []), ...s.warnings.map((w) => `- \`${s.id}\` (warning): ${oneLine(w)}`)]);
   if (notes.length) lines.push('', '<details><summary>Errors and warnings</summary>', '', ...notes, '', '</details>');
   return `${lines.join('\n').trimEnd()}\n`;

@@ -20,6 +20,7 @@ import { roundUsd } from '../models/price.js';
 import { StateDir } from './state-dir.js';
 import { StepCache, type StepRecord } from './step-cache.js';
 import { StepHistory } from './step-history.js';
+import { stepFacts } from './step-facts.js';
 import { resolveStep, type ResolvedStep } from './step-key.js';
 import { ContentStore } from './store.js';
 import { TaskIndex } from './tasks.js';
@@ -223,6 +224,7 @@ class Run {
       const signal = step.timeoutMs ? AbortSignal.any([this.signal, AbortSignal.timeout(step.timeoutMs)]) : this.signal;
       const resolved = await resolveStep(step, planned.backend, this.plan.inputs, (ref) => this.outputFile(ref.step, ref.output), this.media, this.plan.recipe.dir, signal);
       view.key = resolved.key;
+      view.facts = stepFacts(step, resolved.params, (path) => this.media.digestOf(path));
       const reusable = step.cache && !this.options.noCache && !this.force.has(step.id);
       if (reusable && (await this.reuse(view, resolved.key))) return;
       // Outputs of earlier steps and downloads exist only now: checked by content before anything reads or uploads them.
@@ -281,7 +283,7 @@ class Run {
       this.history.remember(step.id, resolved.key, this.id);
       if (executor.kind === 'remote') this.tasks.clear(resolved.key);
       this.journal.append({ event: 'step-succeeded', step: step.id, key: resolved.key, outputs: mapValues(result.outputs, (o) => o.digest), cost_usd: costUsd, ms: record.durationMs });
-      this.finish(view, 'succeeded', undefined, { outputs: result.outputs, costUsd, attempts: result.attempts, taskId: result.taskId });
+      this.finish(view, 'succeeded', undefined, { outputs: result.outputs, costUsd, attempts: result.attempts, taskId: result.taskId, actualPrompt: result.actualPrompt });
     } catch (error) {
       const attempts = (error as { attempts?: number }).attempts ?? view.attempts;
       if (error instanceof Cancelled || this.signal.aborted) {
@@ -319,6 +321,7 @@ class Run {
       remoteUrls: result.remoteUrls,
       taskId: result.taskId,
       costUsd,
+      ...(result.actualPrompt ? { actualPrompt: result.actualPrompt } : {}),
     };
   }
 
@@ -333,7 +336,7 @@ class Run {
     const outputs = mapValues(record.outputs, (o) => ({ ...o, path: this.store.path(o.digest) }));
     this.journal.append({ event: 'step-cached', step: view.id, key, from: record.run });
     this.history.remember(view.id, key, record.run);
-    this.finish(view, 'cached', `cached from run ${record.run}`, { outputs, cachedFrom: record.run, taskId: record.taskId });
+    this.finish(view, 'cached', `cached from run ${record.run}`, { outputs, cachedFrom: record.run, taskId: record.taskId, actualPrompt: record.actualPrompt });
     return true;
   }
 
@@ -377,6 +380,7 @@ class Run {
 
   private update(view: StepView, change: Partial<StepView>): void {
     if (FINAL_STATUSES.has(view.status)) return;
+    if (change.status && change.status !== view.status) (view.phases ??= []).push({ status: change.status, at: Date.now() });
     Object.assign(view, change);
     this.options.onEvent?.({ type: 'step', step: { ...view } });
   }

@@ -34,6 +34,8 @@ export interface StepRecord {
   remoteUrls?: Record<string, { url: string; expiresAt?: string }>;
   taskId?: string;
   costUsd: number;
+  /** The prompt the provider rewrote ours into, so a cached step still reports it. */
+  actualPrompt?: string;
 }
 
 export type Lookup = { hit: StepRecord } | { miss: 'absent' | 'unreadable' | 'blob-missing' | 'blob-corrupt'; detail?: string };

@@ -52,6 +52,8 @@ export interface ExecResult {
   costUsd?: number;
   /** Provider URLs of the outputs and until when they are valid, so later remote steps skip re-uploads. */
   remoteUrls?: Record<string, KnownUrl>;
+  /** The prompt the provider says it used, when it rewrote the one sent (shown in the report). */
+  actualPrompt?: string;
 }
 
 /** Runs on this machine: one call does the whole job. */

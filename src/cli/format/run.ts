@@ -76,7 +76,8 @@ export function runSummary(result: RunResult, cwd: string): string {
     const width = Math.max(...outputs.map(([n]) => n.length));
     lines.push('outputs:', ...outputs.map(([name, o]) => `  ${name.padEnd(width)}  ${relative(cwd, o.file) || o.file}`));
   }
-  lines.push(`report: ${relative(cwd, `${result.runDir}/report.md`)}`);
+  // The page to look at; report.md beside it is the one to paste into a pull request.
+  lines.push(`report: ${relative(cwd, `${result.runDir}/report.html`)} (report.md beside it for a PR)`);
   return `${lines.join('\n')}\n`;
 }
 

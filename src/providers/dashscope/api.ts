@@ -20,6 +20,8 @@ export interface TaskOutput {
   task_id: string;
   task_status: string;
   video_url?: string;
+  /** The rewritten prompt, present only when `prompt_extend` was on. */
+  actual_prompt?: string;
   code?: string;
   message?: string;
 }

@@ -69,6 +69,7 @@ export function vaceExecutor(model: AnyModel, api: DashScopeApi, region: Region,
             outputs: { video: output.video_url },
             costUsd: typeof seconds === 'number' ? roundUsd(seconds * usdPerSecond) : undefined,
             remoteUrls: { video: { url: output.video_url, expiresAt: new Date(Date.now() + OUTPUT_LIFETIME_MS).toISOString() } },
+            ...(typeof output.actual_prompt === 'string' && output.actual_prompt ? { actualPrompt: output.actual_prompt } : {}),
           };
         },
         { intervalMs: pollIntervalMs, signal: ctx.signal, onOutage: (message) => ctx.progress({ state: 'running', message }) },

@@ -1,0 +1,181 @@
+import { posterSize } from '../media/preview.js';
+import { usd } from '../models/price.js';
+import { formatMs } from '../recipe/duration.js';
+import type { StepStatus } from './events.js';
+import type { MediaView } from './report-media.js';
+import { PAGE_SCRIPT, PAGE_STYLE } from './report-page.js';
+import type { RunReport } from './report.js';
+import type { TimelinePhase } from './report-timeline.js';
+
+type ReportStep = RunReport['steps'][number];
+
+/** Text as HTML text or a quoted attribute value: recipe and provider text is untrusted. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A path of the run folder as a relative URL (the names are ours: digests and output names). */
+function href(path: string): string {
+  return escapeHtml(path.split(/[\\/]/).map(encodeURIComponent).join('/'));
+}
+
+const PHASE_LABEL: Record<TimelinePhase, string> = {
+  waiting: 'waiting for what it needs',
+  queued: 'queued for a slot',
+  uploading: 'uploading',
+  submitting: 'submitting',
+  running: 'running',
+  downloading: 'downloading',
+};
+
+const STATUS_ICON: Partial<Record<StepStatus | RunReport['status'], string>> = { succeeded: '✅', cached: '♻️', failed: '❌', skipped: '⏭️', cancelled: '⏹️', interrupted: '⏹️' };
+
+/**
+ * report.html: one page, no network. The summary, where the time went, the outputs as players with
+ * posters, and per step its request (prompts, parameters, task id, the provider's rewritten prompt),
+ * its outputs, and a before/after slider for a step that edits a video. Media files sit beside it.
+ */
+export function reportHtml(report: RunReport): string {
+  const e = escapeHtml;
+  const title = `vidrecipe run: ${report.name} ${report.status}`;
+  const body: string[] = [];
+  body.push(
+    `<header><h1>${e(report.name)} <span class="badge s-${e(report.status)}">${STATUS_ICON[report.status] ?? ''} ${e(report.status)}</span>${report.offline_preview ? '<span class="badge offline">offline preview</span>' : ''}</h1>`,
+    `<div class="muted"><code>${e(report.recipe)}</code> · run <code>${e(report.run_id)}</code> · started ${e(report.started_at)}</div></header>`,
+  );
+  if (report.offline_preview) {
+    const ids = report.steps.filter((s) => s.offline_preview).map((s) => `<code>${e(s.id)}</code>`);
+    body.push(`<p class="card"><span class="badge offline">offline preview</span> ${ids.join(', ')} ran on a local implementation (classical algorithms), not the provider's model: the result only approximates what the provider returns.</p>`);
+  }
+  const count = (status: string) => report.steps.filter((s) => s.status === status).length;
+  body.push(
+    '<div class="facts">',
+    fact('time', formatMs(report.duration_ms)),
+    fact('charged', usd(report.cost_usd)),
+    fact('estimated', usd(report.estimated_cost_usd)),
+    fact('steps', String(report.steps.length)),
+    fact('ran', String(count('succeeded'))),
+    fact('cache hits', String(report.cache_hits)),
+    fact('failed', String(count('failed'))),
+    fact('not run', String(count('skipped') + count('cancelled'))),
+    '</div>',
+  );
+  const failed = report.steps.find((s) => s.id === report.first_failure) ?? report.steps.find((s) => s.status === 'failed');
+  if (failed) body.push(`<p class="card s-failed">❌ step <code>${e(failed.id)}</code> failed: ${e(failed.error ?? '')}</p>`);
+
+  const outputs = Object.entries(report.outputs);
+  if (outputs.length) {
+    body.push('<h2>Outputs</h2><div class="media">');
+    for (const [name, o] of outputs) {
+      body.push(`<figure>${player(o, name)}<figcaption><b>${e(name)}</b> (${e(o.kind)}${o.step ? `, from <code>${e(o.step)}</code>` : ''}) · <code>${e(o.file)}</code></figcaption></figure>`);
+    }
+    body.push('</div>');
+    for (const [name, o] of outputs) {
+      if (o.animation || o.strip) {
+        body.push(`<div class="media" style="margin-top:12px">`);
+        if (o.animation) body.push(`<figure><img class="anim" src="${href(o.animation)}" alt="${e(`${name}, animated preview`)}"><figcaption>${e(name)}: animated preview (for a README or a PR)</figcaption></figure>`);
+        if (o.strip) body.push(`<figure><img class="strip" src="${href(o.strip)}" alt="${e(`${name}, frames over time`)}"><figcaption>${e(name)}: frames over time</figcaption></figure>`);
+        body.push('</div>');
+      }
+    }
+  }
+
+  body.push('<h2>Timeline</h2>', timeline(report));
+  body.push('<h2>Steps</h2>', stepTable(report));
+  for (const step of report.steps) body.push(stepCard(step));
+
+  const notes = report.steps.flatMap((s) => s.warnings.map((w) => `<li><code>${e(s.id)}</code> (warning): ${e(w)}</li>`));
+  if (notes.length) body.push('<h2>Warnings</h2>', `<ul class="notes">${notes.join('')}</ul>`);
+  body.push(`<p class="muted">vidrecipe ${e(report.tools.vidrecipe)} · Node ${e(report.tools.node)}${report.tools.ffmpeg ? ` · ffmpeg ${e(report.tools.ffmpeg)}` : ''}</p>`);
+
+  return [
+    '<!doctype html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    // Nothing from the network, whatever a recipe's text says: media and pictures come from beside the page.
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' file: data:; media-src 'self' file:; style-src 'unsafe-inline'; script-src 'unsafe-inline'">`,
+    `<title>${e(title)}</title>`,
+    `<style>${PAGE_STYLE}</style></head><body>`,
+    ...body,
+    `<script>${PAGE_SCRIPT}</script>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+}
+
+function fact(label: string, value: string): string {
+  return `<div><span class="muted">${escapeHtml(label)}</span><b>${escapeHtml(value)}</b></div>`;
+}
+
+function player(view: MediaView & { kind?: string }, name: string): string {
+  const e = escapeHtml;
+  // Shown at the poster's size (≥ 640 px on the long side, see posterSize), not the clip's 320 px.
+  const shown = view.width && view.height ? posterSize(view.width, view.height) : undefined;
+  const size = shown ? ` width="${shown.width}" height="${shown.height}"` : '';
+  if (view.video) return `<video src="${href(view.video)}"${view.poster ? ` poster="${href(view.poster)}"` : ''}${size} controls muted loop playsinline preload="auto" aria-label="${e(name)}"></video>`;
+  if (view.image) return `<img class="poster" src="${href(view.image)}"${size} alt="${e(name)}">`;
+  if (view.poster) return `<img class="poster" src="${href(view.poster)}" alt="${e(name)}">`;
+  return `<div class="muted">(no preview of ${e(name)})</div>`;
+}
+
+function timeline(report: RunReport): string {
+  const total = Math.max(1, report.duration_ms);
+  const pct = (ms: number) => `${Math.max(0, Math.min(100, (ms / total) * 100)).toFixed(3)}%`;
+  const rows = report.steps.map((s) => {
+    const spans = s.timeline
+      .map((t) => `<div class="tl-span p-${t.phase}" style="left:${pct(t.from_ms)};width:${pct(t.to_ms - t.from_ms)}" title="${escapeHtml(`${s.id}: ${PHASE_LABEL[t.phase]} ${formatMs(t.to_ms - t.from_ms)}`)}"></div>`)
+      .join('');
+    return `<div class="tl-row"><code>${escapeHtml(s.id)}</code><div class="tl-bar">${spans}</div><span class="muted">${s.duration_ms === undefined ? '–' : escapeHtml(formatMs(s.duration_ms))}</span></div>`;
+  });
+  const legend = (Object.keys(PHASE_LABEL) as TimelinePhase[]).filter((p) => p !== 'waiting').map((p) => `<span><i class="p-${p}"></i>${PHASE_LABEL[p]}</span>`);
+  return `<div class="timeline">${rows.join('')}</div><p class="legend muted">${legend.join('')} · from the run's start (0) to its end (${escapeHtml(formatMs(report.duration_ms))})</p>`;
+}
+
+function stepTable(report: RunReport): string {
+  const e = escapeHtml;
+  const rows = report.steps.map(
+    (s) =>
+      `<tr><td><a href="#step-${e(s.id)}"><code>${e(s.id)}</code></a></td><td><code>${e(s.uses)}</code></td><td>${e(s.backend)}${s.offline_preview ? ' <span class="badge offline">offline preview</span>' : ''}</td>` +
+      `<td class="s-${e(s.status)}">${STATUS_ICON[s.status] ?? ''} ${e(s.status)}${s.cached_from ? ` <span class="muted">(run ${e(s.cached_from)})</span>` : ''}</td><td class="n">${s.attempts}</td>` +
+      `<td class="n">${s.duration_ms === undefined ? '–' : e(formatMs(s.duration_ms))}</td><td class="n">${e(usd(s.estimated_cost_usd))}</td><td class="n">${e(usd(s.cost_usd))}</td></tr>`,
+  );
+  return `<table><thead><tr><th>step</th><th>model</th><th>backend</th><th>status</th><th class="n">attempts</th><th class="n">time</th><th class="n">estimated</th><th class="n">charged</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function stepCard(s: ReportStep): string {
+  const e = escapeHtml;
+  const parts = [
+    `<section class="card" id="step-${e(s.id)}">`,
+    `<h3><code>${e(s.id)}</code> <span class="badge s-${e(s.status)}">${STATUS_ICON[s.status] ?? ''} ${e(s.status)}</span>${s.offline_preview ? '<span class="badge offline">offline preview</span>' : ''}</h3>`,
+    `<div class="muted"><code>${e(s.uses)}</code> on ${e(s.backend)}${s.task_id ? ` · task <code>${e(s.task_id)}</code>` : ''}${s.cached_from ? ` · cached from run <code>${e(s.cached_from)}</code>` : ''}</div>`,
+  ];
+  if (s.error) parts.push(`<p class="s-failed">${e(s.error)}</p>`);
+  for (const [name, text] of Object.entries(s.prompts ?? {})) parts.push(`<p><span class="muted">${e(name)}</span><br>${e(text)}</p>`);
+  if (s.actual_prompt) parts.push(`<p><span class="muted">prompt as the provider rewrote it (<code>actual_prompt</code>)</span><br>${e(s.actual_prompt)}</p>`);
+  if (s.params) parts.push(`<details><summary>parameters</summary><pre>${e(JSON.stringify(s.params, null, 2))}</pre></details>`);
+  const after = Object.entries(s.outputs).find(([, o]) => o.kind === 'video' && o.video);
+  if (s.before?.video && after) {
+    const [name, out] = after;
+    const ratio = out.width && out.height ? `aspect-ratio:${out.width}/${out.height}` : 'aspect-ratio:16/9';
+    parts.push(
+      `<h3 style="margin-top:12px">Before / after</h3>`,
+      `<div class="ba-view"><div class="ba" style="${ratio}">`,
+      `<video class="before" src="${href(s.before.video)}"${s.before.poster ? ` poster="${href(s.before.poster)}"` : ''} muted playsinline preload="auto" aria-label="${e(`${s.id} before (${s.before.param})`)}"></video>`,
+      `<video class="after" src="${href(out.video!)}"${out.poster ? ` poster="${href(out.poster)}"` : ''} muted loop playsinline preload="auto" aria-label="${e(`${s.id} after (${name})`)}"></video>`,
+      `<div class="divider"></div><span class="label b">before: ${e(s.before.param)}</span><span class="label a">after: ${e(name)}</span></div>`,
+      `<div class="ba-controls"><button type="button" class="ba-play">play / pause</button><input class="ba-range" type="range" min="0" max="100" value="50" aria-label="${e(`${s.id}: before / after`)}"></div></div>`,
+    );
+    if (s.before.strip || out.strip) {
+      parts.push('<div class="media" style="margin-top:12px">');
+      if (s.before.strip) parts.push(`<figure><img class="strip" src="${href(s.before.strip)}" alt="${e(`${s.id} before, frames over time`)}"><figcaption>before: frames over time</figcaption></figure>`);
+      if (out.strip) parts.push(`<figure><img class="strip" src="${href(out.strip)}" alt="${e(`${s.id} after, frames over time`)}"><figcaption>after: frames over time</figcaption></figure>`);
+      parts.push('</div>');
+    }
+  } else {
+    const shown = Object.entries(s.outputs).filter(([, o]) => o.video || o.image || o.poster);
+    if (shown.length) parts.push(`<div class="media" style="margin-top:12px">${shown.map(([name, o]) => `<figure>${player(o, `${s.id}: ${name}`)}<figcaption>${e(name)} (${e(o.kind)})</figcaption></figure>`).join('')}</div>`);
+  }
+  for (const w of s.warnings) parts.push(`<p class="s-skipped">warning: ${e(w)}</p>`);
+  parts.push('</section>');
+  return parts.join('\n');
+}
