@@ -98,8 +98,7 @@ function fromExpressionBranch(e: ErrorObject): boolean {
   const parent = e.parentSchema as JsonSchema | undefined;
   if (parent?.[EXPRESSION_KEYWORD]) return true;
   if (e.keyword === 'anyOf') {
-    const first = (parent?.anyOf as JsonSchema[] | undefined)?.[0];
-    return Boolean(first?.[EXPRESSION_KEYWORD] || first?.$ref === '#/definitions/expression');
+    return ((parent?.anyOf as JsonSchema[] | undefined) ?? []).some((branch) => Boolean(branch[EXPRESSION_KEYWORD] || branch.$ref === '#/definitions/expression'));
   }
   return false;
 }
@@ -165,6 +164,11 @@ function toDiagnostic(e: ErrorObject, data: unknown, base: Path, source: RecipeS
     case 'uniqueItems':
       return source.error(path.concat(Number(params.j)), 'duplicate', `${name} lists ${describe((e.data as unknown[])[Number(params.j)])} twice`);
     case 'anyOf': {
+      // A union of bare types (`default` of an input) is a type error like any other.
+      const branches = ((e.parentSchema as JsonSchema).anyOf as JsonSchema[] | undefined) ?? [];
+      if (branches.length && branches.every((b) => typeof b.type === 'string' && Object.keys(b).length === 1)) {
+        return source.error(path, 'type', `${name} must be ${jsonTypeWords(branches.map((b) => b.type).join(','))}, got ${describe(e.data)}`);
+      }
       const description = (e.parentSchema as JsonSchema).description;
       const expected = typeof description === 'string' ? description.replace(/\.$/, '') : 'another kind of value';
       return source.error(path, 'type', `${name} must be: ${lowerFirst(expected)}; got ${describe(e.data)}`);
