@@ -65,6 +65,11 @@ export function paramShapes(model: AnyModel): ReadonlyMap<string, ParamShape> {
 
 const shapesCache = new WeakMap<AnyModel, Map<string, ParamShape>>();
 
+/** Shapes computed at build time (precompiled.ts): `validate` then never converts Zod to JSON Schema. */
+export function seedParamShapes(model: AnyModel, shapes: Readonly<Record<string, ParamShape>>): void {
+  if (!shapesCache.has(model)) shapesCache.set(model, new Map(Object.entries(shapes)));
+}
+
 /** What the slot at `rel` inside `with` accepts: a parameter (`[name]`) or one item of a list (`[name, i]`). */
 export function slotKind(model: AnyModel, rel: readonly (string | number)[]): ValueKind | 'list' | undefined {
   const shape = paramShapes(model).get(String(rel[0]));
