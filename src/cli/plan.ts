@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { checkCache } from '../engine/cache-status.js';
 import { planRecipe } from '../graph/plan.js';
 import { loadRecipe } from '../recipe/load.js';
+import { loadPrecompiled } from '../recipe/precompiled.js';
+import { StructureChecker } from '../recipe/structure.js';
 import { EXIT, UsageError } from './exit.js';
 import { formatText } from './format/diagnostics.js';
 import { formatPlan, type PlanFormat } from './format/plan.js';
@@ -15,7 +17,7 @@ export interface PlanCommandOptions {
 
 /** `vidrecipe plan <recipe>`: the DAG, backends, cache status and cost, before anything runs. */
 export async function planCommand(file: string, options: PlanCommandOptions): Promise<number> {
-  const { recipe, diagnostics, source } = loadRecipe(file);
+  const { recipe, diagnostics, source } = loadRecipe(file, { checker: new StructureChecker(await loadPrecompiled()) });
   const sources = new Map(source ? [[file, source.text]] : []);
   if (!recipe || !source) {
     process.stderr.write(formatText(diagnostics, sources));
