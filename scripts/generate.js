@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Writes everything derived from the model catalog: schemas/ and docs/models.md.
+// Writes everything derived from the model catalog and the rule list: schemas/, docs/models.md and the
+// rules table of docs/recipes.md.
 // `npm run schemas` runs it after a build; a test fails when the committed files are stale.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,4 +15,4 @@ for (const file of generatedFiles()) {
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, file.content);
 }
-console.log(`wrote ${generatedFiles().length} files (schemas/, docs/models.md)`);
+console.log(`wrote ${generatedFiles().length} files (schemas/, docs/models.md, docs/recipes.md)`);

@@ -152,6 +152,26 @@ steps:
     expect(md).toContain('> [!WARNING]');
   });
 
+  it('markdown gives each warning its own GitHub alert', () => {
+    // No keys: WAVESPEED_API_KEY and DASHSCOPE_API_KEY are each a warning.
+    const result = runCli(['plan', CHAIN, '--format', 'markdown'], { env: { WAVESPEED_API_KEY: undefined, DASHSCOPE_API_KEY: undefined } });
+    expect(result.code).toBe(0);
+    // GitHub renders consecutive `>` lines as one blockquote (one alert): group them.
+    const quotes: string[] = [];
+    let previous = '';
+    for (const line of result.stdout.split('\n')) {
+      if (line.startsWith('>') && previous.startsWith('>')) quotes[quotes.length - 1] += `\n${line}`;
+      else if (line.startsWith('>')) quotes.push(line);
+      previous = line;
+    }
+    const alerts = quotes.filter((q) => q.startsWith('> [!WARNING]'));
+    expect(alerts).toHaveLength(2);
+    expect(quotes).toHaveLength(2);
+    expect(alerts[0]).toMatch(/^> \[!WARNING\]\n> WAVESPEED_API_KEY is not set/);
+    expect(alerts[1]).toMatch(/^> \[!WARNING\]\n> DASHSCOPE_API_KEY is not set/);
+    for (const alert of alerts) expect(alert.match(/\[!WARNING\]/g)).toHaveLength(1);
+  });
+
   it('mermaid prints the graph alone, inputs to steps to outputs', () => {
     const result = runCli(['plan', CHAIN, '--format', 'mermaid']);
     expect(result.code).toBe(0);

@@ -1,6 +1,8 @@
 import { MODELS } from '../models/catalog.js';
 import { modelSchemaDocument, recipeSchema } from '../recipe/schema.js';
+import { readFileSync } from 'node:fs';
 import { modelsMarkdown } from './format/models.js';
+import { withRulesTable } from './format/rules.js';
 
 export interface GeneratedFile {
   /** Relative to the project root (schemas) or to `--out`. */
@@ -23,5 +25,7 @@ export function generatedFiles(): GeneratedFile[] {
   return [
     ...schemaFiles().map((f) => ({ path: `schemas/${f.path}`, content: f.content })),
     { path: 'docs/models.md', content: modelsMarkdown(MODELS) },
+    // Hand-written but for its rules table, which comes from the one list of rule names.
+    { path: 'docs/recipes.md', content: withRulesTable(readFileSync(new URL('../../docs/recipes.md', import.meta.url), 'utf8')) },
   ];
 }

@@ -1,11 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { EXIT, UsageError } from './exit.js';
-import { modelsCommand } from './models.js';
 import { guardOutput } from './output.js';
-import { planCommand } from './plan.js';
-import { schemaCommand } from './schema.js';
-import { validateCommand } from './validate.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -22,7 +18,8 @@ function program(): Command {
     .argument('<recipe...>', 'recipe files')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
     .option('--config <file>', 'check this config file (default: vidrecipe.config.yaml in the working directory, when present)')
-    .action((files: string[], opts) => finish(validateCommand(files, opts)));
+    // Each command is loaded on use: `--help` needs none of them, `validate` neither Zod nor the engine.
+    .action(async (files: string[], opts) => finish(await (await import('./validate.js')).validateCommand(files, opts)));
 
   recipeCommand(cli, 'plan')
     .description('show the steps in order, where each runs, what is cached and the estimated cost')
@@ -30,7 +27,7 @@ function program(): Command {
     .option('--state-dir <dir>', 'where the cache is looked up', DEFAULT_STATE_DIR)
     .option('--no-cache', 'plan as `run --no-cache` would: every step recomputed')
     .option('--force <step>', 'plan as `run --force STEP` would (repeatable)', collect, [])
-    .action(async (file: string, opts) => finish(await planCommand(file, opts)));
+    .action(async (file: string, opts) => finish(await (await import('./plan.js')).planCommand(file, opts)));
 
   recipeCommand(cli, 'run')
     .description('run a recipe: cached steps are reused, the rest run within each backend\'s limits')
@@ -40,7 +37,6 @@ function program(): Command {
     .option('--no-cache', 'recompute every step (results are still stored)')
     .option('--force <step>', 'recompute this step even when cached (repeatable)', collect, [])
     .option('--json', 'print one JSON object on stdout when done, no progress', false)
-    // Loaded on use: the engine, listr2 and p-queue would slow every `validate` down.
     .action(async (file: string, opts) => finish(await (await import('./run.js')).runCommand(file, opts)));
 
   cli
@@ -48,13 +44,13 @@ function program(): Command {
     .description('list the model catalog, or show one model\'s parameters')
     .argument('[id]', 'model id')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action((id: string | undefined, opts) => finish(modelsCommand(id, opts)));
+    .action(async (id: string | undefined, opts) => finish((await import('./models.js')).modelsCommand(id, opts)));
 
   cli
     .command('schema')
     .description('print the recipe JSON Schema, or write all schemas to a folder')
     .option('--out <dir>', 'write recipe.schema.json and models/<id>.schema.json here')
-    .action((opts) => finish(schemaCommand(opts)));
+    .action(async (opts) => finish((await import('./schema.js')).schemaCommand(opts)));
 
   const runs = cli
     .command('runs')

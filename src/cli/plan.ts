@@ -6,6 +6,8 @@ import { planRecipe } from '../graph/plan.js';
 import { loadRecipe } from '../recipe/load.js';
 import { didYouMean } from '../recipe/suggest.js';
 import { readConfig, withConfigSource } from './config-file.js';
+import { loadPrecompiled } from '../recipe/precompiled.js';
+import { StructureChecker } from '../recipe/structure.js';
 import { EXIT, UsageError } from './exit.js';
 import { formatText } from './format/diagnostics.js';
 import { formatPlan, type PlanFormat } from './format/plan.js';
@@ -25,7 +27,7 @@ export interface PlanCommandOptions {
 
 /** `vidrecipe plan <recipe>`: the DAG, backends, cache status and cost, before anything runs. */
 export async function planCommand(file: string, options: PlanCommandOptions): Promise<number> {
-  const { recipe, diagnostics, source } = loadRecipe(file);
+  const { recipe, diagnostics, source } = loadRecipe(file, { checker: new StructureChecker(await loadPrecompiled()) });
   const config = readConfig(options);
   const sources = withConfigSource(new Map(source ? [[file, source.text]] : []), config);
   if (!recipe || !source) {

@@ -1,4 +1,5 @@
 import { loadRecipe } from '../recipe/load.js';
+import { loadPrecompiled } from '../recipe/precompiled.js';
 import { StructureChecker } from '../recipe/structure.js';
 import type { Diagnostic } from '../recipe/types.js';
 import { readConfig, withConfigSource } from './config-file.js';
@@ -12,8 +13,8 @@ export interface ValidateOptions {
 }
 
 /** `vidrecipe validate <recipe...>`: every problem of every file (and of the config), exit 2 if any is an error. */
-export function validateCommand(files: string[], options: ValidateOptions): number {
-  const checker = new StructureChecker();
+export async function validateCommand(files: string[], options: ValidateOptions): Promise<number> {
+  const checker = new StructureChecker(await loadPrecompiled());
   const all: Diagnostic[] = [];
   const sources = new Map<string, string>();
   const lines: string[] = [];

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { RuleName } from './diagnostic-rules.js';
 
 /** Where a step runs. A remote model's default backend is its provider. */
 export type Backend = 'wavespeed' | 'dashscope' | 'local';
@@ -13,8 +14,8 @@ export interface ParamIssue {
   /** Path inside `with`, e.g. `['obj_or_bg']` or `['ref_images_url', 2]`. Empty = the `with` map itself. */
   path: (string | number)[];
   message: string;
-  /** Short kebab-case rule name shown in brackets after the message. */
-  rule: string;
+  /** Shown in brackets after the message; one of the closed list in diagnostic-rules.ts. */
+  rule: RuleName;
   severity?: 'error' | 'warning';
 }
 

@@ -5,7 +5,8 @@ import { BACKENDS, type AnyModel, type MediaKind, type ValueKind } from '../mode
 /**
  * JSON Schemas derived from the model catalog. One derivation serves three readers: the validator
  * (per model, compiled lazily), the committed files under schemas/ that editors use through the
- * yaml-language-server modeline, and the generated docs.
+ * yaml-language-server modeline, and the generated docs. What is published is plain draft-07 that
+ * strict ajv compiles as is: our own `x-` keywords stay in the validator's copy ({@link publishable}).
  */
 export type JsonSchema = { [keyword: string]: unknown };
 
@@ -16,13 +17,14 @@ export const DURATION_PATTERN = '^\\s*(\\d+(\\.\\d+)?\\s*(ms|s|m|h)\\s*)+$';
 export const INPUT_TYPES: readonly ValueKind[] = ['video', 'image', 'string', 'number', 'boolean'];
 /** Marks the schema branch that accepts a `${{ }}` expression, so validator errors from it can be told apart. */
 export const EXPRESSION_KEYWORD = 'x-expression';
-/** Our own keywords; the validator must be told about them in strict mode. */
+/** Our own keywords: the validator is told about them; {@link publishable} removes them for everyone else. */
 export const CUSTOM_KEYWORDS = [MEDIA_KEYWORD, HALF_KEYWORD, EXPRESSION_KEYWORD] as const;
+export const EXPRESSION_PATTERN = '^\\s*\\$\\{\\{[\\s\\S]*\\}\\}\\s*$';
 
 export const EXPRESSION_SCHEMA: JsonSchema = {
   [EXPRESSION_KEYWORD]: true,
   type: 'string',
-  pattern: '^\\s*\\$\\{\\{[\\s\\S]*\\}\\}\\s*$',
+  pattern: EXPRESSION_PATTERN,
   description: 'A reference: ${{ inputs.NAME }} or ${{ steps.ID.outputs.NAME }}.',
 };
 
@@ -62,6 +64,11 @@ export function paramShapes(model: AnyModel): ReadonlyMap<string, ParamShape> {
 }
 
 const shapesCache = new WeakMap<AnyModel, Map<string, ParamShape>>();
+
+/** Shapes computed at build time (precompiled.ts): `validate` then never converts Zod to JSON Schema. */
+export function seedParamShapes(model: AnyModel, shapes: Readonly<Record<string, ParamShape>>): void {
+  if (!shapesCache.has(model)) shapesCache.set(model, new Map(Object.entries(shapes)));
+}
 
 /** What the slot at `rel` inside `with` accepts: a parameter (`[name]`) or one item of a list (`[name, i]`). */
 export function slotKind(model: AnyModel, rel: readonly (string | number)[]): ValueKind | 'list' | undefined {
@@ -119,7 +126,9 @@ function acceptExpression(schema: JsonSchema, expression: JsonSchema): JsonSchem
       delete inner[key];
     }
   }
-  return { ...outer, anyOf: [expression, inner] };
+  // The literal first: an editor (yaml-language-server) reports the first of equally bad branches, and
+  // `num_frames: 86` should read "not one of 69, 77, …", not "expected a string" from the expression.
+  return { ...outer, anyOf: [inner, expression] };
 }
 
 /** Durations: a number of seconds, or text such as `90s`, `30m`, `1h30m`, `500ms`. */
@@ -170,14 +179,14 @@ export function recipeSkeletonSchema(step: JsonSchema = { type: 'object', requir
       inputs: {
         type: 'object',
         description: 'Values a run can override with --input NAME=VALUE.',
-        propertyNames: { pattern: NAME_PATTERN },
+        propertyNames: { type: 'string', pattern: NAME_PATTERN },
         additionalProperties: {
           type: 'object',
           additionalProperties: false,
           required: ['type'],
           properties: {
             type: { enum: [...INPUT_TYPES] },
-            default: { type: ['string', 'number', 'boolean'], description: 'For media: a path relative to the recipe, or a URL.' },
+            default: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }], description: 'For media: a path relative to the recipe, or a URL.' },
             description: { type: 'string' },
           },
         },
@@ -185,13 +194,13 @@ export function recipeSkeletonSchema(step: JsonSchema = { type: 'object', requir
       steps: {
         type: 'object',
         minProperties: 1,
-        propertyNames: { pattern: STEP_ID_PATTERN },
+        propertyNames: { type: 'string', pattern: STEP_ID_PATTERN },
         additionalProperties: step,
       },
       outputs: {
         type: 'object',
         description: 'Final outputs, copied to --out.',
-        propertyNames: { pattern: NAME_PATTERN },
+        propertyNames: { type: 'string', pattern: NAME_PATTERN },
         additionalProperties: expression,
       },
     },
@@ -216,31 +225,51 @@ export function recipeSchema(models: readonly AnyModel[]): JsonSchema {
       },
     };
   });
+  // No `discriminator`: it is an OpenAPI keyword that strict JSON Schema tools reject. Each branch
+  // pins `uses` with `const`, which picks the branch for editors and validators alike.
   const step: JsonSchema = {
     type: 'object',
     required: ['uses'],
     properties: { uses: { enum: models.map((m) => m.id) } },
-    discriminator: { propertyName: 'uses' },
     oneOf: branches,
   };
-  return {
+  return publishable({
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: `${SCHEMA_BASE}/recipe.schema.json`,
     title: 'vidrecipe recipe',
     ...recipeSkeletonSchema(step, ref),
     definitions,
-  };
+  });
 }
 
 /** One model's parameters, standalone, as published under schemas/models/. */
 export function modelSchemaDocument(model: AnyModel): JsonSchema {
-  return {
+  return publishable({
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: `${SCHEMA_BASE}/models/${model.id}.schema.json`,
     title: model.title,
     description: model.summary,
     ...paramsSchema(model),
-  };
+  });
+}
+
+/** Keywords whose value is a map of names to subschemas: the names are data, not keywords. */
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependencies']);
+/** Keywords whose value is data (a literal), never a subschema. */
+const LITERALS = new Set(['default', 'const', 'enum', 'examples', 'required']);
+const OURS = new Set<string>(CUSTOM_KEYWORDS);
+
+/** A copy without our own keywords: what users' tools read is standard JSON Schema (ajv strict, editors). */
+export function publishable(schema: JsonSchema): JsonSchema {
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (OURS.has(key)) continue;
+    if (LITERALS.has(key) || value === null || typeof value !== 'object') out[key] = value;
+    else if (Array.isArray(value)) out[key] = value.map((v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? publishable(v as JsonSchema) : v));
+    else if (SCHEMA_MAPS.has(key)) out[key] = Object.fromEntries(Object.entries(value as JsonSchema).map(([name, sub]) => [name, sub && typeof sub === 'object' && !Array.isArray(sub) ? publishable(sub as JsonSchema) : sub]));
+    else out[key] = publishable(value as JsonSchema);
+  }
+  return out;
 }
 
 function escapePointer(segment: string): string {

@@ -1,4 +1,5 @@
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import type { RuleName } from '../models/diagnostic-rules.js';
 import type { Diagnostic, Severity } from './types.js';
 
 export type Path = readonly (string | number)[];
@@ -71,7 +72,7 @@ export class RecipeSource {
     return [range[0], Math.max(range[1], range[0] + 1)];
   }
 
-  at(path: Path, severity: Severity, rule: string, message: string, options: DiagnosticOptions = {}): Diagnostic {
+  at(path: Path, severity: Severity, rule: RuleName, message: string, options: DiagnosticOptions = {}): Diagnostic {
     const [start, end] = this.spanOf(path, options);
     const from = this.position(start);
     const to = this.position(Math.min(end, this.text.length));
@@ -88,11 +89,11 @@ export class RecipeSource {
     };
   }
 
-  error(path: Path, rule: string, message: string, options?: DiagnosticOptions): Diagnostic {
+  error(path: Path, rule: RuleName, message: string, options?: DiagnosticOptions): Diagnostic {
     return this.at(path, 'error', rule, message, options);
   }
 
-  warning(path: Path, rule: string, message: string, options?: DiagnosticOptions): Diagnostic {
+  warning(path: Path, rule: RuleName, message: string, options?: DiagnosticOptions): Diagnostic {
     return this.at(path, 'warning', rule, message, options);
   }
 

@@ -1,6 +1,8 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
 import type { AnyModel, MediaKind } from '../models/types.js';
 import { CUSTOM_KEYWORDS, EXPRESSION_KEYWORD, STEP_ID_PATTERN, paramsSchema, recipeSkeletonSchema, slotKind, withExpressions, type JsonSchema } from './schema.js';
+import type { Precompiled } from './precompiled.js';
 import type { Path, RecipeSource } from './source.js';
 import { didYouMean } from './suggest.js';
 import { describe, jsonTypeWords, mediaWords } from './words.js';
@@ -11,17 +13,21 @@ import type { Diagnostic } from './types.js';
  * node it is about. Validators are compiled on first use: a recipe pays only for the models it uses.
  */
 export class StructureChecker {
-  private readonly ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+  private compiler?: Ajv;
   private skeleton?: ValidateFunction;
   private readonly models = new Map<string, ValidateFunction>();
 
-  constructor() {
-    for (const keyword of CUSTOM_KEYWORDS) this.ajv.addKeyword({ keyword, schemaType: ['string', 'boolean'] });
+  /** `precompiled`: validators built ahead of time from the same schemas (see precompiled.ts). */
+  constructor(precompiled?: Precompiled) {
+    if (precompiled) {
+      this.skeleton = precompiled.skeleton;
+      for (const [id, validate] of Object.entries(precompiled.params)) this.models.set(id, validate);
+    }
   }
 
   /** Top-level keys, inputs, step options and outputs; not the parameters of each step. */
   checkRecipe(data: unknown, source: RecipeSource): Diagnostic[] {
-    this.skeleton ??= this.ajv.compile(recipeSkeletonSchema());
+    this.skeleton ??= this.ajv().compile(recipeSkeletonSchema());
     this.skeleton(data);
     // Step ids and input names have their own check with a better message than `propertyNames`.
     const errors = (this.skeleton.errors ?? []).filter((e) => !e.schemaPath.includes('/propertyNames'));
@@ -32,12 +38,31 @@ export class StructureChecker {
   checkParams(model: AnyModel, params: unknown, at: Path, source: RecipeSource): Diagnostic[] {
     let validate = this.models.get(model.id);
     if (!validate) {
-      validate = this.ajv.compile(withExpressions(paramsSchema(model)));
+      validate = this.ajv().compile(withExpressions(paramsSchema(model)));
       this.models.set(model.id, validate);
     }
     validate(params);
     return mapErrors(validate.errors ?? [], params, at, source, model);
   }
+
+  /** ajv itself only when something is compiled here; loaded on demand, it costs nothing precompiled. */
+  private ajv(): Ajv {
+    this.compiler ??= createAjv();
+    return this.compiler;
+  }
+}
+
+/** The one configuration the validators are compiled with, at build time and at run time. */
+export function createAjv(options: { source?: boolean } = {}): Ajv {
+  const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+  const ajv = new AjvClass({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, code: { source: options.source ?? false, esm: true } });
+  for (const keyword of CUSTOM_KEYWORDS) ajv.addKeyword({ keyword, schemaType: ['string', 'boolean'] });
+  return ajv;
+}
+
+/** What is compiled: the skeleton, and each model's parameters with expressions allowed. */
+export function internalSchemas(models: readonly AnyModel[]): { skeleton: JsonSchema; params: Map<string, JsonSchema> } {
+  return { skeleton: recipeSkeletonSchema(), params: new Map(models.map((m) => [m.id, withExpressions(paramsSchema(m))])) };
 }
 
 /** `model` is set when checking a step's parameters, and names the model in messages. */
@@ -98,8 +123,7 @@ function fromExpressionBranch(e: ErrorObject): boolean {
   const parent = e.parentSchema as JsonSchema | undefined;
   if (parent?.[EXPRESSION_KEYWORD]) return true;
   if (e.keyword === 'anyOf') {
-    const first = (parent?.anyOf as JsonSchema[] | undefined)?.[0];
-    return Boolean(first?.[EXPRESSION_KEYWORD] || first?.$ref === '#/definitions/expression');
+    return ((parent?.anyOf as JsonSchema[] | undefined) ?? []).some((branch) => Boolean(branch[EXPRESSION_KEYWORD] || branch.$ref === '#/definitions/expression'));
   }
   return false;
 }
@@ -165,6 +189,11 @@ function toDiagnostic(e: ErrorObject, data: unknown, base: Path, source: RecipeS
     case 'uniqueItems':
       return source.error(path.concat(Number(params.j)), 'duplicate', `${name} lists ${describe((e.data as unknown[])[Number(params.j)])} twice`);
     case 'anyOf': {
+      // A union of bare types (`default` of an input) is a type error like any other.
+      const branches = ((e.parentSchema as JsonSchema).anyOf as JsonSchema[] | undefined) ?? [];
+      if (branches.length && branches.every((b) => typeof b.type === 'string' && Object.keys(b).length === 1)) {
+        return source.error(path, 'type', `${name} must be ${jsonTypeWords(branches.map((b) => b.type).join(','))}, got ${describe(e.data)}`);
+      }
       const description = (e.parentSchema as JsonSchema).description;
       const expected = typeof description === 'string' ? description.replace(/\.$/, '') : 'another kind of value';
       return source.error(path, 'type', `${name} must be: ${lowerFirst(expected)}; got ${describe(e.data)}`);

@@ -1,4 +1,5 @@
 import type { AnyModel, Backend, ValueKind } from '../models/types.js';
+import type { RuleName } from '../models/diagnostic-rules.js';
 import type { RecipeSource } from './source.js';
 
 export type Severity = 'error' | 'warning';
@@ -13,7 +14,7 @@ export interface Diagnostic {
   endCol: number;
   severity: Severity;
   /** Short kebab-case name of the check, e.g. `unknown-parameter`. */
-  rule: string;
+  rule: RuleName;
   message: string;
   /** Dotted path of the node in the recipe, e.g. `steps.remove.with.num_frames`. */
   path: string;

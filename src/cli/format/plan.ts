@@ -110,7 +110,8 @@ function planMarkdown(plan: Plan, explain?: ReadonlyMap<string, Explanation>): s
     '',
     '</details>',
     ...(explain ? explainMarkdown(plan, explain) : []),
-    ...(warnings.length ? ['', ...warnings.map((w) => `> [!WARNING]\n> ${w.message}`)] : []),
+    // A blank line before each alert: quoted lines that touch join into one blockquote, so one alert.
+    ...warnings.flatMap((w) => ['', '> [!WARNING]', ...w.message.split('\n').map((line) => `> ${line}`.trimEnd())]),
     '',
   ].join('\n');
 }

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// Part of `npm run build`: bundles the CLI (our modules and its dependencies) into a few files that
+// bin/vidrecipe.js loads. Node 20 has no compile cache, and resolving and reading ~400 small module files
+// cost more than the work of a small `validate`; each command stays its own chunk, loaded on use.
+// The chunks sit in dist/cli/, beside the module they replace, so paths taken from `import.meta.url`
+// (package.json two folders up, packages resolved from node_modules) resolve as they do unbundled.
+// Minified (less to parse), keeping the names of functions and classes for messages and stacks.
+import { rmSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'rolldown';
+
+const out = fileURLToPath(new URL('../dist/cli/', import.meta.url));
+for (const file of readdirSync(out)) if (file.startsWith('bundle')) rmSync(join(out, file));
+await build({
+  input: { bundle: join(out, 'main.js') },
+  platform: 'node',
+  logLevel: 'warn',
+  output: { dir: out, format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'bundle-[name]-[hash].js', sourcemap: false, minify: true, keepNames: true },
+});
