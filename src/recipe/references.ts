@@ -1,6 +1,7 @@
 import type { AnyModel, ValueKind } from '../models/types.js';
 import { findExpressions, formatReference, wholeExpression } from './expression.js';
 import { slotKind } from './schema.js';
+import { acceptsKind, slotValues, slotWords } from './slots.js';
 import type { Path, RecipeSource, Span } from './source.js';
 import { didYouMean } from './suggest.js';
 import { KIND_WORDS } from './words.js';
@@ -126,9 +127,13 @@ export function checkReferences(
     }
     const rel = o.at.slice(target.depth ?? 0);
     const want = target.model && slotKind(target.model, rel);
-    if (!want || fits(kind, want)) continue;
+    if (!want) continue;
+    // A slot of scalars may be a union (`at`: "first", "last" or seconds): judged by all it takes.
+    const values = want !== 'video' && want !== 'image' && want !== 'list' ? slotValues(target.model!, rel) : undefined;
+    if (values ? acceptsKind(values, kind) : fits(kind, want)) continue;
     const slot = rel.length === 2 ? `${String(rel[0])}[${String(rel[1])}]` : String(rel[0]);
-    diagnostics.push(source.error(o.at, 'reference-type', `${slot} needs ${KIND_WORDS[want]}, but ${label} is ${KIND_WORDS[kind]}`, { span: o.span }));
+    const needs = values ? slotWords(values) : KIND_WORDS[want];
+    diagnostics.push(source.error(o.at, 'reference-type', `${slot} needs ${needs}, but ${label} is ${KIND_WORDS[kind]}`, { span: o.span }));
   }
   return { sites, diagnostics };
 }
