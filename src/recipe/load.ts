@@ -41,12 +41,25 @@ export function loadRecipe(file: string, options: LoadOptions = {}): LoadResult 
       return { diagnostics: [fileDiagnostic(file, `cannot read recipe: ${reason}`)] };
     }
   }
-  const source = new RecipeSource(file, text);
-  return new RecipeChecker(source, options.checker ?? new StructureChecker()).run();
+  let source: RecipeSource | undefined;
+  try {
+    source = new RecipeSource(file, text);
+    return new RecipeChecker(source, options.checker ?? new StructureChecker()).run();
+  } catch (error) {
+    // A flaw of ours must not read as the user's mistake, nor end the check of other files.
+    return { diagnostics: [unexpected(file, error)], source };
+  }
 }
 
-function fileDiagnostic(file: string, message: string): Diagnostic {
-  return { file, line: 1, col: 1, endLine: 1, endCol: 1, severity: 'error', rule: 'file', message, path: '' };
+/** What could not be checked, as an error of that file (the stack only with VIDRECIPE_DEBUG). */
+export function unexpected(file: string, error: unknown): Diagnostic {
+  const reason = error instanceof Error ? error.message : String(error);
+  const debug = process.env.VIDRECIPE_DEBUG && error instanceof Error ? `\n${error.stack}` : '';
+  return fileDiagnostic(file, `vidrecipe could not finish checking this file: ${reason}. This is a flaw in vidrecipe, not in the recipe; please report it with the file${debug}`, 'internal');
+}
+
+function fileDiagnostic(file: string, message: string, rule = 'file'): Diagnostic {
+  return { file, line: 1, col: 1, endLine: 1, endCol: 1, severity: 'error', rule, message, path: '' };
 }
 
 

@@ -1,4 +1,5 @@
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { parseRecipeText, type TooDeep } from './parse.js';
 import type { Diagnostic, Severity } from './types.js';
 
 export type Path = readonly (string | number)[];
@@ -21,6 +22,8 @@ export interface DiagnosticOptions {
 export class RecipeSource {
   readonly doc: Document.Parsed;
   readonly text: string;
+  /** Set when the text nests too deep to be read; `doc` is then empty. */
+  readonly tooDeep?: TooDeep;
   private readonly lines: LineCounter;
 
   constructor(
@@ -30,7 +33,9 @@ export class RecipeSource {
     // A byte-order mark is not part of line 1's first column.
     this.text = text.replace(/^\uFEFF/, '');
     this.lines = new LineCounter();
-    this.doc = parseDocument(this.text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, strict: true, merge: true });
+    const parsed = parseRecipeText(this.text, this.lines);
+    this.doc = parsed.doc;
+    this.tooDeep = parsed.tooDeep;
   }
 
   /** Path of the innermost node holding `offset`, e.g. to name where a syntax error is. */

@@ -1,10 +1,17 @@
-import { visit, type YAMLError } from 'yaml';
+import { isCollection, visit, type Node, type YAMLError } from 'yaml';
+import { MAX_NESTING } from './parse.js';
 import type { RecipeSource, Span } from './source.js';
 import type { Diagnostic } from './types.js';
 
 /** YAML-level problems: syntax errors, duplicate keys, unknown aliases and tags. */
 export function syntaxDiagnostics(source: RecipeSource): Diagnostic[] {
   const out: Diagnostic[] = [];
+  if (source.tooDeep) {
+    const { offset, depth } = source.tooDeep;
+    const span: Span = [offset, offset + 1];
+    const message = `lists and maps nested ${depth} levels deep; a recipe may nest at most ${MAX_NESTING} (it needs about 7), so the file was not read further`;
+    out.push(source.error([], 'too-deep', message, { span }));
+  }
   for (const e of source.doc.errors) out.push(fromYamlError(source, e, 'error'));
   for (const e of source.doc.warnings) {
     // A recipe has no use for custom tags: `!env X` would silently become the text "X".
@@ -12,6 +19,19 @@ export function syntaxDiagnostics(source: RecipeSource): Diagnostic[] {
   }
   // An alias to an anchor that is not defined is not a parse error in `yaml`; it throws later.
   visit(source.doc, {
+    Pair: (_key, pair) => {
+      // `{ ${{ inputs.x }} }` unquoted is a map used as a key; JavaScript objects can only key by text.
+      const key = pair.key as Node | null;
+      // After a syntax error the parser's guess at the tree says nothing new.
+      if (isCollection(key) && key.range && source.doc.errors.length === 0) {
+        const span: Span = [key.range[0], Math.max(key.range[1], key.range[0] + 1)];
+        const braces = source.text.slice(span[0] - 1, span[0] + 1) === '{{';
+        const message = braces
+          ? '{{ … }} reads as a map inside a map; an expression starts with $ and, inside [ ] or { }, is quoted: "${{ … }}"'
+          : 'a key must be text, not a list or a map; to write an expression as a value, quote it: "${{ … }}"';
+        out.push(source.error(source.pathAt(span[0]), 'yaml-syntax', message, { span: braces ? [span[0] - 1, span[1] + 1] : span }));
+      }
+    },
     Alias: (_key, alias) => {
       if (alias.resolve(source.doc) === undefined && alias.range) {
         const span: Span = [alias.range[0], alias.range[1]];
