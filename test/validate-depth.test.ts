@@ -34,8 +34,7 @@ describe('nesting depth', () => {
       ['unclosed.yaml', 4, 72, 'too-deep'],
       ['with.yaml', 3, 58 + 4 * 60, 'too-deep'],
     ]);
-    expect(diagnostics[0]!.message).toBe('lists and maps nested 801 levels deep; a recipe may nest at most 64 (it needs about 7), so the file was not read further');
-    expect(diagnostics[1]!.message).toMatch(/^lists and maps nested 901 levels deep/);
+    for (const d of diagnostics) expect(d.message).toBe('lists and maps nested more than 64 levels deep, here; a recipe needs about 7, so the file was not read further');
 
     const text = runCli(['validate', flow, good, block], { cwd: dir });
     expect(text.code).toBe(2);
@@ -44,14 +43,14 @@ describe('nesting depth', () => {
     expect(text.stdout + text.stderr).not.toMatch(/call stack|RangeError|    at /);
 
     const github = runCli(['validate', '--format', 'github', good, block], { cwd: dir });
-    expect(github.stdout).toBe(`::error file=block.yaml,line=68,col=129,endLine=68,endColumn=130,title=vidrecipe too-deep::lists and maps nested 901 levels deep; a recipe may nest at most 64 (it needs about 7), so the file was not read further\n`);
+    expect(github.stdout).toBe(`::error file=block.yaml,line=68,col=129,endLine=68,endColumn=130,title=vidrecipe too-deep::lists and maps nested more than 64 levels deep, here; a recipe needs about 7, so the file was not read further\n`);
   });
 
   it('plan and run refuse a too-deep recipe with the same positioned error, exit 2', () => {
     for (const command of ['plan', 'run']) {
       const result = runCli([command, inWith, '--offline'], { cwd: dir });
       expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(/^with\.yaml:3:298: error: lists and maps nested 1004 levels deep; .* \[too-deep\]$/m);
+      expect(result.stderr).toMatch(/^with\.yaml:3:298: error: lists and maps nested more than 64 levels deep, here; .* \[too-deep\]$/m);
       expect(result.stderr).not.toMatch(/call stack/);
     }
   });

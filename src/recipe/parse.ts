@@ -1,4 +1,4 @@
-import { Composer, Parser, YAMLParseError, parseDocument, type CST, type Document, type LineCounter } from 'yaml';
+import { Composer, Lexer, Parser, YAMLParseError, parseDocument, type CST, type Document, type LineCounter } from 'yaml';
 
 /**
  * Lists and maps nested deeper than this are refused before the document is built. A recipe needs about
@@ -11,8 +11,6 @@ export const MAX_NESTING = 64;
 export interface TooDeep {
   /** Offset of the collection that opens the level past the limit. */
   offset: number;
-  /** How deep the text nests at its deepest (at least MAX_NESTING + 1). */
-  depth: number;
 }
 
 export interface ParsedText {
@@ -20,22 +18,36 @@ export interface ParsedText {
   tooDeep?: TooDeep;
 }
 
+const COLLECTIONS: ReadonlySet<string> = new Set(['block-map', 'block-seq', 'flow-collection']);
+
 /**
- * Parses one recipe document. The parser is iterative (it keeps its own stack), so the concrete syntax
- * tree is measured first; only a tree within the limit goes to the recursive composer. A tree past it
- * yields an empty document and the place to report.
+ * Parses one recipe document. The CST parser keeps the open collections on a stack of its own (no
+ * recursion), so its depth is watched token by token and parsing stops at the first level past the limit:
+ * the recursive composer never sees such a tree, and a megabyte of `[` costs no more than its first 65.
  */
 export function parseRecipeText(text: string, lines: LineCounter): ParsedText {
-  // logLevel `error`: what yaml would print as a process warning is reported as a diagnostic instead.
+  // logLevel \`error\`: what yaml would print as a process warning is reported as a diagnostic instead.
   const options = { uniqueKeys: true, prettyErrors: false, strict: true, merge: true, logLevel: 'error' } as const;
-  const tokens = [...new Parser(lines.addNewLine).parse(text)];
-  const tooDeep = deepest(tokens);
-  if (tooDeep) return { doc: parseDocument('', options), tooDeep };
+  const parser = new Parser(lines.addNewLine);
+  const tokens: CST.Token[] = [];
+  // What `parser.parse()` does first: line 1 starts at 0.
+  lines.addNewLine(0);
+  for (const lexeme of new Lexer().lex(text)) {
+    for (const token of parser.next(lexeme)) tokens.push(token);
+    if (parser.stack.length > MAX_NESTING) {
+      const open = parser.stack.filter((t) => COLLECTIONS.has(t.type));
+      if (open.length > MAX_NESTING) {
+        countLines(text, lines);
+        return { doc: parseDocument('', options), tooDeep: { offset: open[MAX_NESTING]!.offset } };
+      }
+    }
+  }
+  for (const token of parser.end()) tokens.push(token);
   let doc: Document.Parsed | undefined;
   for (const next of new Composer(options).compose(tokens, true, text.length)) {
     if (!doc) doc = next;
     else {
-      // As `parseDocument` does: the second document is reported, not read.
+      // As \`parseDocument\` does: the second document is reported, not read.
       doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
       break;
     }
@@ -43,36 +55,10 @@ export function parseRecipeText(text: string, lines: LineCounter): ParsedText {
   return { doc: doc ?? parseDocument('', options) };
 }
 
-/** The first collection past the limit and the deepest level reached, walking with a stack of our own. */
-function deepest(tokens: readonly CST.Token[]): TooDeep | undefined {
-  let found: TooDeep | undefined;
-  const stack: [CST.Token, number][] = tokens.map((t) => [t, 0]);
-  while (stack.length) {
-    const [token, depth] = stack.pop()!;
-    const children: (CST.Token | null | undefined)[] = [];
-    let level = depth;
-    switch (token.type) {
-      case 'document':
-        children.push(token.value);
-        break;
-      case 'block-map':
-      case 'block-seq':
-      case 'flow-collection':
-        level = depth + 1;
-        for (const item of token.items) children.push(item.key, item.value);
-        break;
-      case 'block-scalar':
-        children.push(...token.props);
-        break;
-      default:
-        break;
-    }
-    if (level > MAX_NESTING) {
-      // The earliest place in the text is the one to point at; the depth is the largest seen.
-      if (!found || token.offset < found.offset) found = { offset: token.offset, depth: Math.max(level, found?.depth ?? 0) };
-      else found.depth = Math.max(found.depth, level);
-    }
-    for (const child of children) if (child) stack.push([child, level]);
+/** The parser registers line starts as it goes; one stopped early leaves the rest to be counted here. */
+function countLines(text: string, lines: LineCounter): void {
+  const last = lines.lineStarts[lines.lineStarts.length - 1] ?? 0;
+  for (let i = text.indexOf('\n', last); i >= 0; i = text.indexOf('\n', i + 1)) {
+    if (i + 1 > (lines.lineStarts[lines.lineStarts.length - 1] ?? 0)) lines.addNewLine(i + 1);
   }
-  return found;
 }

@@ -7,9 +7,9 @@ import type { Diagnostic } from './types.js';
 export function syntaxDiagnostics(source: RecipeSource): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (source.tooDeep) {
-    const { offset, depth } = source.tooDeep;
+    const { offset } = source.tooDeep;
     const span: Span = [offset, offset + 1];
-    const message = `lists and maps nested ${depth} levels deep; a recipe may nest at most ${MAX_NESTING} (it needs about 7), so the file was not read further`;
+    const message = `lists and maps nested more than ${MAX_NESTING} levels deep, here; a recipe needs about 7, so the file was not read further`;
     out.push(source.error([], 'too-deep', message, { span }));
   }
   for (const e of source.doc.errors) out.push(fromYamlError(source, e, 'error'));
