@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { checkCache } from '../engine/cache-status.js';
 import { planRecipe } from '../graph/plan.js';
+import { capProblems } from '../recipe/cap.js';
 import { loadRecipe } from '../recipe/load.js';
 import { EXIT, UsageError } from './exit.js';
 import { formatText } from './format/diagnostics.js';
@@ -26,7 +27,7 @@ export async function planCommand(file: string, options: PlanCommandOptions): Pr
   await checkCache(plan, resolve(options.stateDir), source);
   // Validation warnings (an unused output …) belong in the plan a reviewer reads, too.
   plan.diagnostics.unshift(...diagnostics);
-  const all = plan.diagnostics;
+  const all = capProblems(plan.diagnostics).diagnostics;
   if (all.length) process.stderr.write(formatText(all, sources));
   if (all.some((d) => d.severity === 'error')) return EXIT.invalid;
   process.stdout.write(formatPlan(plan, options.format));

@@ -22,10 +22,10 @@ export function validateCommand(files: string[], options: ValidateOptions): numb
     } catch (error) {
       result = { diagnostics: [unexpected(file, error)] };
     }
-    const { recipe, diagnostics, source } = result;
+    const { recipe, diagnostics, source, totals } = result;
     if (source) sources.set(file, source.text);
     all.push(...diagnostics);
-    lines.push(summary(file, diagnostics, recipe?.steps.size));
+    lines.push(summary(file, diagnostics, recipe?.steps.size, totals));
   }
   if (options.format === 'json') process.stdout.write(formatJson(all));
   else if (options.format === 'github') process.stdout.write(formatGithub(all));

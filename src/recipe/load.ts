@@ -5,6 +5,7 @@ import { BACKENDS, type AnyModel, type Backend } from '../models/types.js';
 import { findCycles, type Dependency } from './dependencies.js';
 import { parseDuration } from './duration.js';
 import { ruleView } from './expression.js';
+import { capProblems } from './cap.js';
 import { checkInputs } from './inputs.js';
 import { isMap, type Raw } from './map.js';
 import { checkOutputs, unusedOutputs } from './outputs.js';
@@ -44,7 +45,8 @@ export function loadRecipe(file: string, options: LoadOptions = {}): LoadResult 
   let source: RecipeSource | undefined;
   try {
     source = new RecipeSource(file, text);
-    return new RecipeChecker(source, options.checker ?? new StructureChecker()).run();
+    const result = new RecipeChecker(source, options.checker ?? new StructureChecker()).run();
+    return { ...result, ...capProblems(result.diagnostics) };
   } catch (error) {
     // A flaw of ours must not read as the user's mistake, nor end the check of other files.
     return { diagnostics: [unexpected(file, error)], source };

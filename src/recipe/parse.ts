@@ -27,7 +27,8 @@ const COLLECTIONS: ReadonlySet<string> = new Set(['block-map', 'block-seq', 'flo
  */
 export function parseRecipeText(text: string, lines: LineCounter): ParsedText {
   // logLevel \`error\`: what yaml would print as a process warning is reported as a diagnostic instead.
-  const options = { uniqueKeys: true, prettyErrors: false, strict: true, merge: true, logLevel: 'error' } as const;
+  // uniqueKeys off: the parser's check is quadratic; syntax.ts finds duplicate keys in linear time.
+  const options = { uniqueKeys: false, prettyErrors: false, strict: true, merge: true, logLevel: 'error' } as const;
   const parser = new Parser(lines.addNewLine);
   const tokens: CST.Token[] = [];
   // What `parser.parse()` does first: line 1 starts at 0.
