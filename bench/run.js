@@ -1,9 +1,10 @@
 // `npm run bench`: every benchmark, each writing its own section of docs/benchmarks.md.
 import * as engine from './engine.js';
 import * as frontend from './frontend.js';
+import * as pathological from './pathological.js';
 import * as removal from './removal.js';
 import * as scheduling from './scheduling.js';
 
-const results = { frontend: frontend.run(), engine: engine.run(), scheduling: await scheduling.run(), removal: await removal.run() };
+const results = { frontend: frontend.run(), pathological: pathological.run(), engine: engine.run(), scheduling: await scheduling.run(), removal: await removal.run() };
 console.log(JSON.stringify(results, null, 2));
 console.log('wrote docs/benchmarks.md');
