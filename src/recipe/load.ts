@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { MODEL_IDS, findModel } from '../models/catalog.js';
 import { BACKENDS, type AnyModel, type Backend } from '../models/types.js';
@@ -6,6 +5,7 @@ import { findCycles, type Dependency } from './dependencies.js';
 import { parseDuration } from './duration.js';
 import { ruleView } from './expression.js';
 import { capProblems } from './cap.js';
+import { RecipeReadError, readRecipeText } from './read-recipe.js';
 import { checkInputs } from './inputs.js';
 import { isMap, type Raw } from './map.js';
 import { checkOutputs, unusedOutputs } from './outputs.js';
@@ -36,9 +36,9 @@ export function loadRecipe(file: string, options: LoadOptions = {}): LoadResult 
   let text = options.text;
   if (text === undefined) {
     try {
-      text = readFileSync(file, 'utf8');
+      text = readRecipeText(file);
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+      const reason = error instanceof RecipeReadError ? error.message : (error as Error).message;
       return { diagnostics: [fileDiagnostic(file, `cannot read recipe: ${reason}`)] };
     }
   }
