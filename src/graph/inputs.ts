@@ -36,7 +36,7 @@ export function resolveInputs(recipe: Recipe, overrides: readonly string[], sour
     }
     const name = pair.slice(0, eq);
     const raw = pair.slice(eq + 1);
-    const decl = recipe.inputs[name];
+    const decl = Object.hasOwn(recipe.inputs, name) ? recipe.inputs[name] : undefined;
     if (!decl) {
       const names = Object.keys(recipe.inputs);
       usage.push(`--input ${pair}: the recipe has no input "${name}"${didYouMean(name, names) || (names.length ? `; its inputs: ${names.join(', ')}` : '')}`);

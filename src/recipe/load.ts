@@ -79,7 +79,7 @@ class RecipeChecker {
     const syntax = syntaxDiagnostics(source);
     this.diagnostics.push(...syntax);
     // Past a real syntax error the tree is a guess; duplicate keys still leave a sound tree.
-    if (syntax.some((d) => d.severity === 'error' && d.rule !== 'duplicate-key')) return this.result();
+    if (syntax.some((d) => d.severity === 'error' && d.rule !== 'duplicate-key' && d.rule !== 'reserved-name')) return this.result();
 
     let data: unknown;
     try {

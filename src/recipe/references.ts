@@ -54,7 +54,8 @@ function resolve(o: Occurrence, scope: Scope, source: RecipeSource, self?: strin
   const ref = o.ref!;
   const span = { span: o.span };
   if (ref.context === 'inputs') {
-    const input = scope.inputs[ref.name];
+    // Own names only: `inputs.constructor` must not find Object.prototype's.
+    const input = Object.hasOwn(scope.inputs, ref.name) ? scope.inputs[ref.name] : undefined;
     if (input) return input.type;  // undefined when the declaration's type is itself in error
     const names = Object.keys(scope.inputs);
     const hint = didYouMean(ref.name, names) || (names.length ? `; declared inputs: ${names.join(', ')}` : '; declare it under inputs:');
@@ -68,7 +69,7 @@ function resolve(o: Occurrence, scope: Scope, source: RecipeSource, self?: strin
   }
   const model = scope.steps.get(ref.step);
   if (!model) return undefined;
-  const kind = model.outputs[ref.output];
+  const kind = Object.hasOwn(model.outputs, ref.output) ? model.outputs[ref.output] : undefined;
   if (kind) return kind;
   const outputs = Object.keys(model.outputs);
   return source.error(

@@ -27,6 +27,11 @@ export function syntaxDiagnostics(source: RecipeSource): Diagnostic[] {
       for (const pair of map.items) {
         const key = pair.key as Node | null;
         if (!isScalar(key) || !key.range) continue;
+        if (key.value === '__proto__') {
+          // Reading YAML into JavaScript turns this key into the object's prototype: the entry would vanish.
+          const span: Span = [key.range[0], Math.max(key.range[1], key.range[0] + 1)];
+          out.push(source.error(source.pathAt(span[0]), 'reserved-name', '"__proto__" cannot be used as a key or name; rename it', { span }));
+        }
         if (!seen.has(key.value)) {
           seen.add(key.value);
           continue;
