@@ -63,6 +63,16 @@ describe('nesting depth', () => {
     expect(validateJson([over], { cwd: dir }).diagnostics.map((d) => [d.line, d.col, d.rule])).toEqual([[4, 72, 'too-deep']]);
   });
 
+  it('aliases that expand a few lines into millions of values are an error at the first alias, in words', () => {
+    const lines = [`version: 1\nsteps:\n${STEP}`, 'x-a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]'];
+    for (let i = 1, prev = 'a'; i < 8; prev = `l${i}`, i++) lines.push(`x-l${i}: &l${i} [${Array(10).fill(`*${prev}`).join(', ')}]`);
+    const laughs = write('laughs.yaml', `${lines.join('\n')}\n`);
+    const { code, diagnostics } = validateJson([laughs, good], { cwd: dir });
+    expect(code).toBe(2);
+    expect(diagnostics.map((d) => [d.file, d.line, d.col, d.endCol, d.rule])).toEqual([['laughs.yaml', 5, 12, 14, 'yaml-syntax']]);
+    expect(diagnostics[0]!.message).toMatch(/^aliases \(\*name\) expand to more than 1000 values in all, .* use fewer aliases or ones that do not nest$/);
+  });
+
   it('a map used as a key ({{ … }} without the $) is an error at the value, not a Node warning on stderr', () => {
     const braces = write('braces.yaml', 'version: 1\nsteps:\n  a:\n    uses: local/trim\n    with:\n      video: {{ inputs.v }}\n      duration: 1\n');
     const result = runCli(['validate', braces, good], { cwd: dir });

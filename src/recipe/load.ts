@@ -4,6 +4,7 @@ import { BACKENDS, type AnyModel, type Backend } from '../models/types.js';
 import { findCycles, type Dependency } from './dependencies.js';
 import { parseDuration } from './duration.js';
 import { ruleView } from './expression.js';
+import { MAX_ALIAS_COUNT, aliasLimitDiagnostic } from './alias-limit.js';
 import { capProblems } from './cap.js';
 import { RecipeReadError, readRecipeText } from './read-recipe.js';
 import { checkInputs } from './inputs.js';
@@ -83,9 +84,10 @@ class RecipeChecker {
 
     let data: unknown;
     try {
-      data = source.doc.toJS({ maxAliasCount: 1000 });
+      data = source.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
-      this.diagnostics.push(source.error([], 'yaml-syntax', (error as Error).message));
+      const aliases = /alias count/i.test((error as Error).message);
+      this.diagnostics.push(aliases ? aliasLimitDiagnostic(source, source.doc) : source.error([], 'yaml-syntax', (error as Error).message));
       return this.result();
     }
     if (!isMap(data)) {
