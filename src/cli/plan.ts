@@ -3,6 +3,7 @@ import { checkCache } from '../engine/cache-status.js';
 import { explainPlan } from '../engine/explain.js';
 import { mediaPreflight } from '../graph/media-preflight.js';
 import { planRecipe } from '../graph/plan.js';
+import { capProblems } from '../recipe/cap.js';
 import { loadRecipe } from '../recipe/load.js';
 import { didYouMean } from '../recipe/suggest.js';
 import { readConfig, withConfigSource } from './config-file.js';
@@ -48,7 +49,7 @@ export async function planCommand(file: string, options: PlanCommandOptions): Pr
   distrustWarning(stateDir);
   // Validation warnings (an unused output …) belong in the plan a reviewer reads, too.
   plan.diagnostics.unshift(...diagnostics);
-  const all = [...plan.diagnostics, ...config.diagnostics];
+  const all = [...capProblems(plan.diagnostics).diagnostics, ...config.diagnostics];
   if (all.length) process.stderr.write(formatText(all, sources));
   if (all.some((d) => d.severity === 'error')) return EXIT.invalid;
   process.stdout.write(formatPlan(plan, options.format, options.explain ? explainPlan(plan, stateDir, keyed, cacheOptions) : undefined));

@@ -1,4 +1,4 @@
-import { loadRecipe } from '../recipe/load.js';
+import { loadRecipe, unexpected } from '../recipe/load.js';
 import { loadPrecompiled } from '../recipe/precompiled.js';
 import { StructureChecker } from '../recipe/structure.js';
 import type { Diagnostic } from '../recipe/types.js';
@@ -19,10 +19,17 @@ export async function validateCommand(files: string[], options: ValidateOptions)
   const sources = new Map<string, string>();
   const lines: string[] = [];
   for (const file of files) {
-    const { recipe, diagnostics, source } = loadRecipe(file, { checker });
+    // loadRecipe turns its own failures into a diagnostic; this guard keeps the promise for the rest too.
+    let result: ReturnType<typeof loadRecipe>;
+    try {
+      result = loadRecipe(file, { checker });
+    } catch (error) {
+      result = { diagnostics: [unexpected(file, error)] };
+    }
+    const { recipe, diagnostics, source, totals } = result;
     if (source) sources.set(file, source.text);
     all.push(...diagnostics);
-    lines.push(summary(file, diagnostics, recipe?.steps.size));
+    lines.push(summary(file, diagnostics, recipe?.steps.size, totals));
   }
   // The limits and endpoints a run will use are checked with the recipes, in the same formats.
   const config = readConfig(options);

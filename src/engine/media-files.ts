@@ -4,6 +4,7 @@ import type { MediaKind } from '../models/types.js';
 import { sha256File } from './hash.js';
 import { safeName } from './state-names.js';
 import type { ContentStore } from './store.js';
+import { fileKindWords } from '../recipe/file-kind.js';
 
 /** A media value as a step sees it: a local file and the digest of its bytes. */
 export interface MediaFile {
@@ -85,7 +86,7 @@ export class MediaFiles {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`media file not found: ${path}`);
       throw error;
     }
-    if (!info.isFile()) throw new Error(`${asWritten} is a directory, not a media file`);
+    if (!info.isFile()) throw new Error(`${asWritten} is ${fileKindWords(info)}, not a media file; give the path of a video or image file`);
     if (info.size === 0) throw new Error(`media file is empty: ${path}`);
     // Within one process (plan, then run) a file whose identity, size and time are unchanged is not read twice.
     const seen = `${path}\0${info.ino}\0${info.size}\0${info.mtimeMs}`;

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { substitute } from '../recipe/expression.js';
 import { paramShapes } from '../recipe/schema.js';
+import { slotValues, toSlot } from '../recipe/slots.js';
 import { RecipeSource } from '../recipe/source.js';
 import { didYouMean } from '../recipe/suggest.js';
 import type { Diagnostic, InputDecl, Recipe, Reference, Step } from '../recipe/types.js';
@@ -35,7 +36,7 @@ export function resolveInputs(recipe: Recipe, overrides: readonly string[], sour
     }
     const name = pair.slice(0, eq);
     const raw = pair.slice(eq + 1);
-    const decl = recipe.inputs[name];
+    const decl = Object.hasOwn(recipe.inputs, name) ? recipe.inputs[name] : undefined;
     if (!decl) {
       const names = Object.keys(recipe.inputs);
       usage.push(`--input ${pair}: the recipe has no input "${name}"${didYouMean(name, names) || (names.length ? `; its inputs: ${names.join(', ')}` : '')}`);
@@ -72,17 +73,19 @@ function convert(raw: string, decl: InputDecl, cwd: string): InputValue | undefi
 /**
  * A step's parameters with input values filled in, for checking values that only the command line
  * supplies and for pricing before anything runs. A step output becomes `output(ref)`: a placeholder
- * path for parsing, or UNKNOWN for cross-field rules. Numbers and flags that fill text become text.
+ * path for parsing, or UNKNOWN for cross-field rules. Numbers and flags that fill a slot taking only
+ * text become text; one that also takes them as they are (a union) keeps them.
  */
 export function paramsForPlan(step: Step, values: Record<string, InputValue>, output: (ref: Reference) => unknown): Record<string, unknown> {
   const input = (ref: Reference) => (ref.context === 'inputs' ? values[ref.name] : output(ref));
   const filled = substitute(step.with, input, (ref) => (ref.context === 'inputs' ? String(values[ref.name]) : undefined)) as Record<string, unknown>;
   const shapes = paramShapes(step.model);
-  const text = (v: unknown) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v);
   for (const [name, value] of Object.entries(filled)) {
     const shape = shapes.get(name);
-    if (shape?.kind === 'string') filled[name] = text(value);
-    else if (shape?.kind === 'list' && shape.item === 'string' && Array.isArray(value)) filled[name] = value.map(text);
+    const media = (kind?: string) => kind === 'video' || kind === 'image';
+    if (!shape || media(shape.kind)) continue;
+    if (shape.kind !== 'list') filled[name] = toSlot(slotValues(step.model, [name]), value);
+    else if (Array.isArray(value) && !media(shape.item)) filled[name] = value.map((item) => toSlot(slotValues(step.model, [name, 0]), item));
   }
   return filled;
 }

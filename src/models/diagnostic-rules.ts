@@ -7,7 +7,11 @@
 export const RULES = {
   'yaml-syntax': 'The file is not valid YAML (an unclosed quote, a bad indent), or cannot be read as data.',
   'duplicate-key': 'A key appears twice in the same map; the last one would win silently.',
-  file: 'The recipe file cannot be read.',
+  file: 'The recipe file cannot be read: missing, not a regular file (a device, a FIFO), over 4 MiB, or a symlink out of its work tree.',
+  'reserved-name': '`__proto__` as a key or a name: reading the file into JavaScript would make it vanish.',
+  'too-deep': 'Lists and maps nested more than 64 levels (a recipe needs about 7); the file is not read further.',
+  'too-many-problems': 'A file with more than 200 problems lists the first 200 in source order, then this one with the count of the rest.',
+  internal: 'vidrecipe itself failed on this file; the other files are still checked (please report it).',
   version: 'The recipe declares a format version this vidrecipe does not read (only `version: 1`).',
   required: 'Something required is missing: a top-level key, a step\'s `uses`, a required parameter, at least one step.',
   'unknown-property': 'A key the recipe format does not have (at the top level, in an input, in a step).',

@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { MODEL_IDS, findModel } from '../models/catalog.js';
+import type { RuleName } from '../models/diagnostic-rules.js';
 import { BACKENDS, type AnyModel, type Backend } from '../models/types.js';
 import { findCycles, type Dependency } from './dependencies.js';
 import { parseDuration } from './duration.js';
 import { ruleView } from './expression.js';
+import { MAX_ALIAS_COUNT, aliasLimitDiagnostic } from './alias-limit.js';
+import { capProblems } from './cap.js';
+import { RecipeReadError, readRecipeText } from './read-recipe.js';
 import { checkInputs } from './inputs.js';
 import { isMap, type Raw } from './map.js';
 import { checkOutputs, unusedOutputs } from './outputs.js';
@@ -36,21 +39,33 @@ export function loadRecipe(file: string, options: LoadOptions = {}): LoadResult 
   let text = options.text;
   if (text === undefined) {
     try {
-      text = readFileSync(file, 'utf8');
+      text = readRecipeText(file);
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+      const reason = error instanceof RecipeReadError ? error.message : (error as Error).message;
       return { diagnostics: [fileDiagnostic(file, `cannot read recipe: ${reason}`)] };
     }
   }
-  const source = new RecipeSource(file, text);
-  return new RecipeChecker(source, options.checker ?? new StructureChecker()).run();
+  let source: RecipeSource | undefined;
+  try {
+    source = new RecipeSource(file, text);
+    const result = new RecipeChecker(source, options.checker ?? new StructureChecker()).run();
+    return { ...result, ...capProblems(result.diagnostics) };
+  } catch (error) {
+    // A flaw of ours must not read as the user's mistake, nor end the check of other files.
+    return { diagnostics: [unexpected(file, error)], source };
+  }
 }
 
-function fileDiagnostic(file: string, message: string): Diagnostic {
-  return { file, line: 1, col: 1, endLine: 1, endCol: 1, severity: 'error', rule: 'file', message, path: '' };
+/** What could not be checked, as an error of that file (the stack only with VIDRECIPE_DEBUG). */
+export function unexpected(file: string, error: unknown): Diagnostic {
+  const reason = error instanceof Error ? error.message : String(error);
+  const debug = process.env.VIDRECIPE_DEBUG && error instanceof Error ? `\n${error.stack}` : '';
+  return fileDiagnostic(file, `vidrecipe could not finish checking this file: ${reason}. This is a flaw in vidrecipe, not in the recipe; please report it with the file${debug}`, 'internal');
 }
 
-
+function fileDiagnostic(file: string, message: string, rule: RuleName = 'file'): Diagnostic {
+  return { file, line: 1, col: 1, endLine: 1, endCol: 1, severity: 'error', rule, message, path: '' };
+}
 
 class RecipeChecker {
   private readonly diagnostics: Diagnostic[] = [];
@@ -65,13 +80,14 @@ class RecipeChecker {
     const syntax = syntaxDiagnostics(source);
     this.diagnostics.push(...syntax);
     // Past a real syntax error the tree is a guess; duplicate keys still leave a sound tree.
-    if (syntax.some((d) => d.severity === 'error' && d.rule !== 'duplicate-key')) return this.result();
+    if (syntax.some((d) => d.severity === 'error' && d.rule !== 'duplicate-key' && d.rule !== 'reserved-name')) return this.result();
 
     let data: unknown;
     try {
-      data = source.doc.toJS({ maxAliasCount: 1000 });
+      data = source.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
-      this.diagnostics.push(source.error([], 'yaml-syntax', (error as Error).message));
+      const aliases = /alias count/i.test((error as Error).message);
+      this.diagnostics.push(aliases ? aliasLimitDiagnostic(source, source.doc) : source.error([], 'yaml-syntax', (error as Error).message));
       return this.result();
     }
     if (!isMap(data)) {

@@ -1,6 +1,7 @@
 import type { AnyModel, ValueKind } from '../models/types.js';
 import { findExpressions, formatReference, wholeExpression } from './expression.js';
 import { slotKind } from './schema.js';
+import { acceptsKind, slotValues, slotWords } from './slots.js';
 import type { Path, RecipeSource, Span } from './source.js';
 import { didYouMean } from './suggest.js';
 import { KIND_WORDS } from './words.js';
@@ -53,7 +54,8 @@ function resolve(o: Occurrence, scope: Scope, source: RecipeSource, self?: strin
   const ref = o.ref!;
   const span = { span: o.span };
   if (ref.context === 'inputs') {
-    const input = scope.inputs[ref.name];
+    // Own names only: `inputs.constructor` must not find Object.prototype's.
+    const input = Object.hasOwn(scope.inputs, ref.name) ? scope.inputs[ref.name] : undefined;
     if (input) return input.type;  // undefined when the declaration's type is itself in error
     const names = Object.keys(scope.inputs);
     const hint = didYouMean(ref.name, names) || (names.length ? `; declared inputs: ${names.join(', ')}` : '; declare it under inputs:');
@@ -67,7 +69,7 @@ function resolve(o: Occurrence, scope: Scope, source: RecipeSource, self?: strin
   }
   const model = scope.steps.get(ref.step);
   if (!model) return undefined;
-  const kind = model.outputs[ref.output];
+  const kind = Object.hasOwn(model.outputs, ref.output) ? model.outputs[ref.output] : undefined;
   if (kind) return kind;
   const outputs = Object.keys(model.outputs);
   return source.error(
@@ -126,9 +128,13 @@ export function checkReferences(
     }
     const rel = o.at.slice(target.depth ?? 0);
     const want = target.model && slotKind(target.model, rel);
-    if (!want || fits(kind, want)) continue;
+    if (!want) continue;
+    // A slot of scalars may be a union (`at`: "first", "last" or seconds): judged by all it takes.
+    const values = want !== 'video' && want !== 'image' && want !== 'list' ? slotValues(target.model!, rel) : undefined;
+    if (values ? acceptsKind(values, kind) : fits(kind, want)) continue;
     const slot = rel.length === 2 ? `${String(rel[0])}[${String(rel[1])}]` : String(rel[0]);
-    diagnostics.push(source.error(o.at, 'reference-type', `${slot} needs ${KIND_WORDS[want]}, but ${label} is ${KIND_WORDS[kind]}`, { span: o.span }));
+    const needs = values ? slotWords(values) : KIND_WORDS[want];
+    diagnostics.push(source.error(o.at, 'reference-type', `${slot} needs ${needs}, but ${label} is ${KIND_WORDS[kind]}`, { span: o.span }));
   }
   return { sites, diagnostics };
 }

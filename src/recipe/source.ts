@@ -1,5 +1,6 @@
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { RuleName } from '../models/diagnostic-rules.js';
+import { parseRecipeText, type TooDeep } from './parse.js';
 import type { Diagnostic, Severity } from './types.js';
 
 export type Path = readonly (string | number)[];
@@ -22,6 +23,8 @@ export interface DiagnosticOptions {
 export class RecipeSource {
   readonly doc: Document.Parsed;
   readonly text: string;
+  /** Set when the text nests too deep to be read; `doc` is then empty. */
+  readonly tooDeep?: TooDeep;
   private readonly lines: LineCounter;
 
   constructor(
@@ -31,7 +34,9 @@ export class RecipeSource {
     // A byte-order mark is not part of line 1's first column.
     this.text = text.replace(/^\uFEFF/, '');
     this.lines = new LineCounter();
-    this.doc = parseDocument(this.text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, strict: true, merge: true });
+    const parsed = parseRecipeText(this.text, this.lines);
+    this.doc = parsed.doc;
+    this.tooDeep = parsed.tooDeep;
   }
 
   /** Path of the innermost node holding `offset`, e.g. to name where a syntax error is. */
@@ -44,16 +49,18 @@ export class RecipeSource {
     };
     for (;;) {
       if (isMap(node)) {
-        const pair = node.items.find((p) => holds(p.key) || holds(p.value));
+        // Items are in source order: the one holding `offset` is the last that starts at or before it.
+        const i = lastStartingBefore(node.items, offset, (p) => (p.key as Node | null)?.range?.[0] ?? (p.value as Node | null)?.range?.[0]);
+        const pair = i >= 0 && (holds(node.items[i]!.key) || holds(node.items[i]!.value)) ? node.items[i]! : undefined;
         if (!pair) return path;
         path.push(String(isScalar(pair.key) ? pair.key.value : pair.key));
         if (!holds(pair.value)) return path;
         node = pair.value as Node;
       } else if (isSeq(node)) {
-        const index = node.items.findIndex(holds);
-        if (index < 0) return path;
-        path.push(index);
-        node = node.items[index] as Node;
+        const i = lastStartingBefore(node.items, offset, (item) => (item as Node | null)?.range?.[0]);
+        if (i < 0 || !holds(node.items[i])) return path;
+        path.push(i);
+        node = node.items[i] as Node;
       } else {
         return path;
       }
@@ -97,11 +104,31 @@ export class RecipeSource {
     return this.at(path, 'warning', rule, message, options);
   }
 
-  /** 1-based line and column, the column counted in characters (an emoji is one, not two UTF-16 units). */
+  /**
+   * 1-based line and column, the column counted in characters (an emoji is one, not two UTF-16 units).
+   * Both by binary search, so a file with thousands of problems on one long line is still read in linear time.
+   */
   private position(offset: number): { line: number; col: number } {
     const { line } = this.lines.linePos(offset);
     const lineStart = this.lines.lineStarts[line - 1] ?? 0;
-    return { line, col: [...this.text.slice(lineStart, offset)].length + 1 };
+    this.pairs ??= surrogatePairs(this.text);
+    const pairs = countBelow(this.pairs, offset) - countBelow(this.pairs, lineStart);
+    return { line, col: offset - lineStart - pairs + 1 };
+  }
+
+  /** Offsets of the first half of every surrogate pair, ascending; found on the first position asked for. */
+  private pairs?: number[];
+  /** Per map: its pairs by key (the last of duplicates), so a path is walked without scanning every entry. */
+  private readonly keyIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+  private pairOf(map: YAMLMap, key: string): Pair | undefined {
+    let index = this.keyIndex.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) index.set(String(isScalar(p.key) ? p.key.value : p.key), p);
+      this.keyIndex.set(map, index);
+    }
+    return index.get(key);
   }
 
   /** Deepest node along `path`, with the key node of the last map entry walked through. */
@@ -114,7 +141,7 @@ export class RecipeSource {
       let nextKey: Node | undefined;
       if (isMap(node)) {
         // The last of duplicate keys is the one the data holds, so positions follow it.
-        const pair = node.items.findLast((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(segment));
+        const pair = this.pairOf(node, String(segment));
         if (pair) {
           nextKey = pair.key as Node;
           // `key:` with nothing after it has an empty null node just past the colon; report at the key.
@@ -131,4 +158,36 @@ export class RecipeSource {
     }
     return { node, key, depth };
   }
+}
+
+function surrogatePairs(text: string): number[] {
+  const out: number[] = [];
+  for (const m of text.matchAll(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)) out.push(m.index);
+  return out;
+}
+
+/** How many of the ascending `sorted` are below `value`. */
+function countBelow(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid]! < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** Index of the last item whose start is at or before `offset` (items in source order), or -1. */
+function lastStartingBefore<T>(items: readonly T[], offset: number, start: (item: T) => number | undefined): number {
+  let low = 0;
+  let high = items.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    const at = start(items[mid]!);
+    // An item without a position (an empty value) is treated as starting where the one before it does.
+    if (at === undefined || at <= offset) low = mid + 1;
+    else high = mid;
+  }
+  return low - 1;
 }

@@ -4,6 +4,7 @@ import type { AnyModel, MediaKind } from '../models/types.js';
 import { CUSTOM_KEYWORDS, EXPRESSION_KEYWORD, STEP_ID_PATTERN, paramsSchema, recipeSkeletonSchema, slotKind, withExpressions, type JsonSchema } from './schema.js';
 import type { Precompiled } from './precompiled.js';
 import type { Path, RecipeSource } from './source.js';
+import { slotWords, valuesOf } from './slots.js';
 import { didYouMean } from './suggest.js';
 import { describe, jsonTypeWords, mediaWords } from './words.js';
 import type { Diagnostic } from './types.js';
@@ -195,8 +196,11 @@ function toDiagnostic(e: ErrorObject, data: unknown, base: Path, source: RecipeS
         return source.error(path, 'type', `${name} must be ${jsonTypeWords(branches.map((b) => b.type).join(','))}, got ${describe(e.data)}`);
       }
       const description = (e.parentSchema as JsonSchema).description;
-      const expected = typeof description === 'string' ? description.replace(/\.$/, '') : 'another kind of value';
-      return source.error(path, 'type', `${name} must be: ${lowerFirst(expected)}; got ${describe(e.data)}`);
+      const values = valuesOf(e.parentSchema as JsonSchema);
+      const expected = typeof description === 'string' ? `: ${lowerFirst(description.replace(/\.$/, ''))}` : ` ${slotWords(values)}`;
+      // `at: "2"` is text; the number branch wants it unquoted.
+      const quoted = typeof e.data === 'string' && values.types.has('number') && /^\s*-?(\d+\.?\d*|\.\d+)\s*$/.test(e.data);
+      return source.error(path, 'type', `${name} must be${expected}; got ${describe(e.data)}${quoted ? `; for the number ${String(e.data).trim()}, remove the quotes` : ''}`);
     }
     default:
       return source.error(path, 'schema', `${name} ${e.message ?? 'is invalid'}`);

@@ -78,4 +78,6 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
   /** The parsed file, for later stages that report against it; absent when it could not be read. */
   source?: RecipeSource;
+  /** All problems found, when `diagnostics` lists only the first of many (see recipe/cap.ts). */
+  totals?: { errors: number; warnings: number };
 }

@@ -10,13 +10,25 @@ export type DiagnosticFormat = 'text' | 'json' | 'github';
 export function formatText(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>): string {
   const paint = painter();
   const out: string[] = [];
+  // Each file split once and each line spread into characters once: thousands of problems on one long
+  // line must not each split the file again.
+  const split = new Map<string, string[] | undefined>();
+  const spread = new Map<string, string[]>();
+  const lineOf = (file: string, line: number): string[] | undefined => {
+    if (!split.has(file)) split.set(file, sources.get(file)?.split(/\r?\n/));
+    const text = split.get(file)?.[line - 1];
+    if (text === undefined) return undefined;
+    const key = `${line}:${file}`;
+    let chars = spread.get(key);
+    if (!chars) spread.set(key, (chars = [...text]));
+    return chars;
+  };
   for (const d of diagnostics) {
     const severity = d.severity === 'error' ? paint(['bold', 'red'], 'error') : paint(['bold', 'yellow'], 'warning');
     out.push(`${paint('bold', `${d.file}:${d.line}:${d.col}`)}: ${severity}: ${d.message} ${paint('gray', `[${d.rule}]`)}`);
-    const text = sources.get(d.file)?.split(/\r?\n/)[d.line - 1];
-    if (text === undefined) continue;
     // Columns count characters, as the diagnostics do.
-    const full = [...text];
+    const full = lineOf(d.file, d.line);
+    if (full === undefined) continue;
     const { line, col } = excerpt(full, d.col);
     const gutter = String(d.line).length + 1;
     const width = d.endLine === d.line ? Math.max(1, d.endCol - d.col) : Math.max(1, full.length - d.col + 1);
@@ -83,10 +95,10 @@ function property(text: string): string {
   return data(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
-export function summary(file: string, diagnostics: readonly Diagnostic[], steps?: number): string {
-  const errors = diagnostics.filter((d) => d.severity === 'error').length;
-  const warnings = diagnostics.length - errors;
-  const counts = [errors && `${errors} error${errors === 1 ? '' : 's'}`, warnings && `${warnings} warning${warnings === 1 ? '' : 's'}`].filter(Boolean).join(', ');
+export function summary(file: string, diagnostics: readonly Diagnostic[], steps?: number, totals?: { errors: number; warnings: number }): string {
+  const errors = totals?.errors ?? diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = totals?.warnings ?? diagnostics.length - errors;
+  const counts = [errors && `${errors.toLocaleString('en-US')} error${errors === 1 ? '' : 's'}`, warnings && `${warnings.toLocaleString('en-US')} warning${warnings === 1 ? '' : 's'}`].filter(Boolean).join(', ');
   if (errors) return `${file}: ${counts}`;
   const valid = steps === undefined ? 'valid' : `valid (${steps} step${steps === 1 ? '' : 's'})`;
   return `${file}: ${valid}${counts ? `, ${counts}` : ''}`;
