@@ -101,18 +101,14 @@ const phases = {
   validate() {
     const recipes = lines('recipes').flatMap(expand);
     if (!recipes.length) return 0;
-    const json = vidrecipe(['validate', '--format', 'json', ...recipes]);
     // Annotations on the diff: the runner reads these workflow commands from stdout.
     const github = vidrecipe(['validate', '--format', 'github', ...recipes]);
     process.stdout.write(github.stdout);
     process.stderr.write(github.stderr);
-    let errors = 0;
-    let warnings = 0;
-    try {
-      for (const d of JSON.parse(json.stdout)) d.severity === 'error' ? errors++ : warnings++;
-    } catch {
-      errors = json.code === 0 ? 0 : 1;
-    }
+    const count = (severity) => github.stdout.split('\n').filter((line) => line.startsWith(`::${severity} `)).length;
+    // A failure that printed no annotation (a crash, a usage error) still counts as one error.
+    const errors = count('error') || (github.code === 0 ? 0 : 1);
+    const warnings = count('warning');
     const verdict = errors ? `❌ ${errors} error${errors === 1 ? '' : 's'}` : '✅ valid';
     summary(`### vidrecipe validate: ${verdict}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}\n\n${recipes.map((r) => `- \`${r}\``).join('\n')}`);
     record('validate', github.code);
@@ -123,6 +119,7 @@ const phases = {
     const recipe = input('recipe');
     if (!recipe) return 0;
     const args = ['plan', recipe, '--format', 'markdown', ...common()];
+    if (input('explain') === 'true') args.push('--explain');
     const result = vidrecipe(args);
     process.stderr.write(result.stderr);
     const body = result.stdout.trim() ? result.stdout : `### vidrecipe plan: \`${recipe}\` cannot be planned\n\n\`\`\`\n${result.stderr.trim()}\n\`\`\``;

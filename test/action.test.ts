@@ -150,8 +150,10 @@ describe('the GitHub Action', { timeout: 120_000 }, () => {
   });
 
   it('a failed step: the report says which, the artifact folder is set, the job fails with 1', () => {
-    const r = action({ recipes: 'broken.yaml', recipe: 'broken.yaml', run: 'true', 'state-dir': 'state' });
+    const r = action({ recipes: 'broken.yaml', recipe: 'broken.yaml', run: 'true', explain: 'true', 'state-dir': 'state' });
     expect(r.outputs.status).toBe('failed');
+    // explain: the plan says why the step runs (it never finished in this state dir).
+    expect(r.summary).toMatch(/Why steps run<\/summary>\n\n- `head` /);
     expect(r.summary).toMatch(/> step `head` failed:/);
     expect(existsSync(join(r.outputs['report-dir']!, 'report.md'))).toBe(true);
     expect(r.exit).toBe(1);
