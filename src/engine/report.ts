@@ -98,6 +98,7 @@ export function reportOf(plan: Plan, result: RunResult, cwd: string): RunReport 
     outputs[name] = { file: relative(cwd, output.file) || output.file, kind: output.kind, digest: output.digest, step: output.step };
   }
   const offline = (s: StepView) => s.backend === 'local' && !s.uses.startsWith('local/');
+  const left = leftRunning(result.steps);
   return {
     run_id: result.runId,
     recipe: plan.recipe.file,
@@ -107,7 +108,7 @@ export function reportOf(plan: Plan, result: RunResult, cwd: string): RunReport 
     ended_at: new Date(result.endedAt).toISOString(),
     duration_ms: result.endedAt - result.startedAt,
     cost_usd: roundUsd(result.costUsd),
-    pending_cost_usd: pendingCost(result.steps),
+    pending_cost_usd: left.steps.length ? left.costUsd : undefined,
     estimated_cost_usd: roundUsd(result.steps.reduce((sum, s) => sum + (s.status === 'cached' ? 0 : s.estimatedCostUsd), 0)),
     cache_hits: result.steps.filter((s) => s.status === 'cached').length,
     first_failure: result.firstFailure,
@@ -209,10 +210,10 @@ export function reportMarkdown(report: RunReport): string {
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
-/** What the tasks left running at a provider are estimated to cost; undefined when there are none. */
-function pendingCost(steps: readonly StepView[]): number | undefined {
+/** Steps whose task the provider still runs after Ctrl-C, and what they are estimated to cost. */
+export function leftRunning(steps: readonly StepView[]): { steps: StepView[]; costUsd: number } {
   const left = steps.filter((s) => s.status === 'running_at_provider');
-  return left.length ? roundUsd(left.reduce((sum, s) => sum + s.estimatedCostUsd, 0)) : undefined;
+  return { steps: left, costUsd: roundUsd(left.reduce((sum, s) => sum + s.estimatedCostUsd, 0)) };
 }
 
 function size(path: string): number {
