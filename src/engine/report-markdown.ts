@@ -1,7 +1,7 @@
 import { usd } from '../models/price.js';
 import { formatMs } from '../recipe/duration.js';
-import type { StepView } from './events.js';
 import type { RunReport } from './report.js';
+import { STATUS_ICON } from './report-status.js';
 
 type ReportStep = RunReport['steps'][number];
 
@@ -17,27 +17,12 @@ export function mdText(text: string): string {
     .replace(/</g, '&lt;');
 }
 
-const ICON: Record<StepView['status'], string> = {
-  succeeded: '✅',
-  cached: '♻️',
-  failed: '❌',
-  skipped: '⏭️',
-  cancelled: '⏹️',
-  running_at_provider: '⏳',
-  waiting: '…',
-  queued: '…',
-  uploading: '…',
-  submitting: '…',
-  running: '…',
-  downloading: '…',
-};
-
 /** report.md: the run as a PR comment. Recipe and provider text goes through {@link mdText}. */
 export function reportMarkdown(report: RunReport): string {
   const count = (status: string) => report.steps.filter((s) => s.status === status).length;
   const ran = count('succeeded');
   const lines = [
-    `## vidrecipe run: ${report.name} ${report.status === 'succeeded' ? '✅ succeeded' : report.status === 'failed' ? '❌ failed' : '⏹️ interrupted'}`,
+    `## vidrecipe run: ${report.name} ${STATUS_ICON[report.status]} ${report.status}`,
     '',
     `\`${report.recipe}\` · run \`${report.run_id}\` · ${report.steps.length} ${report.steps.length === 1 ? 'step' : 'steps'}: ${ran} ran, ${report.cache_hits} cached, ${count('failed')} failed, ${count('running_at_provider') ? `${count('running_at_provider')} running at provider, ` : ''}${count('skipped') + count('cancelled')} not run · ` +
       `cost **${usd(report.cost_usd)}**${report.pending_cost_usd ? ` + ${usd(report.pending_cost_usd)} still running at the provider` : ''} · ${formatMs(report.duration_ms)}`,
@@ -64,7 +49,7 @@ export function reportMarkdown(report: RunReport): string {
   }
   lines.push('| step | model | backend | status | attempts | time | cost |', '| --- | --- | --- | --- | ---: | ---: | ---: |');
   for (const s of report.steps) {
-    const status = `${ICON[s.status]} ${s.status === 'running_at_provider' ? `running at provider (task \`${s.task_id ?? '?'}\`)` : s.status}${s.cached_from ? ` (run ${s.cached_from})` : ''}`;
+    const status = `${STATUS_ICON[s.status]} ${s.status === 'running_at_provider' ? `running at provider (task \`${s.task_id ?? '?'}\`)` : s.status}${s.cached_from ? ` (run ${s.cached_from})` : ''}`;
     lines.push(`| \`${s.id}\` | \`${s.uses}\` | ${s.offline_preview ? `${s.backend} (offline preview)` : s.backend} | ${status} | ${s.attempts} | ${s.duration_ms === undefined ? '–' : formatMs(s.duration_ms)} | ${usd(s.cost_usd)} |`);
   }
   const outputs = Object.entries(report.outputs);
