@@ -16,7 +16,8 @@ export { mediaPreflight, type MediaPreflightOptions } from './graph/media-prefli
 export { checkStepMedia, StepMediaError } from './engine/step-media.js';
 export { outDirConflict } from './engine/out-dir.js';
 export { loadConfig, defaultConfig, type EngineConfig, type BackendLimits } from './engine/config.js';
-export { writeReport, reportMarkdown, type RunReport } from './engine/report.js';
+export { writeReport, type RunReport } from './engine/report.js';
+export { reportMarkdown } from './engine/report-markdown.js';
 export type { RunEvent, StepView, StepStatus, RunStatus } from './engine/events.js';
 export { defaultExecutors, createExecutors, type ProviderSettings } from './providers/registry.js';
 export { WaveSpeedApi } from './providers/wavespeed/api.js';

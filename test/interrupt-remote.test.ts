@@ -110,6 +110,13 @@ describe('Ctrl-C after the providers accepted the tasks', () => {
     const md = readFileSync(join(runDir, 'report.md'), 'utf8');
     expect(md).toContain('> [!WARNING]');
     expect(md).toContain(`⏳ running at provider (task \`${taskOf('remove')}\`)`);
+    // report.html tells the same: the warning with each task, the pending cost, the step's status
+    const html = readFileSync(join(runDir, 'report.html'), 'utf8');
+    const pending = `$${report.pending_cost_usd.toFixed(2)}`;
+    expect(html).toContain(`2 tasks are still running at the provider and will be billed, estimated <b>${pending}</b>`);
+    expect(html).toContain(`<code>remove</code> (wavespeed task <code>${taskOf('remove')}</code>, $${cost.remove!.toFixed(2)})`);
+    expect(html).toContain(`<span class="muted">pending at provider</span><b>${pending}</b>`);
+    expect(html).toContain('<span class="badge s-running_at_provider">⏳ running_at_provider</span>');
     expect(first.filter((l) => l.event === 'step-left-running').map((l) => (l as { step: string }).step).sort()).toEqual(['remove', 'widen']);
 
     // The next run pays nothing new: it re-attaches to both tasks and takes their results.

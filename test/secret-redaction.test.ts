@@ -93,7 +93,10 @@ describe('a provider error that quotes the request and its key', () => {
     }
     const runDir = json.report as string;
     expect(readFileSync(join(runDir, 'journal.jsonl'), 'utf8')).toContain('Bearer ***');
-    expect(readFileSync(join(runDir, 'report.md'), 'utf8')).toContain('Bearer ***');
+    const md = readFileSync(join(runDir, 'report.md'), 'utf8');
+    expect(md).toContain('Bearer \\*\\*\\*');
+    // Markdown escapes the key's dashes (`ws\-live\-…`): the redactor must have seen it before that.
+    for (const key of [WS_KEY, DS_KEY]) expect(md.replace(/\\/g, '')).not.toContain(key.slice(3));
     expect(JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')).steps.find((s: { id: string }) => s.id === 'remove').error).toContain('Bearer ***');
   });
 
@@ -129,5 +132,20 @@ describe('the redactor', () => {
 
   it('leaves ordinary text alone: short values and words are not secrets', () => {
     expect(redactor.redact('true abc 1 send Authorization: Bearer <WAVESPEED_API_KEY>')).toBe('true abc 1 send Authorization: Bearer <WAVESPEED_API_KEY>');
+  });
+});
+
+describe('a provider error with markup in it', () => {
+  it('is text in report.md: no image, no link, no HTML', async () => {
+    const hostile = 'bad video <img src=x> see [link](http://x)';
+    ds.fault({ on: 'submit', status: 400, body: { code: 'InvalidParameter', message: hostile, request_id: 'r-1' } });
+    const { code, stdout, stderr } = await run(workspace(), ['--json']);
+    expect(code, stderr).toBe(1);
+    const json = JSON.parse(stdout);
+    expect(json.steps.widen.error).toContain(hostile);
+    const md = readFileSync(join(json.report, 'report.md'), 'utf8');
+    expect(md).toContain('&lt;img src=x\\> see \\[link\\]\\(http://x\\)');
+    expect(md).not.toContain('<img');
+    expect(md).not.toContain('[link](');
   });
 });

@@ -1,10 +1,10 @@
 import { posterSize } from '../media/preview.js';
 import { usd } from '../models/price.js';
 import { formatMs } from '../recipe/duration.js';
-import type { StepStatus } from './events.js';
 import type { MediaView } from './report-media.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './report-page.js';
 import type { RunReport } from './report.js';
+import { STATUS_ICON } from './report-status.js';
 import type { TimelinePhase } from './report-timeline.js';
 
 type ReportStep = RunReport['steps'][number];
@@ -28,8 +28,6 @@ const PHASE_LABEL: Record<TimelinePhase, string> = {
   downloading: 'downloading',
 };
 
-const STATUS_ICON: Partial<Record<StepStatus | RunReport['status'], string>> = { succeeded: '✅', cached: '♻️', failed: '❌', skipped: '⏭️', cancelled: '⏹️', interrupted: '⏹️' };
-
 /**
  * report.html: one page, no network. The summary, where the time went, the outputs as players with
  * posters, and per step its request (prompts, parameters, task id, the provider's rewritten prompt),
@@ -40,7 +38,7 @@ export function reportHtml(report: RunReport): string {
   const title = `vidrecipe run: ${report.name} ${report.status}`;
   const body: string[] = [];
   body.push(
-    `<header><h1>${e(report.name)} <span class="badge s-${e(report.status)}">${STATUS_ICON[report.status] ?? ''} ${e(report.status)}</span>${report.offline_preview ? '<span class="badge offline">offline preview</span>' : ''}</h1>`,
+    `<header><h1>${e(report.name)} <span class="badge s-${e(report.status)}">${STATUS_ICON[report.status]} ${e(report.status)}</span>${report.offline_preview ? '<span class="badge offline">offline preview</span>' : ''}</h1>`,
     `<div class="muted"><code>${e(report.recipe)}</code> · run <code>${e(report.run_id)}</code> · started ${e(report.started_at)}</div></header>`,
   );
   if (report.offline_preview) {
@@ -52,16 +50,26 @@ export function reportHtml(report: RunReport): string {
     '<div class="facts">',
     fact('time', formatMs(report.duration_ms)),
     fact('charged', usd(report.cost_usd)),
+    ...(report.pending_cost_usd ? [fact('pending at provider', usd(report.pending_cost_usd))] : []),
     fact('estimated', usd(report.estimated_cost_usd)),
     fact('steps', String(report.steps.length)),
     fact('ran', String(count('succeeded'))),
     fact('cache hits', String(report.cache_hits)),
     fact('failed', String(count('failed'))),
+    ...(count('running_at_provider') ? [fact('running at provider', String(count('running_at_provider')))] : []),
     fact('not run', String(count('skipped') + count('cancelled'))),
     '</div>',
   );
   const failed = report.steps.find((s) => s.id === report.first_failure) ?? report.steps.find((s) => s.status === 'failed');
   if (failed) body.push(`<p class="card s-failed">❌ step <code>${e(failed.id)}</code> failed: ${e(failed.error ?? '')}</p>`);
+  const left = report.steps.filter((s) => s.status === 'running_at_provider');
+  if (left.length) {
+    const tasks = left.map((s) => `<code>${e(s.id)}</code> (${e(s.backend)} task <code>${e(s.task_id ?? '?')}</code>, ${e(usd(s.estimated_cost_usd))})`).join(', ');
+    body.push(
+      `<p class="card s-running_at_provider">${STATUS_ICON.running_at_provider} ${left.length === 1 ? '1 task is' : `${left.length} tasks are`} still running at the provider and will be billed, estimated <b>${e(usd(report.pending_cost_usd ?? 0))}</b>: ${tasks}. ` +
+        `The next run of this recipe re-attaches to ${left.length === 1 ? 'it' : 'them'} instead of submitting again.</p>`,
+    );
+  }
 
   const outputs = Object.entries(report.outputs);
   if (outputs.length) {
@@ -136,7 +144,7 @@ function stepTable(report: RunReport): string {
   const rows = report.steps.map(
     (s) =>
       `<tr><td><a href="#step-${e(s.id)}"><code>${e(s.id)}</code></a></td><td><code>${e(s.uses)}</code></td><td>${e(s.backend)}${s.offline_preview ? ' <span class="badge offline">offline preview</span>' : ''}</td>` +
-      `<td class="s-${e(s.status)}">${STATUS_ICON[s.status] ?? ''} ${e(s.status)}${s.cached_from ? ` <span class="muted">(run ${e(s.cached_from)})</span>` : ''}</td><td class="n">${s.attempts}</td>` +
+      `<td class="s-${e(s.status)}">${STATUS_ICON[s.status]} ${e(s.status)}${s.cached_from ? ` <span class="muted">(run ${e(s.cached_from)})</span>` : ''}</td><td class="n">${s.attempts}</td>` +
       `<td class="n">${s.duration_ms === undefined ? '–' : e(formatMs(s.duration_ms))}</td><td class="n">${e(usd(s.estimated_cost_usd))}</td><td class="n">${e(usd(s.cost_usd))}</td></tr>`,
   );
   return `<table><thead><tr><th>step</th><th>model</th><th>backend</th><th>status</th><th class="n">attempts</th><th class="n">time</th><th class="n">estimated</th><th class="n">charged</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
@@ -146,7 +154,7 @@ function stepCard(s: ReportStep): string {
   const e = escapeHtml;
   const parts = [
     `<section class="card" id="step-${e(s.id)}">`,
-    `<h3><code>${e(s.id)}</code> <span class="badge s-${e(s.status)}">${STATUS_ICON[s.status] ?? ''} ${e(s.status)}</span>${s.offline_preview ? '<span class="badge offline">offline preview</span>' : ''}</h3>`,
+    `<h3><code>${e(s.id)}</code> <span class="badge s-${e(s.status)}">${STATUS_ICON[s.status]} ${e(s.status)}</span>${s.offline_preview ? '<span class="badge offline">offline preview</span>' : ''}</h3>`,
     `<div class="muted"><code>${e(s.uses)}</code> on ${e(s.backend)}${s.task_id ? ` · task <code>${e(s.task_id)}</code>` : ''}${s.cached_from ? ` · cached from run <code>${e(s.cached_from)}</code>` : ''}</div>`,
   ];
   if (s.error) parts.push(`<p class="s-failed">${e(s.error)}</p>`);

@@ -13,7 +13,7 @@ h3 { font-size: 16px; margin: 0 0 8px; } code, pre { font: 13px/1.45 ui-monospac
 pre { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: 8px; overflow: auto; white-space: pre-wrap; word-break: break-word; }
 .muted { color: var(--muted); }
 .badge { display: inline-block; border-radius: 999px; padding: 0 10px; font-size: 13px; font-weight: 600; border: 1px solid currentColor; margin-right: 6px; white-space: nowrap; }
-.s-succeeded { color: var(--ok); } .s-failed { color: var(--bad); } .s-cached { color: var(--info); } .s-interrupted, .s-skipped, .s-cancelled { color: var(--warn); }
+.s-succeeded { color: var(--ok); } .s-failed { color: var(--bad); } .s-cached { color: var(--info); } .s-interrupted, .s-skipped, .s-cancelled, .s-running_at_provider { color: var(--warn); }
 .badge.offline { color: #8250df; }
 .facts { display: flex; flex-wrap: wrap; gap: 8px 24px; margin: 12px 0; } .facts div { min-width: 90px; } .facts b { display: block; font-size: 20px; }
 table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }

@@ -7,14 +7,13 @@ import type { RunResult } from './run.js';
 import type { Plan } from '../graph/plan.js';
 import { createRequire } from 'node:module';
 import { ffmpegVersion } from '../media/binaries.js';
-import { roundUsd, usd } from '../models/price.js';
-import { formatMs } from '../recipe/duration.js';
+import { roundUsd } from '../models/price.js';
 import { reportHtml } from './report-html.js';
 import { ReportMedia, type MediaView } from './report-media.js';
 import { attachMedia } from './report-views.js';
 import { stepTimeline, type TimelineSpan } from './report-timeline.js';
 import { StateDir } from './state-dir.js';
-import { stepDetailsMarkdown } from './report-markdown.js';
+import { reportMarkdown } from './report-markdown.js';
 
 /** `runs/<id>/report.json`: the whole run, for tools. Snake case, like every JSON vidrecipe prints. */
 export interface RunReport {
@@ -86,9 +85,12 @@ export async function writeReport(plan: Plan, result: RunResult, cwd = process.c
 /** The three report files, from the report's facts. */
 export function writeReportFiles(runDir: string, report: RunReport): void {
   // Errors quote providers' bodies, which may quote our request: no secret reaches a file posted to a PR.
-  writeFileAtomic(join(runDir, 'report.json'), redact(`${JSON.stringify(report, null, 2)}\n`));
-  writeFileAtomic(join(runDir, 'report.md'), redact(reportMarkdown(report)));
-  writeFileAtomic(join(runDir, 'report.html'), redact(reportHtml(report)));
+  const json = redact(`${JSON.stringify(report, null, 2)}\n`);
+  writeFileAtomic(join(runDir, 'report.json'), json);
+  // Rendered from the redacted facts: Markdown's escaping (`sk\-…`) would hide a key from the redactor.
+  const redacted = JSON.parse(json) as RunReport;
+  writeFileAtomic(join(runDir, 'report.md'), redact(reportMarkdown(redacted)));
+  writeFileAtomic(join(runDir, 'report.html'), redact(reportHtml(redacted)));
 }
 
 /** The facts of a run, before any media is attached. */
@@ -98,6 +100,7 @@ export function reportOf(plan: Plan, result: RunResult, cwd: string): RunReport 
     outputs[name] = { file: relative(cwd, output.file) || output.file, kind: output.kind, digest: output.digest, step: output.step };
   }
   const offline = (s: StepView) => s.backend === 'local' && !s.uses.startsWith('local/');
+  const left = leftRunning(result.steps);
   return {
     run_id: result.runId,
     recipe: plan.recipe.file,
@@ -107,7 +110,7 @@ export function reportOf(plan: Plan, result: RunResult, cwd: string): RunReport 
     ended_at: new Date(result.endedAt).toISOString(),
     duration_ms: result.endedAt - result.startedAt,
     cost_usd: roundUsd(result.costUsd),
-    pending_cost_usd: pendingCost(result.steps),
+    pending_cost_usd: left.steps.length ? left.costUsd : undefined,
     estimated_cost_usd: roundUsd(result.steps.reduce((sum, s) => sum + (s.status === 'cached' ? 0 : s.estimatedCostUsd), 0)),
     cache_hits: result.steps.filter((s) => s.status === 'cached').length,
     first_failure: result.firstFailure,
@@ -144,75 +147,10 @@ function promptsOf(params: Record<string, unknown>): Record<string, string> | un
   return found.length ? Object.fromEntries(found) : undefined;
 }
 
-const ICON: Record<StepView['status'], string> = {
-  succeeded: '✅',
-  cached: '♻️',
-  failed: '❌',
-  skipped: '⏭️',
-  cancelled: '⏹️',
-  running_at_provider: '⏳',
-  waiting: '…',
-  queued: '…',
-  uploading: '…',
-  submitting: '…',
-  running: '…',
-  downloading: '…',
-};
-
-export function reportMarkdown(report: RunReport): string {
-  const count = (status: string) => report.steps.filter((s) => s.status === status).length;
-  const ran = count('succeeded');
-  const lines = [
-    `## vidrecipe run: ${report.name} ${report.status === 'succeeded' ? '✅ succeeded' : report.status === 'failed' ? '❌ failed' : '⏹️ interrupted'}`,
-    '',
-    `\`${report.recipe}\` · run \`${report.run_id}\` · ${report.steps.length} ${report.steps.length === 1 ? 'step' : 'steps'}: ${ran} ran, ${report.cache_hits} cached, ${count('failed')} failed, ${count('running_at_provider') ? `${count('running_at_provider')} running at provider, ` : ''}${count('skipped') + count('cancelled')} not run · ` +
-      `cost **${usd(report.cost_usd)}**${report.pending_cost_usd ? ` + ${usd(report.pending_cost_usd)} still running at the provider` : ''} · ${formatMs(report.duration_ms)}`,
-    '',
-  ];
-  const failed = report.steps.filter((s) => s.status === 'failed');
-  if (failed.length) {
-    const first = failed.find((s) => s.id === report.first_failure) ?? failed[0]!;
-    lines.push(`> [!CAUTION]`, `> step \`${first.id}\` failed: ${oneLine(first.error ?? '')}`, '');
-  }
-  const left = report.steps.filter((s) => s.status === 'running_at_provider');
-  if (left.length) {
-    const tasks = left.map((s) => `\`${s.id}\` (${s.backend} task \`${s.task_id ?? '?'}\`, ${usd(s.estimated_cost_usd)})`).join(', ');
-    lines.push(
-      `> [!WARNING]`,
-      `> ${left.length === 1 ? '1 task is' : `${left.length} tasks are`} still running at the provider and will be billed, estimated **${usd(report.pending_cost_usd ?? 0)}**: ${tasks}. ` +
-        `The next run of this recipe re-attaches to ${left.length === 1 ? 'it' : 'them'} instead of submitting again.`,
-      '',
-    );
-  }
-  const offline = report.steps.filter((s) => s.offline_preview);
-  if (offline.length) {
-    lines.push('> [!NOTE]', `> 🧪 **Offline preview**: ${offline.map((s) => `\`${s.id}\``).join(', ')} ran on a local implementation (classical algorithms), not the provider's model; the result only approximates what the provider returns.`, '');
-  }
-  lines.push('| step | model | backend | status | attempts | time | cost |', '| --- | --- | --- | --- | ---: | ---: | ---: |');
-  for (const s of report.steps) {
-    const status = `${ICON[s.status]} ${s.status === 'running_at_provider' ? `running at provider (task \`${s.task_id ?? '?'}\`)` : s.status}${s.cached_from ? ` (run ${s.cached_from})` : ''}`;
-    lines.push(`| \`${s.id}\` | \`${s.uses}\` | ${s.offline_preview ? `${s.backend} (offline preview)` : s.backend} | ${status} | ${s.attempts} | ${s.duration_ms === undefined ? '–' : formatMs(s.duration_ms)} | ${usd(s.cost_usd)} |`);
-  }
-  const outputs = Object.entries(report.outputs);
-  if (outputs.length) {
-    lines.push('', '### Outputs', '');
-    for (const [name, o] of outputs) {
-      lines.push(`**${name}** (${o.kind}${o.step ? `, from \`${o.step}\`` : ''}): \`${o.file}\``, '');
-      if (o.poster) lines.push(`![${name}](${o.poster})`, '');
-      if (o.animation) lines.push(`Animated preview: [${o.animation}](${o.animation}) · frames over time: ${o.strip ? `[strip](${o.strip})` : '–'}`, '');
-    }
-  }
-  lines.push(...stepDetailsMarkdown(report));
-  lines.push('', 'The full report, with players, a timeline and before/after views: `report.html` in this run\'s folder.');
-  const notes = report.steps.flatMap((s) => [...(s.error ? [`- \`${s.id}\`: ${oneLine(s.error)}`] : []), ...s.warnings.map((w) => `- \`${s.id}\` (warning): ${oneLine(w)}`)]);
-  if (notes.length) lines.push('', '<details><summary>Errors and warnings</summary>', '', ...notes, '', '</details>');
-  return `${lines.join('\n').trimEnd()}\n`;
-}
-
-/** What the tasks left running at a provider are estimated to cost; undefined when there are none. */
-function pendingCost(steps: readonly StepView[]): number | undefined {
+/** Steps whose task the provider still runs after Ctrl-C, and what they are estimated to cost. */
+export function leftRunning(steps: readonly StepView[]): { steps: StepView[]; costUsd: number } {
   const left = steps.filter((s) => s.status === 'running_at_provider');
-  return left.length ? roundUsd(left.reduce((sum, s) => sum + s.estimatedCostUsd, 0)) : undefined;
+  return { steps: left, costUsd: roundUsd(left.reduce((sum, s) => sum + s.estimatedCostUsd, 0)) };
 }
 
 function size(path: string): number {
@@ -221,8 +159,4 @@ function size(path: string): number {
   } catch {
     return 0;
   }
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ⏎ ').replace(/\|/g, '\\|');
 }

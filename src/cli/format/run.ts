@@ -3,14 +3,15 @@ import { formatMs } from '../../recipe/duration.js';
 import type { RunResult } from '../../engine/run.js';
 import type { Diagnostic } from '../../recipe/types.js';
 import { diagnosticRows } from './diagnostics.js';
-import { roundUsd, usd } from '../../models/price.js';
+import { usd } from '../../models/price.js';
+import { leftRunning } from '../../engine/report.js';
 
 /**
  * `run --json`, as DESIGN.md fixes it. A step cancelled by Ctrl-C did not run: `skipped`; one whose task
  * the provider had accepted is `running_at_provider`, with its task id and estimated cost.
  */
 export function runJson(result: RunResult) {
-  const left = leftRunning(result);
+  const left = leftRunning(result.steps);
   return {
     run_id: result.runId,
     status: result.status,
@@ -64,7 +65,7 @@ export function runSummary(result: RunResult, cwd: string): string {
   for (const error of result.errors) lines.push(`error: ${error}`);
   const count = (status: string) => result.steps.filter((s) => s.status === status).length;
   const notRun = count('skipped') + count('cancelled');
-  const left = leftRunning(result);
+  const left = leftRunning(result.steps);
   lines.push(...leftRunningLines(result));
   lines.push(
     `run ${result.runId} ${result.status} in ${formatMs(result.endedAt - result.startedAt)} · ${result.steps.length} ${result.steps.length === 1 ? 'step' : 'steps'}: ${count('succeeded')} ran, ${count('cached')} cached` +
@@ -81,18 +82,12 @@ export function runSummary(result: RunResult, cwd: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Steps whose task the provider still runs after Ctrl-C, and what they are estimated to cost. */
-export function leftRunning(result: Pick<RunResult, 'steps'>) {
-  const steps = result.steps.filter((s) => s.status === 'running_at_provider');
-  return { steps, costUsd: roundUsd(steps.reduce((sum, s) => sum + s.estimatedCostUsd, 0)) };
-}
-
 /**
  * What a person must know after Ctrl-C: which tasks the providers still run (and bill), and that the next
  * run picks them up rather than paying again. Printed in every mode: with `--json`, on stderr too.
  */
 export function leftRunningLines(result: Pick<RunResult, 'steps'>): string[] {
-  const left = leftRunning(result);
+  const left = leftRunning(result.steps);
   if (!left.steps.length) return [];
   const tasks = left.steps.map((s) => `  ${s.id}: ${s.backend} task ${s.taskId ?? '(unknown id)'}, estimated ${usd(s.estimatedCostUsd)}`);
   const one = left.steps.length === 1;
