@@ -157,7 +157,7 @@ describe('plan --explain', () => {
     rmSync(join(steps, `${cut.key}.json`));
     writeFileSync(join(steps, `${oldKey}.json`), JSON.stringify({ ...cut, key: oldKey, keyed: { ...cut.keyed, implementation: 0 } }));
     const historyDir = join(dir, 'old-state', 'cache', 'history');
-    const historyFile = readdirSync(historyDir).find((f) => readFileSync(join(historyDir, f), 'utf8').includes('"recipe": "recipe.yaml"'));
+    const historyFile = readdirSync(historyDir).find((f) => (JSON.parse(readFileSync(join(historyDir, f), 'utf8')) as { recipe: string }).recipe.endsWith('/recipe.yaml'));
     const history = JSON.parse(readFileSync(join(historyDir, historyFile!), 'utf8')) as { steps: Record<string, { key: string }> };
     history.steps.cut!.key = oldKey;
     writeFileSync(join(historyDir, historyFile!), JSON.stringify(history));
@@ -185,6 +185,23 @@ describe('plan --explain when the last result is gone', () => {
     const result = runCli(['plan', 'recipe.yaml', '--explain', '--force', 'cutt', '--state-dir', 'state'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--force cutt: the recipe has no step "cutt"');
+  });
+});
+
+describe('plan --explain outside git', () => {
+  it('keeps apart two recipes with the same file name in two folders', async () => {
+    const other = await makeTmpDir('vidrecipe-explain-other-');
+    try {
+      for (const file of ['a.mp4', 'b.mp4']) copyFileSync(join(dir, file), join(other, file));
+      // Another start, so no step is served from the shared cache and each explanation comes from history.
+      writeFileSync(join(other, 'recipe.yaml'), recipe(0.75));
+      const result = runCli(['plan', 'recipe.yaml', '--explain', '--format', 'json', '--state-dir', join(dir, 'state')], { cwd: other });
+      expect(result.code, result.stderr).toBe(0);
+      const steps = (JSON.parse(result.stdout) as { steps: { id: string; explain: Explain }[] }).steps;
+      for (const step of steps) expect(step.explain.reasons).toEqual([{ kind: 'never-run' }]);
+    } finally {
+      await removeDir(other);
+    }
   });
 });
 

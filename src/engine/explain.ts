@@ -1,5 +1,5 @@
 import type { Plan } from '../graph/plan.js';
-import { paramShapes } from '../recipe/schema.js';
+import { mediaKindOf, paramLabel, paramShapes } from '../recipe/schema.js';
 import type { Step } from '../recipe/types.js';
 import { canonicalJson } from './hash.js';
 import { StateDir } from './state-dir.js';
@@ -92,7 +92,7 @@ function unknownKey(step: Step, runs: ReadonlySet<string>, inputs: Plan['inputs'
   const upstream: Reason[] = [];
   for (const site of step.refs) {
     if (site.ref.context !== 'steps' || !runs.has(site.ref.step)) continue;
-    const param = paramName(site.at.slice(3));
+    const param = paramLabel(site.at.slice(3));
     if (!upstream.some((r) => r.kind === 'upstream-runs' && r.param === param && r.step === (site.ref as { step: string }).step)) upstream.push({ kind: 'upstream-runs', param, step: site.ref.step });
   }
   if (upstream.length) return upstream;
@@ -117,7 +117,7 @@ function differences(step: Step, before: KeyMaterial, now: KeyMaterial, inputs: 
       reasons.push({ kind: 'param-changed', param: name, before: a, after: b, ...(site?.ref.context === 'inputs' ? { input: site.ref.name } : {}) });
     } else if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
       a.forEach((item, i) => {
-        if (item !== b[i]) reasons.push({ kind: 'input-changed', param: `${name}[${i}]`, before: digestOf(item), after: digestOf(b[i]), origin: originOf(step, [name, i], inputs) });
+        if (item !== b[i]) reasons.push({ kind: 'input-changed', param: paramLabel([name, i]), before: digestOf(item), after: digestOf(b[i]), origin: originOf(step, [name, i], inputs) });
       });
     } else {
       reasons.push({ kind: 'input-changed', param: name, before: digestOf(a), after: digestOf(b), origin: originOf(step, [name], inputs) });
@@ -135,12 +135,7 @@ function digestOf(value: unknown): string | undefined {
 }
 
 function mediaParams(step: Step): string[] {
-  return [...paramShapes(step.model)].filter(([, s]) => s.kind === 'video' || s.kind === 'image' || (s.kind === 'list' && (s.item === 'video' || s.item === 'image'))).map(([n]) => n);
-}
-
-/** `videos[1]` from a path inside `with`. */
-function paramName(at: (string | number)[]): string {
-  return at.map((k, i) => (typeof k === 'number' ? `[${k}]` : i ? `.${k}` : k)).join('');
+  return [...paramShapes(step.model)].filter(([, s]) => mediaKindOf(s)).map(([n]) => n);
 }
 
 function valueOf(step: Step, name: string, inputs: Plan['inputs']): unknown {

@@ -1,5 +1,5 @@
 import type { MediaKind } from '../models/types.js';
-import { paramShapes } from '../recipe/schema.js';
+import { mediaKindOf, paramShapes } from '../recipe/schema.js';
 import type { Step } from '../recipe/types.js';
 import { mediaExt } from './media-files.js';
 
@@ -35,13 +35,13 @@ export function stepFacts(step: Step, resolved: Record<string, unknown>, digestO
   for (const [name, value] of Object.entries(resolved)) {
     if (value === undefined) continue;
     const shape = shapes.get(name);
-    if (shape?.kind === 'video' || shape?.kind === 'image') {
+    const kind = mediaKindOf(shape);
+    if (kind && shape?.kind !== 'list') {
       params[name] = step.with[name] ?? value;
-      const found = file(value, shape.kind);
+      const found = file(value, kind);
       if (found) inputs[name] = found;
-    } else if (shape?.kind === 'list' && (shape.item === 'video' || shape.item === 'image') && Array.isArray(value)) {
+    } else if (kind && Array.isArray(value)) {
       params[name] = step.with[name] ?? value;
-      const kind = shape.item;
       const found = value.map((v) => file(v, kind));
       if (found.every((f) => f)) inputs[name] = found as StepMediaInput[];
     } else {

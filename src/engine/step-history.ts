@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { workTreeOf } from '../recipe/work-tree.js';
+import { gitWorkTreeOf } from '../recipe/work-tree.js';
 import { writeFileAtomic } from './atomic.js';
 import { sha256 } from './hash.js';
 
@@ -33,8 +33,9 @@ export class StepHistory {
     recipeFile: string,
   ) {
     const absolute = resolve(recipeFile);
-    const inTree = relative(workTreeOf(absolute), absolute);
-    this.recipe = (inTree.startsWith('..') ? absolute : inTree).split(sep).join('/');
+    const tree = gitWorkTreeOf(absolute);
+    const inTree = tree === undefined ? undefined : relative(tree, absolute);
+    this.recipe = (inTree === undefined || inTree.startsWith('..') ? absolute : inTree).split(sep).join('/');
     this.file = join(dir, `${sha256(this.recipe).slice(0, 32)}.json`);
   }
 

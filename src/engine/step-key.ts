@@ -1,7 +1,7 @@
 import type { Backend } from '../models/types.js';
 import type { AnyModel } from '../models/types.js';
 import { paramsForPlan, type InputValue } from '../graph/inputs.js';
-import { paramShapes } from '../recipe/schema.js';
+import { mediaKindOf, paramLabel, paramShapes } from '../recipe/schema.js';
 import type { Reference, Step } from '../recipe/types.js';
 import { LOCAL_VERSIONS } from '../providers/local/versions.js';
 import { canonicalJson, sha256 } from './hash.js';
@@ -74,13 +74,13 @@ export async function resolveStep(
   const digests: Record<string, unknown> = {};
   for (const [name, shape] of paramShapes(step.model)) {
     const value = filled[name];
-    if (value === undefined) continue;
-    if (shape.kind === 'video' || shape.kind === 'image') {
+    if (value === undefined || !mediaKindOf(shape)) continue;
+    if (shape.kind !== 'list') {
       const file = await toFile(value, name, [name]);
       filled[name] = file.path;
       digests[name] = `sha256:${file.digest}`;
-    } else if (shape.kind === 'list' && (shape.item === 'video' || shape.item === 'image') && Array.isArray(value)) {
-      const files = await Promise.all(value.map((v, i) => toFile(v, `${name}[${i}]`, [name, i])));
+    } else if (Array.isArray(value)) {
+      const files = await Promise.all(value.map((v, i) => toFile(v, paramLabel([name, i]), [name, i])));
       filled[name] = files.map((f) => f.path);
       digests[name] = files.map((f) => `sha256:${f.digest}`);
     }

@@ -1,5 +1,5 @@
 import { checkMediaKind, kindFix } from '../media/media-kind.js';
-import { paramShapes } from '../recipe/schema.js';
+import { mediaKindOf, paramLabel, paramShapes } from '../recipe/schema.js';
 import type { Step } from '../recipe/types.js';
 
 /** A step's media input that is not what the parameter takes; the step fails before it runs or uploads. */
@@ -16,8 +16,8 @@ export class StepMediaError extends Error {
 export async function checkStepMedia(step: Step, params: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<void> {
   const problems: string[] = [];
   for (const [name, shape] of paramShapes(step.model)) {
-    const expected = shape.kind === 'list' ? shape.item : shape.kind;
-    if (expected !== 'video' && expected !== 'image') continue;
+    const expected = mediaKindOf(shape);
+    if (!expected) continue;
     const value = params[name];
     const files = shape.kind === 'list' && Array.isArray(value) ? value.map((v, i) => [v, [name, i]] as const) : [[value, [name]] as const];
     for (const [file, rel] of files) {
@@ -35,8 +35,4 @@ function origin(step: Step, rel: readonly (string | number)[], file: string): st
   if (site?.ref.context === 'steps') return `the output "${site.ref.output}" of step "${site.ref.step}"`;
   if (site?.ref.context === 'inputs') return `input "${site.ref.name}" (${file})`;
   return file;
-}
-
-function paramLabel(rel: readonly (string | number)[]): string {
-  return rel.map((k) => (typeof k === 'number' ? `[${k}]` : k)).join('');
 }

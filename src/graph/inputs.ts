@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { substitute } from '../recipe/expression.js';
-import { paramShapes } from '../recipe/schema.js';
+import { mediaKindOf, paramShapes } from '../recipe/schema.js';
 import { slotValues, toSlot } from '../recipe/slots.js';
 import { RecipeSource } from '../recipe/source.js';
 import { didYouMean } from '../recipe/suggest.js';
@@ -82,10 +82,9 @@ export function paramsForPlan(step: Step, values: Record<string, InputValue>, ou
   const shapes = paramShapes(step.model);
   for (const [name, value] of Object.entries(filled)) {
     const shape = shapes.get(name);
-    const media = (kind?: string) => kind === 'video' || kind === 'image';
-    if (!shape || media(shape.kind)) continue;
+    if (!shape || mediaKindOf(shape)) continue;
     if (shape.kind !== 'list') filled[name] = toSlot(slotValues(step.model, [name]), value);
-    else if (Array.isArray(value) && !media(shape.item)) filled[name] = value.map((item) => toSlot(slotValues(step.model, [name, 0]), item));
+    else if (Array.isArray(value)) filled[name] = value.map((item) => toSlot(slotValues(step.model, [name, 0]), item));
   }
   return filled;
 }

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { findExpressions } from '../recipe/expression.js';
-import { paramShapes } from '../recipe/schema.js';
+import { mediaKindOf, paramShapes } from '../recipe/schema.js';
 import type { Recipe } from '../recipe/types.js';
 import type { InputValue } from './inputs.js';
 
@@ -45,8 +45,8 @@ export function mediaPathsOf(recipe: Recipe, inputs: Readonly<Record<string, Inp
   for (const step of recipe.steps.values()) {
     for (const [name, shape] of paramShapes(step.model)) {
       const value = step.with[name];
-      const kind = shape.kind === 'list' ? shape.item : shape.kind;
-      if (kind !== 'video' && kind !== 'image') continue;
+      const kind = mediaKindOf(shape);
+      if (!kind) continue;
       const items = shape.kind === 'list' && Array.isArray(value) ? value.map((v, i) => [v, [name, i]] as const) : [[value, [name]] as const];
       for (const [item, rel] of items) {
         if (typeof item !== 'string' || !isLocal(item) || findExpressions(item).length) continue;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkMediaKind, kindFix } from '../media/media-kind.js';
+import { paramLabel } from '../recipe/schema.js';
 import type { RecipeSource } from '../recipe/source.js';
 import type { Diagnostic } from '../recipe/types.js';
 import { isInside, workTreeOf } from '../recipe/work-tree.js';
@@ -62,6 +63,5 @@ function label(path: MediaPath): string {
   if (path.origin === 'cli') return `--input ${path.input}=${path.written}`;
   if (path.origin === 'default') return `input "${path.input}" (default ${path.written})`;
   const [, step, , ...rel] = path.at;
-  const param = rel.map((k) => (typeof k === 'number' ? `[${k}]` : k)).join('');
-  return `step "${String(step)}": ${param} ${path.written}`;
+  return `step "${String(step)}": ${paramLabel(rel)} ${path.written}`;
 }

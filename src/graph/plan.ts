@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { roundUsd } from '../models/price.js';
 import { UNKNOWN, type Backend, type ParamIssue } from '../models/types.js';
 import { formatReference, ruleView } from '../recipe/expression.js';
+import { paramLabel } from '../recipe/schema.js';
 import type { RecipeSource } from '../recipe/source.js';
 import type { Diagnostic, Recipe, Step } from '../recipe/types.js';
 import { buildDag, type Dag } from './dag.js';
@@ -134,8 +135,7 @@ function inputValueDiagnostics(
   const out: Diagnostic[] = [];
   for (const issue of parsed.success ? [] : parsed.error.issues) {
     const rel = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-    const label = rel.map((k, i) => (typeof k === 'number' ? `[${k}]` : i ? `.${k}` : k)).join('');
-    out.push(source.error([...at, ...rel], 'input-value', `${String(valueAt(step.with, rel))} = ${JSON.stringify(valueAt(params, rel))} does not fit ${label}: ${issueText(issue)}`));
+    out.push(source.error([...at, ...rel], 'input-value', `${String(valueAt(step.with, rel))} = ${JSON.stringify(valueAt(params, rel))} does not fit ${paramLabel(rel)}: ${issueText(issue)}`));
   }
   const key = (i: ParamIssue) => `${i.rule} ${i.path.join('.')}`;
   const seen = new Set(step.model.rules.flatMap((r) => r.check(ruleView(step.with))).map(key));

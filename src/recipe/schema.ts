@@ -48,6 +48,17 @@ export interface ParamShape {
   item?: ValueKind;
 }
 
+/** The media a parameter takes, as one file or as a list of them; undefined for any other parameter. */
+export function mediaKindOf(shape: ParamShape | undefined): MediaKind | undefined {
+  const kind = shape?.kind === 'list' ? shape.item : shape?.kind;
+  return kind === 'video' || kind === 'image' ? kind : undefined;
+}
+
+/** A path inside `with` as messages name it: `ref_images_url[2]`, `size.width`. */
+export function paramLabel(path: readonly (string | number)[]): string {
+  return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i ? `.${k}` : k)).join('');
+}
+
 /** Parameter name → shape, for type-checking references. */
 export function paramShapes(model: AnyModel): ReadonlyMap<string, ParamShape> {
   let shapes = shapesCache.get(model);

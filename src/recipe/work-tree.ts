@@ -7,11 +7,18 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
  * one) must not reach a file of the machine outside the repository unless the user allows it.
  */
 export function workTreeOf(file: string): string {
-  const start = realDir(dirname(resolve(file)));
-  for (let dir = start; ; ) {
+  return gitWorkTreeOf(file) ?? realDir(dirname(resolve(file)));
+}
+
+/**
+ * The git work tree that holds `file`, or undefined outside git. Naming things by a path inside it is
+ * only safe when there is one: two recipe folders outside git would otherwise both be the root.
+ */
+export function gitWorkTreeOf(file: string): string | undefined {
+  for (let dir = realDir(dirname(resolve(file))); ; ) {
     if (existsSync(join(dir, '.git'))) return dir;
     const up = dirname(dir);
-    if (up === dir) return start;
+    if (up === dir) return undefined;
     dir = up;
   }
 }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isInside, workTreeOf } from '../../src/recipe/work-tree.js';
+import { gitWorkTreeOf, isInside, workTreeOf } from '../../src/recipe/work-tree.js';
 
 describe('work tree', () => {
   const top = mkdtempSync(join(tmpdir(), 'vidrecipe-wt-'));
@@ -18,6 +18,11 @@ describe('work tree', () => {
     expect(workTreeOf(join(repo, 'recipes', 'deep', 'a.yaml'))).toBe(workTreeOf(join(repo, 'x.yaml')));
     expect(workTreeOf(join(repo, 'x.yaml')).endsWith('repo')).toBe(true);
     expect(workTreeOf(join(top, 'loose', 'r.yaml')).endsWith('loose')).toBe(true);
+  });
+
+  it('has no git work tree outside git, where the recipe folder is not one', () => {
+    expect(gitWorkTreeOf(join(repo, 'recipes', 'deep', 'a.yaml'))).toBe(workTreeOf(join(repo, 'x.yaml')));
+    expect(gitWorkTreeOf(join(top, 'loose', 'r.yaml'))).toBeUndefined();
   });
 
   it('follows symlinks and sees through ..', () => {
