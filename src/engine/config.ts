@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { isMap, isScalar, type Node, type Pair } from 'yaml';
@@ -6,6 +6,7 @@ import type { Backend } from '../models/types.js';
 import { ENDPOINTS, isLoopbackHost, isOwnHost, ownHostsText, type Provider } from '../providers/endpoints.js';
 import { ALLOW_PRIVATE_ENV, DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from '../providers/download-policy.js';
 import { parseDuration } from '../recipe/duration.js';
+import { UntrustedReadError, readUntrustedText } from '../recipe/read-untrusted.js';
 import { RecipeSource, type Path } from '../recipe/source.js';
 import { didYouMean } from '../recipe/suggest.js';
 import type { Diagnostic } from '../recipe/types.js';
@@ -81,12 +82,12 @@ export function loadConfig(cwd: string, env: Env = process.env, options: ConfigO
   const usage: string[] = [];
   let text: string | undefined;
   if (options.file !== undefined || existsSync(path)) {
+    // The config may come from a pull request and `validate` reads it in CI: guarded as recipes are.
     try {
-      text = readFileSync(path, 'utf8');
+      text = readUntrustedText(path, 'config');
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : (code ?? (error as Error).message);
-      usage.push(options.file !== undefined ? `--config ${options.file}: cannot read it (${why})` : `${CONFIG_FILE}: cannot read it (${why})`);
+      const why = error instanceof UntrustedReadError ? error.message : (error as Error).message;
+      usage.push(options.file !== undefined ? `--config ${options.file}: cannot read it (${why})` : `${CONFIG_FILE} in the working directory: cannot read it (${why}); fix or remove it, or give another with --config FILE`);
     }
   }
   const diagnostics = text === undefined ? [] : new ConfigReader(new RecipeSource(name, text), config, env).read();

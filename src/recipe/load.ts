@@ -7,7 +7,7 @@ import { parseDuration } from './duration.js';
 import { ruleView } from './expression.js';
 import { MAX_ALIAS_COUNT, aliasLimitDiagnostic } from './alias-limit.js';
 import { capProblems } from './cap.js';
-import { RecipeReadError, readRecipeText } from './read-recipe.js';
+import { UntrustedReadError, readUntrustedText } from './read-untrusted.js';
 import { checkInputs } from './inputs.js';
 import { isMap, type Raw } from './map.js';
 import { checkOutputs, unusedOutputs } from './outputs.js';
@@ -39,9 +39,9 @@ export function loadRecipe(file: string, options: LoadOptions = {}): LoadResult 
   let text = options.text;
   if (text === undefined) {
     try {
-      text = readRecipeText(file);
+      text = readUntrustedText(file, 'recipe');
     } catch (error) {
-      const reason = error instanceof RecipeReadError ? error.message : (error as Error).message;
+      const reason = error instanceof UntrustedReadError ? error.message : (error as Error).message;
       return { diagnostics: [fileDiagnostic(file, `cannot read recipe: ${reason}`)] };
     }
   }
