@@ -142,22 +142,8 @@ class ConfigReader {
   }
 
   private section(backend: Backend, node: Node | null): void {
-    if (node === null || (isScalar(node) && node.value === null)) return;
-    if (!isMap(node)) {
-      this.error([backend], 'config', `${backend}: expected a map of settings (${SETTINGS[backend].join(', ')}); got ${describe(node)}`);
-      return;
-    }
     const limits = this.config[backend];
-    for (const pair of node.items) {
-      const key = keyOf(pair);
-      const at = [backend, key];
-      const value = isScalar(pair.value) ? pair.value.value : (pair.value as Node | null)?.toJSON();
-      if (!SETTINGS[backend].includes(key)) {
-        if (key === 'region') this.error(at, 'config', `region applies to dashscope only (its model name differs between Singapore and Beijing); remove it here`, { key: true });
-        else if (key === 'base_url') this.error(at, 'config', `base_url applies to wavespeed and dashscope only (local steps use no endpoint); remove it here`, { key: true });
-        else this.unknown(at, SETTINGS[backend]);
-        continue;
-      }
+    for (const { key, value, at } of this.settings(backend, node)) {
       switch (key) {
         case 'concurrency':
           if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 1000) limits.concurrency = value;
@@ -200,7 +186,7 @@ class ConfigReader {
     }
   }
 
-  /** The entries of a section that is a map, unknown keys reported; nothing for an empty section. */
+  /** The known entries of a section that is a map, every other key reported; nothing for an empty section. */
   private *settings(section: Section, node: Node | null): Generator<{ key: string; value: unknown; at: Path }> {
     if (node === null || (isScalar(node) && node.value === null)) return;
     if (!isMap(node)) {
@@ -210,8 +196,10 @@ class ConfigReader {
     for (const pair of node.items) {
       const key = keyOf(pair);
       const at = [section, key];
-      if (!SETTINGS[section].includes(key)) this.unknown(at, SETTINGS[section]);
-      else yield { key, value: isScalar(pair.value) ? pair.value.value : (pair.value as Node | null)?.toJSON(), at };
+      if (SETTINGS[section].includes(key)) yield { key, value: isScalar(pair.value) ? pair.value.value : (pair.value as Node | null)?.toJSON(), at };
+      else if (key === 'region' && section !== 'downloads') this.error(at, 'config', `region applies to dashscope only (its model name differs between Singapore and Beijing); remove it here`, { key: true });
+      else if (key === 'base_url' && section !== 'downloads') this.error(at, 'config', `base_url applies to wavespeed and dashscope only (local steps use no endpoint); remove it here`, { key: true });
+      else this.unknown(at, SETTINGS[section]);
     }
   }
 
