@@ -130,7 +130,7 @@ describe('vidrecipe.config.yaml is checked by validate, plan and run', () => {
       expect(validateJson(['recipe.yaml'], { cwd: dir }).diagnostics).toMatchObject([{ line: 1, col: 1, message: expect.stringContaining('is a YAML map of sections') }]);
     });
     withConfig('local:\n  concurrency: 2\n  concurrency: 3\n', () => {
-      expect(validateJson(['recipe.yaml'], { cwd: dir }).diagnostics).toMatchObject([{ line: 3, rule: 'yaml-syntax' }]);
+      expect(validateJson(['recipe.yaml'], { cwd: dir }).diagnostics).toMatchObject([{ line: 3, rule: 'duplicate-key' }]);
     });
   });
 });

@@ -8,6 +8,7 @@ import { ALLOW_PRIVATE_ENV, DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from 
 import { parseDuration } from '../recipe/duration.js';
 import { UntrustedReadError, readUntrustedText } from '../recipe/read-untrusted.js';
 import { RecipeSource, type Path } from '../recipe/source.js';
+import { syntaxDiagnostics } from '../recipe/syntax.js';
 import { didYouMean } from '../recipe/suggest.js';
 import type { Diagnostic } from '../recipe/types.js';
 
@@ -34,7 +35,7 @@ export type EngineConfig = Record<Backend, BackendLimits> & {
 };
 
 /** The rules a config diagnostic can carry. */
-export type ConfigRule = 'yaml-syntax' | 'config' | 'base-url';
+export type ConfigRule = 'config' | 'base-url';
 
 /** The providers' entry tiers (DESIGN.md): WaveSpeed 2 in flight and 2/min, DashScope 2 in flight and 2/s. */
 export function defaultConfig(): EngineConfig {
@@ -120,9 +121,10 @@ class ConfigReader {
 
   read(): Diagnostic[] {
     const { source } = this;
-    for (const e of source.doc.errors) this.error(source.pathAt(e.pos[0]), 'yaml-syntax', e.message.split('\n')[0]!);
+    // The recipe's YAML checks, duplicate keys among them: the parser no longer reports those itself.
+    this.diagnostics.push(...syntaxDiagnostics(source));
     // Positions after a syntax error are guesses: report the syntax and stop, as recipes do.
-    if (this.diagnostics.length) return this.diagnostics;
+    if (this.diagnostics.some((d) => d.severity === 'error')) return this.diagnostics;
     const root = source.doc.contents as Node | null;
     if (root === null || (isScalar(root) && root.value === null)) return this.diagnostics;
     if (!isMap(root)) {
