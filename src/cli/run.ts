@@ -125,6 +125,8 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
   if (plan.usage.length) throw new UsageError(plan.usage.join('\n'));
   const stateDir = resolve(cwd, options.stateDir);
+  // Before the media check, so a wrong FFPROBE_PATH is one usage error, not a problem of every file.
+  checkTools([], mediaPathsOf(recipe, plan.inputs).length > 0);
   // A file the recipe may not read is not hashed or probed either.
   const refused = await mediaPreflight(plan, source, { allowPaths: options.allowPath, cwd });
   const keyed = refused ? new Map<string, KeyMaterial>() : await checkCache(plan, stateDir, source, { noCache: !options.cache, force: options.force, missingMedia: 'error', downloads: config.config.downloads });
