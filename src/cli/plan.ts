@@ -4,7 +4,7 @@ import { explainPlan } from '../engine/explain.js';
 import { mediaPathsOf } from '../graph/media-paths.js';
 import { mediaPreflight } from '../graph/media-preflight.js';
 import { planRecipe } from '../graph/plan.js';
-import { capProblems } from '../recipe/cap.js';
+import { capInSourceOrder } from '../recipe/cap.js';
 import { loadRecipe } from '../recipe/load.js';
 import { didYouMean } from '../recipe/suggest.js';
 import { readConfig, withConfigSource } from './config-file.js';
@@ -30,11 +30,11 @@ export interface PlanCommandOptions {
 
 /** `vidrecipe plan <recipe>`: the DAG, backends, cache status and cost, before anything runs. */
 export async function planCommand(file: string, options: PlanCommandOptions): Promise<number> {
-  const { recipe, diagnostics, source } = loadRecipe(file, { checker: new StructureChecker(await loadPrecompiled()) });
+  const { recipe, diagnostics, source } = loadRecipe(file, { checker: new StructureChecker(await loadPrecompiled()), cap: false });
   const config = readConfig(options);
   const sources = withConfigSource(new Map(source ? [[file, source.text]] : []), config);
   if (!recipe || !source) {
-    process.stderr.write(formatText([...diagnostics, ...config.diagnostics], sources));
+    process.stderr.write(formatText([...capInSourceOrder(diagnostics), ...config.diagnostics], sources));
     return EXIT.invalid;
   }
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
@@ -51,8 +51,8 @@ export async function planCommand(file: string, options: PlanCommandOptions): Pr
   // A plan's "cached" column read from a committed state dir is only as good as whoever committed it.
   distrustWarning(stateDir);
   // Validation warnings (an unused output …) belong in the plan a reviewer reads, too.
-  plan.diagnostics.unshift(...diagnostics);
-  const all = [...capProblems(plan.diagnostics).diagnostics, ...config.diagnostics];
+  plan.diagnostics = capInSourceOrder([...diagnostics, ...plan.diagnostics]);
+  const all = [...plan.diagnostics, ...config.diagnostics];
   if (all.length) process.stderr.write(formatText(all, sources));
   if (all.some((d) => d.severity === 'error')) return EXIT.invalid;
   process.stdout.write(formatPlan(plan, options.format, options.explain ? explainPlan(plan, stateDir, keyed, cacheOptions) : undefined));

@@ -26,6 +26,8 @@ export interface LoadOptions {
   text?: string;
   /** Reuse compiled validators across many recipes. */
   checker?: StructureChecker;
+  /** False when the caller adds problems of its own and caps the whole list (plan, run). */
+  cap?: boolean;
 }
 
 const STEP_ID = new RegExp(STEP_ID_PATTERN);
@@ -49,7 +51,7 @@ export function loadRecipe(file: string, options: LoadOptions = {}): LoadResult 
   try {
     source = new RecipeSource(file, text);
     const result = new RecipeChecker(source, options.checker ?? new StructureChecker()).run();
-    return { ...result, ...capProblems(result.diagnostics) };
+    return options.cap === false ? result : { ...result, ...capProblems(result.diagnostics) };
   } catch (error) {
     // A flaw of ours must not read as the user's mistake, nor end the check of other files.
     return { diagnostics: [unexpected(file, error)], source };
