@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from './support/cli.js';
@@ -106,5 +106,17 @@ describe('a missing ffmpeg', () => {
     // --json answers a refused run too: one object saying why, nothing run.
     expect(JSON.parse(result.stdout)).toMatchObject({ run_id: null, status: 'refused', reason: 'invalid', message: expect.stringMatching(/FFPROBE_PATH/) });
     expect(result.stderr.match(/FFPROBE_PATH/g)).toHaveLength(1);
+    expect(result.stderr).not.toContain('not a video or an image');
+  });
+
+  it('plan says a wrong FFPROBE_PATH once, as a warning naming it, not once per media file', () => {
+    copyFileSync(join(dir, 'clip.mp4'), join(dir, 'clip2.mp4'));
+    writeFileSync(join(dir, 'two.yaml'), RECIPE.replace('  clip: { type: video, default: clip.mp4 }', '  clip: { type: video, default: clip.mp4 }\n  other: { type: video, default: clip2.mp4 }').replace('at: last }', 'at: last }\n  more:\n    uses: local/trim\n    with: { video: "\${{ inputs.other }}", duration: 0.5 }'));
+    const bad = join(dir, 'tiny.yaml');
+    const result = runCli(['plan', 'two.yaml', '--state-dir', 'state-plan-noprobe'], { cwd: dir, env: { FFPROBE_PATH: bad } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr.match(/FFPROBE_PATH/g)).toHaveLength(1);
+    expect(result.stderr).toContain(`vidrecipe: warning: FFPROBE_PATH is set to ${bad}, which is not an executable file`);
+    expect(result.stderr).not.toContain('not a video or an image');
   });
 });

@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, validateJson } from './support/cli.js';
@@ -129,7 +130,53 @@ describe('vidrecipe.config.yaml is checked by validate, plan and run', () => {
       expect(validateJson(['recipe.yaml'], { cwd: dir }).diagnostics).toMatchObject([{ line: 1, col: 1, message: expect.stringContaining('is a YAML map of sections') }]);
     });
     withConfig('local:\n  concurrency: 2\n  concurrency: 3\n', () => {
-      expect(validateJson(['recipe.yaml'], { cwd: dir }).diagnostics).toMatchObject([{ line: 3, rule: 'yaml-syntax' }]);
+      expect(validateJson(['recipe.yaml'], { cwd: dir }).diagnostics).toMatchObject([{ line: 3, rule: 'duplicate-key' }]);
     });
+  });
+});
+
+describe('the config is read as guardedly as a recipe: it may come from a pull request', () => {
+  let base: string;
+  let repo: string;
+  beforeAll(async () => {
+    base = await makeTmpDir('vidrecipe-config-paths-');
+    repo = join(base, 'repo');
+    mkdirSync(join(repo, '.git'), { recursive: true });
+    writeFileSync(join(base, 'credentials'), 'aws_secret_access_key = SECRET-LINE-1234\n');
+    writeFileSync(join(repo, 'recipe.yaml'), RECIPE);
+    execFileSync('mkfifo', [join(repo, 'fifo.yaml')]);
+    symlinkSync(join(base, 'credentials'), join(repo, 'creds.yaml'));
+    symlinkSync('fifo.yaml', join(repo, 'to-fifo.yaml'));
+  });
+  afterAll(() => removeDir(base));
+
+  it('a config symlinked outside the work tree is refused by validate, naming the file, quoting nothing of it', () => {
+    for (const [args, named] of [
+      [['--config', 'creds.yaml'], '--config creds.yaml'],
+      [[], 'vidrecipe.config.yaml in the working directory'],
+    ] as const) {
+      const link = join(repo, 'vidrecipe.config.yaml');
+      if (!args.length) symlinkSync(join(base, 'credentials'), link);
+      try {
+        for (const format of ['text', 'json', 'github']) {
+          const result = runCli(['validate', 'recipe.yaml', '--format', format, ...args], { cwd: repo });
+          expect(result.code).toBe(2);
+          expect(result.stderr).toContain(`vidrecipe: ${named}: cannot read it (it is a symbolic link that leads outside the work tree`);
+          expect(result.stderr).toContain('vidrecipe does not read config files through such links');
+          expect(result.stdout + result.stderr).not.toContain('SECRET');
+        }
+      } finally {
+        if (!args.length) rmSync(link, { force: true });
+      }
+    }
+  });
+
+  it('a config that is a FIFO or /dev/zero is a clear usage error, not a hang', () => {
+    for (const [file, what] of [['fifo.yaml', 'a named pipe (FIFO)'], ['to-fifo.yaml', 'a named pipe (FIFO)'], ['/dev/zero', 'a character device']] as const) {
+      const result = runCli(['validate', 'recipe.yaml', '--config', file], { cwd: repo });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`vidrecipe: --config ${file}: cannot read it (it is ${what}`);
+      expect(result.stderr).toContain('give the path of a config file');
+    }
   });
 });

@@ -76,14 +76,18 @@ describe('many problems in one file', () => {
     expect(text.stdout).toContain('… and 19,799 more errors in this file');
   });
 
-  it('plan lists at most 200 problems too', () => {
+  it('plan and run list at most 200 problems too, capped once, in source order', () => {
     const steps = Array.from({ length: 300 }, (_, i) => `  s${i}: { uses: local/trim, with: { video: clip.mp4, duration: "\${{ inputs.d }}" } }`);
     const many = write('plan-many.yaml', `version: 1\ninputs:\n  d: { type: number }\nsteps:\n${steps.join('\n')}\n`);
-    const plan = runCli(['plan', many, '--input', 'd=-1'], { cwd: dir });
-    expect(plan.code).toBe(2);
-    const problems = plan.stderr.split('\n').filter((l) => /^plan-many\.yaml:\d+:\d+: (error|warning): /.test(l));
-    expect(problems).toHaveLength(201);
-    expect(problems.filter((l) => l.endsWith('[input-value]')).length).toBeGreaterThanOrEqual(100);
-    expect(problems[200]).toMatch(/: error: … and \d+ more (errors|problems) .*\[too-many-problems\]$/);
+    for (const args of [['plan'], ['run', '--offline']]) {
+      const result = runCli([...args, many, '--input', 'd=-1'], { cwd: dir });
+      expect(result.code).toBe(2);
+      const problems = result.stderr.split('\n').filter((l) => /^plan-many\.yaml:\d+:\d+: (error|warning): /.test(l));
+      expect(problems).toHaveLength(201);
+      expect(problems.filter((l) => l.endsWith('[input-value]')).length).toBeGreaterThanOrEqual(100);
+      expect(problems[200]).toMatch(/: error: … and \d+ more (errors|problems) .*\[too-many-problems\]$/);
+      const lines = problems.map((l) => Number(l.split(':')[1]));
+      expect(lines).toEqual([...lines].sort((a, b) => a - b));
+    }
   });
 });

@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { checkCache } from '../engine/cache-status.js';
 import { explainPlan } from '../engine/explain.js';
+import { mediaPathsOf } from '../graph/media-paths.js';
 import { mediaPreflight } from '../graph/media-preflight.js';
 import { planRecipe } from '../graph/plan.js';
-import { capProblems } from '../recipe/cap.js';
+import { capInSourceOrder } from '../recipe/cap.js';
 import { loadRecipe } from '../recipe/load.js';
 import { didYouMean } from '../recipe/suggest.js';
 import { readConfig, withConfigSource } from './config-file.js';
@@ -13,6 +14,7 @@ import { EXIT, UsageError } from './exit.js';
 import { formatText } from './format/diagnostics.js';
 import { formatPlan, type PlanFormat } from './format/plan.js';
 import { distrustWarning } from './state-warning.js';
+import { checkTools } from './tools-check.js';
 
 export interface PlanCommandOptions {
   input: string[];
@@ -28,11 +30,11 @@ export interface PlanCommandOptions {
 
 /** `vidrecipe plan <recipe>`: the DAG, backends, cache status and cost, before anything runs. */
 export async function planCommand(file: string, options: PlanCommandOptions): Promise<number> {
-  const { recipe, diagnostics, source } = loadRecipe(file, { checker: new StructureChecker(await loadPrecompiled()) });
+  const { recipe, diagnostics, source } = loadRecipe(file, { checker: new StructureChecker(await loadPrecompiled()), cap: false });
   const config = readConfig(options);
   const sources = withConfigSource(new Map(source ? [[file, source.text]] : []), config);
   if (!recipe || !source) {
-    process.stderr.write(formatText([...diagnostics, ...config.diagnostics], sources));
+    process.stderr.write(formatText([...capInSourceOrder(diagnostics), ...config.diagnostics], sources));
     return EXIT.invalid;
   }
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
@@ -42,16 +44,32 @@ export async function planCommand(file: string, options: PlanCommandOptions): Pr
   }
   const stateDir = resolve(options.stateDir);
   const cacheOptions = { noCache: !options.cache, force: options.force, downloads: config.config.downloads };
+  const checkKinds = ffprobeFound(mediaPathsOf(recipe, plan.inputs).length > 0);
   // A file the recipe may not read is not hashed or probed either.
-  const refused = await mediaPreflight(plan, source, { allowPaths: options.allowPath });
+  const refused = await mediaPreflight(plan, source, { allowPaths: options.allowPath, checkKinds });
   const keyed = refused ? new Map() : await checkCache(plan, stateDir, source, cacheOptions);
   // A plan's "cached" column read from a committed state dir is only as good as whoever committed it.
   distrustWarning(stateDir);
   // Validation warnings (an unused output …) belong in the plan a reviewer reads, too.
-  plan.diagnostics.unshift(...diagnostics);
-  const all = [...capProblems(plan.diagnostics).diagnostics, ...config.diagnostics];
+  plan.diagnostics = capInSourceOrder([...diagnostics, ...plan.diagnostics]);
+  const all = [...plan.diagnostics, ...config.diagnostics];
   if (all.length) process.stderr.write(formatText(all, sources));
   if (all.some((d) => d.severity === 'error')) return EXIT.invalid;
   process.stdout.write(formatPlan(plan, options.format, options.explain ? explainPlan(plan, stateDir, keyed, cacheOptions) : undefined));
   return EXIT.ok;
+}
+
+/**
+ * A plan is a preview a reviewer may read on a machine without ffmpeg: a missing ffprobe is one warning
+ * naming the setting, and the media files go unchecked by content, rather than every file said unreadable.
+ */
+function ffprobeFound(probesMedia: boolean): boolean {
+  try {
+    checkTools([], probesMedia);
+    return true;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`vidrecipe: warning: ${error.message} The media files were not checked by content; vidrecipe run will refuse to start without ffprobe.\n`);
+    return false;
+  }
 }

@@ -14,6 +14,7 @@ import { checkStepMedia } from '../engine/step-media.js';
 import { planRecipe, type Plan } from '../graph/plan.js';
 import { createExecutors } from '../providers/registry.js';
 import type { ExecutorLookup } from '../providers/types.js';
+import { capInSourceOrder } from '../recipe/cap.js';
 import { loadRecipe } from '../recipe/load.js';
 import { didYouMean } from '../recipe/suggest.js';
 import type { Diagnostic } from '../recipe/types.js';
@@ -112,11 +113,11 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   const maxCost = options.maxCost === undefined ? undefined : Number(options.maxCost);
   if (maxCost !== undefined && !(maxCost >= 0)) throw new UsageError(`--max-cost ${options.maxCost}: give an amount in US dollars, e.g. --max-cost 2.50`);
 
-  const { recipe, diagnostics, source } = loadRecipe(file);
+  const { recipe, diagnostics, source } = loadRecipe(file, { cap: false });
   const refuse = (all: Diagnostic[], texts: Map<string, string>) => refuseInvalid(all, texts, options.json);
   const config = readConfig(options);
   const sources = withConfigSource(new Map(source ? [[file, source.text]] : []), config);
-  if (!recipe || !source || config.diagnostics.length) return refuse([...diagnostics, ...config.diagnostics], sources);
+  if (!recipe || !source || config.diagnostics.length) return refuse([...capInSourceOrder(diagnostics), ...config.diagnostics], sources);
   const executors = lookup ?? createExecutors(config.config);
   for (const id of options.force) {
     if (!recipe.steps.has(id)) throw new UsageError(`--force ${id}: the recipe has no step "${id}"${didYouMean(id, [...recipe.steps.keys()])}`);
@@ -125,12 +126,14 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
   if (plan.usage.length) throw new UsageError(plan.usage.join('\n'));
   const stateDir = resolve(cwd, options.stateDir);
+  // Before the media check, so a wrong FFPROBE_PATH is one usage error, not a problem of every file.
+  checkTools([], mediaPathsOf(recipe, plan.inputs).length > 0);
   // A file the recipe may not read is not hashed or probed either.
   const refused = await mediaPreflight(plan, source, { allowPaths: options.allowPath, cwd });
   const keyed = refused ? new Map<string, KeyMaterial>() : await checkCache(plan, stateDir, source, { noCache: !options.cache, force: options.force, missingMedia: 'error', downloads: config.config.downloads });
   checkTools(plan.steps.filter((s) => s.cache !== 'cached'));
   plan.diagnostics.unshift(...diagnostics);
-  if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);
+  if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(capInSourceOrder(plan.diagnostics), sources);
   if (maxCost !== undefined && plan.totalEstimatedCostUsd > maxCost) {
     const paid = plan.steps.filter((s) => s.estimatedCostUsd > 0).map((s) => `${s.id} ${usd(s.estimatedCostUsd)}`);
     const message = `the uncached steps are estimated at ${usd(plan.totalEstimatedCostUsd)}, above --max-cost ${usd(maxCost)} (${paid.join(', ')}); raise --max-cost or run fewer steps`;
@@ -150,6 +153,7 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
       plan.diagnostics.push(source.error(at, 'backend', `step "${planned.id}": this build cannot run ${planned.uses} on ${planned.backend}`));
     }
   }
+  plan.diagnostics = capInSourceOrder(plan.diagnostics);
   if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);
   if (plan.diagnostics.length && !options.json) process.stderr.write(formatText(plan.diagnostics, sources));
   const outDir = resolve(cwd, options.out ?? join('out', recipe.name));

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { isMap, isScalar, type Node, type Pair } from 'yaml';
@@ -6,7 +6,9 @@ import type { Backend } from '../models/types.js';
 import { ENDPOINTS, isLoopbackHost, isOwnHost, ownHostsText, type Provider } from '../providers/endpoints.js';
 import { ALLOW_PRIVATE_ENV, DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from '../providers/download-policy.js';
 import { parseDuration } from '../recipe/duration.js';
+import { UntrustedReadError, readUntrustedText } from '../recipe/read-untrusted.js';
 import { RecipeSource, type Path } from '../recipe/source.js';
+import { syntaxDiagnostics } from '../recipe/syntax.js';
 import { didYouMean } from '../recipe/suggest.js';
 import type { Diagnostic } from '../recipe/types.js';
 
@@ -33,7 +35,7 @@ export type EngineConfig = Record<Backend, BackendLimits> & {
 };
 
 /** The rules a config diagnostic can carry. */
-export type ConfigRule = 'yaml-syntax' | 'config' | 'base-url';
+export type ConfigRule = 'config' | 'base-url';
 
 /** The providers' entry tiers (DESIGN.md): WaveSpeed 2 in flight and 2/min, DashScope 2 in flight and 2/s. */
 export function defaultConfig(): EngineConfig {
@@ -81,12 +83,12 @@ export function loadConfig(cwd: string, env: Env = process.env, options: ConfigO
   const usage: string[] = [];
   let text: string | undefined;
   if (options.file !== undefined || existsSync(path)) {
+    // The config may come from a pull request and `validate` reads it in CI: guarded as recipes are.
     try {
-      text = readFileSync(path, 'utf8');
+      text = readUntrustedText(path, 'config');
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : (code ?? (error as Error).message);
-      usage.push(options.file !== undefined ? `--config ${options.file}: cannot read it (${why})` : `${CONFIG_FILE}: cannot read it (${why})`);
+      const why = error instanceof UntrustedReadError ? error.message : (error as Error).message;
+      usage.push(options.file !== undefined ? `--config ${options.file}: cannot read it (${why})` : `${CONFIG_FILE} in the working directory: cannot read it (${why}); fix or remove it, or give another with --config FILE`);
     }
   }
   const diagnostics = text === undefined ? [] : new ConfigReader(new RecipeSource(name, text), config, env).read();
@@ -119,9 +121,10 @@ class ConfigReader {
 
   read(): Diagnostic[] {
     const { source } = this;
-    for (const e of source.doc.errors) this.error(source.pathAt(e.pos[0]), 'yaml-syntax', e.message.split('\n')[0]!);
+    // The recipe's YAML checks, duplicate keys among them: the parser no longer reports those itself.
+    this.diagnostics.push(...syntaxDiagnostics(source));
     // Positions after a syntax error are guesses: report the syntax and stop, as recipes do.
-    if (this.diagnostics.length) return this.diagnostics;
+    if (this.diagnostics.some((d) => d.severity === 'error')) return this.diagnostics;
     const root = source.doc.contents as Node | null;
     if (root === null || (isScalar(root) && root.value === null)) return this.diagnostics;
     if (!isMap(root)) {
@@ -141,22 +144,8 @@ class ConfigReader {
   }
 
   private section(backend: Backend, node: Node | null): void {
-    if (node === null || (isScalar(node) && node.value === null)) return;
-    if (!isMap(node)) {
-      this.error([backend], 'config', `${backend}: expected a map of settings (${SETTINGS[backend].join(', ')}); got ${describe(node)}`);
-      return;
-    }
     const limits = this.config[backend];
-    for (const pair of node.items) {
-      const key = keyOf(pair);
-      const at = [backend, key];
-      const value = isScalar(pair.value) ? pair.value.value : (pair.value as Node | null)?.toJSON();
-      if (!SETTINGS[backend].includes(key)) {
-        if (key === 'region') this.error(at, 'config', `region applies to dashscope only (its model name differs between Singapore and Beijing); remove it here`, { key: true });
-        else if (key === 'base_url') this.error(at, 'config', `base_url applies to wavespeed and dashscope only (local steps use no endpoint); remove it here`, { key: true });
-        else this.unknown(at, SETTINGS[backend]);
-        continue;
-      }
+    for (const { key, value, at } of this.settings(backend, node)) {
       switch (key) {
         case 'concurrency':
           if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 1000) limits.concurrency = value;
@@ -199,7 +188,7 @@ class ConfigReader {
     }
   }
 
-  /** The entries of a section that is a map, unknown keys reported; nothing for an empty section. */
+  /** The known entries of a section that is a map, every other key reported; nothing for an empty section. */
   private *settings(section: Section, node: Node | null): Generator<{ key: string; value: unknown; at: Path }> {
     if (node === null || (isScalar(node) && node.value === null)) return;
     if (!isMap(node)) {
@@ -209,8 +198,10 @@ class ConfigReader {
     for (const pair of node.items) {
       const key = keyOf(pair);
       const at = [section, key];
-      if (!SETTINGS[section].includes(key)) this.unknown(at, SETTINGS[section]);
-      else yield { key, value: isScalar(pair.value) ? pair.value.value : (pair.value as Node | null)?.toJSON(), at };
+      if (SETTINGS[section].includes(key)) yield { key, value: isScalar(pair.value) ? pair.value.value : (pair.value as Node | null)?.toJSON(), at };
+      else if (key === 'region' && section !== 'downloads') this.error(at, 'config', `region applies to dashscope only (its model name differs between Singapore and Beijing); remove it here`, { key: true });
+      else if (key === 'base_url' && section !== 'downloads') this.error(at, 'config', `base_url applies to wavespeed and dashscope only (local steps use no endpoint); remove it here`, { key: true });
+      else this.unknown(at, SETTINGS[section]);
     }
   }
 

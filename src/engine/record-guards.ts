@@ -1,9 +1,6 @@
 import { BACKENDS } from '../models/types.js';
 import type { KnownUrl } from '../providers/types.js';
-import type { LockHolder } from './lock.js';
 import { isName, type NameKind } from './state-names.js';
-import type { StepRecord } from './step-cache.js';
-import type { TaskRecord } from './tasks.js';
 
 /**
  * One checker per kind of record the state dir holds. A record is trusted only after its checker passed:

@@ -108,5 +108,3 @@ export class ContentStore {
     }
   }
 }
-
-export { redactUrl } from '../providers/media-download.js';

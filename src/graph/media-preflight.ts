@@ -16,6 +16,8 @@ export interface MediaPreflightOptions {
   allowPaths?: readonly string[];
   cwd?: string;
   signal?: AbortSignal;
+  /** False when ffprobe is missing: the caller said so once, and the files' content is not checked. */
+  checkKinds?: boolean;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function mediaPreflight(plan: Plan, source: RecipeSource, options: 
       continue;
     }
     // A missing file is reported by the cache check, as an error before a run and a warning in a plan.
-    if (!existsSync(path.file)) continue;
+    if (!existsSync(path.file) || options.checkKinds === false) continue;
     checks.push(
       checkMediaKind(path.file, path.expected, options.signal).then((problem) => {
         if (problem) found.push(source.error(path.at, 'media-kind' satisfies MediaPreflightRule, `${label(path)}${readers(plan, path)} ${problem.message}: ${kindFix(problem, path.expected)}`, { key: path.origin === 'cli' }));

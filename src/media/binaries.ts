@@ -6,6 +6,11 @@ import { MediaError } from './types.js';
 
 type Tool = 'ffmpeg' | 'ffprobe';
 
+/** ffmpeg or ffprobe cannot be found or run: a problem of the machine, not of any file it was to read. */
+export class ToolError extends MediaError {
+  override name = 'ToolError';
+}
+
 const ENV: Readonly<Record<Tool, string>> = { ffmpeg: 'FFMPEG_PATH', ffprobe: 'FFPROBE_PATH' };
 const PACKAGE: Readonly<Record<Tool, string>> = { ffmpeg: '@ffmpeg-installer/ffmpeg', ffprobe: '@ffprobe-installer/ffprobe' };
 
@@ -30,7 +35,7 @@ function resolveTool(tool: Tool): string {
   if (hit !== undefined) return hit;
   const found = fromEnv ? fromEnvironment(tool, fromEnv) : (onPath(tool) ?? fromPackage(tool));
   if (found === undefined) {
-    throw new MediaError(
+    throw new ToolError(
       `${tool} not found: it is not on PATH and the ${PACKAGE[tool]} package has no binary for ${process.platform}-${process.arch}. ` +
         `Install ffmpeg (e.g. \`apt-get install ffmpeg\` or \`brew install ffmpeg\`), or set ${ENV[tool]} to the ${tool} executable.`,
     );
@@ -42,7 +47,7 @@ function resolveTool(tool: Tool): string {
 // An explicit setting that is wrong is an error, not a reason to silently run some other ffmpeg.
 function fromEnvironment(tool: Tool, file: string): string {
   if (!isExecutableFile(file)) {
-    throw new MediaError(`${ENV[tool]} is set to ${file}, which is not an executable file; point it at the ${tool} binary or unset it.`, file);
+    throw new ToolError(`${ENV[tool]} is set to ${file}, which is not an executable file; point it at the ${tool} binary or unset it.`, file);
   }
   return file;
 }

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { ffprobePath } from './binaries.js';
+import { ToolError, ffprobePath } from './binaries.js';
 import { runProcess } from './process.js';
 import { probe } from './probe.js';
 import { MediaError, type MediaInfo } from './types.js';
@@ -50,7 +50,8 @@ async function examine(file: string, expected: ExpectedKind, signal?: AbortSigna
   try {
     info = await probe(file, { signal });
   } catch (error) {
-    if (signal?.aborted || !(error instanceof MediaError)) throw error;
+    // A missing ffprobe is said once by the caller, not as a flaw of every file.
+    if (signal?.aborted || !(error instanceof MediaError) || error instanceof ToolError) throw error;
     return { kind: 'unreadable', message: `is not a video or an image ffmpeg can read (${reason(error.message, file)})` };
   }
   if (NOT_MEDIA_FORMATS.has(info.format)) return { kind: 'unreadable', message: 'is text, not a video or an image', found: info };

@@ -34,6 +34,14 @@ export function capProblems(sorted: readonly Diagnostic[], max = MAX_PROBLEMS_PE
   return { diagnostics: shown, totals };
 }
 
+/**
+ * The problems plan and run show for the recipe file: the recipe's own and the plan's, merged into source
+ * order (stable, so problems at one position keep their order) and capped here, once.
+ */
+export function capInSourceOrder(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return capProblems([...diagnostics].sort((a, b) => a.line - b.line || a.col - b.col)).diagnostics;
+}
+
 function count(n: number): string {
   return n.toLocaleString('en-US');
 }

@@ -7,7 +7,7 @@ import { parseDuration } from './duration.js';
 import { ruleView } from './expression.js';
 import { MAX_ALIAS_COUNT, aliasLimitDiagnostic } from './alias-limit.js';
 import { capProblems } from './cap.js';
-import { RecipeReadError, readRecipeText } from './read-recipe.js';
+import { UntrustedReadError, readUntrustedText } from './read-untrusted.js';
 import { checkInputs } from './inputs.js';
 import { isMap, type Raw } from './map.js';
 import { checkOutputs, unusedOutputs } from './outputs.js';
@@ -26,6 +26,8 @@ export interface LoadOptions {
   text?: string;
   /** Reuse compiled validators across many recipes. */
   checker?: StructureChecker;
+  /** False when the caller adds problems of its own and caps the whole list (plan, run). */
+  cap?: boolean;
 }
 
 const STEP_ID = new RegExp(STEP_ID_PATTERN);
@@ -39,9 +41,9 @@ export function loadRecipe(file: string, options: LoadOptions = {}): LoadResult 
   let text = options.text;
   if (text === undefined) {
     try {
-      text = readRecipeText(file);
+      text = readUntrustedText(file, 'recipe');
     } catch (error) {
-      const reason = error instanceof RecipeReadError ? error.message : (error as Error).message;
+      const reason = error instanceof UntrustedReadError ? error.message : (error as Error).message;
       return { diagnostics: [fileDiagnostic(file, `cannot read recipe: ${reason}`)] };
     }
   }
@@ -49,7 +51,7 @@ export function loadRecipe(file: string, options: LoadOptions = {}): LoadResult 
   try {
     source = new RecipeSource(file, text);
     const result = new RecipeChecker(source, options.checker ?? new StructureChecker()).run();
-    return { ...result, ...capProblems(result.diagnostics) };
+    return options.cap === false ? result : { ...result, ...capProblems(result.diagnostics) };
   } catch (error) {
     // A flaw of ours must not read as the user's mistake, nor end the check of other files.
     return { diagnostics: [unexpected(file, error)], source };

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MediaError } from '../../src/media/types.js';
 import { trim as model } from '../../src/models/local/trim.js';
 import { localExecutors } from '../../src/providers/local/index.js';
-import { execContext, frameIndices, isFastStart, makeClip, makeNumberedClip, makeTmpDir, makeWorkDir, probeFile, removeDir } from '../support/media.js';
+import { execContext, frameIndices, isFastStart, makeClip, makeNumberedClip, makePng, makeTmpDir, makeWorkDir, probeFile, removeDir } from '../support/media.js';
 
 let dir: string;
 let workDir: string;
@@ -65,6 +65,13 @@ describe('local/trim', () => {
     const error = await trim({ video: numbered, ...cut }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MediaError);
     expect((error as MediaError).message).toMatch(message);
+  });
+
+  it('called as a library, without the check the CLI makes before each step, refuses an image in the shared words', async () => {
+    const photo = await makePng(join(dir, 'photo.png'), { width: 64, height: 48 });
+    const error = await trim({ video: photo, duration: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MediaError);
+    expect((error as MediaError).message).toBe(`${photo} is an image (PNG, 64×48), not a video: give a video file (MP4, MOV, WebM …)`);
   });
 
   it('accepts an end a hair past a rounded duration', async () => {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { runFfmpeg } from '../../media/ffmpeg.js';
 import { AAC_OUTPUT, H264_OUTPUT, even } from '../../media/h264.js';
+import { checkMediaKind, kindFix } from '../../media/media-kind.js';
 import { probe } from '../../media/probe.js';
 import { MediaError, type MediaInfo } from '../../media/types.js';
 import type { trim as trimModel } from '../../models/local/trim.js';
@@ -15,10 +16,10 @@ export const trim: LocalExecutor = {
   kind: 'local',
   async run(ctx) {
     const params = ctx.params as TrimParams;
+    // The CLI checked this before the step (checkStepMedia) and the answer is remembered; a library caller is checked here.
+    const problem = await checkMediaKind(params.video, 'video', ctx.signal);
+    if (problem) throw new MediaError(`${params.video} ${problem.message}: ${kindFix(problem, 'video')}`, params.video);
     const info = await probe(params.video, { signal: ctx.signal });
-    if (info.kind === 'image') {
-      throw new MediaError(`${info.file} is an image (${info.codec.toUpperCase()}, ${info.width}×${info.height}), not a video: local/trim cuts videos; give it a video file`, info.file);
-    }
     const cut = cutOf(params, info);
     // H.264 in yuv420p cannot hold an odd size: the last column or row goes, and the warning says so.
     const crop = even(info.width) !== info.width || even(info.height) !== info.height;
