@@ -208,6 +208,15 @@ describe('vidrecipe run on local steps', () => {
     expect(report.steps[0].warnings.join()).toMatch(/damaged/);
   });
 
+  it('many steps waiting for a slot are not reported as a listener leak', () => {
+    const steps = Array.from({ length: 14 }, (_, i) => `  s${i}:\n    uses: local/trim\n    with: { video: a.mp4, start: ${(i / 10).toFixed(1)}, duration: 0.5 }\n`).join('');
+    const outputs = Array.from({ length: 14 }, (_, i) => `  o${i}: \${{ steps.s${i}.outputs.video }}\n`).join('');
+    writeFileSync(join(dir, 'many.yaml'), `version: 1\nname: many\nsteps:\n${steps}outputs:\n${outputs}`);
+    const result = runCli(['run', 'many.yaml'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toMatch(/MaxListenersExceededWarning|memory leak/);
+  });
+
   it('a failing step: exit 1, its error first, dependents skipped, other branches done, nothing cached', () => {
     writeFileSync(join(dir, 'broken.yaml'), RECIPE.replace('name: glue', 'name: broken').replace('duration: 1 }', 'duration: 1, end: 99 }').replace('start: "${{ inputs.start }}", duration: 1, end: 99', 'start: 50, duration: 1'));
     const result = runCli(['run', 'broken.yaml'], { cwd: dir });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
@@ -122,6 +123,8 @@ class Run {
     this.history = new StepHistory(this.state.history, plan.recipe.file);
     this.journal = new Journal(join(this.runDir, 'journal.jsonl'));
     this.signal = options.signal ?? new AbortController().signal;
+    // Every step waiting for a slot listens for the run's end: hundreds of listeners are the design, not a leak.
+    setMaxListeners(0, this.signal);
     this.force = new Set(options.force ?? []);
     for (const planned of plan.steps) this.views.set(planned.id, waitingView(planned));
   }
