@@ -8,11 +8,12 @@ import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, startCli } from './support/cli.js';
-import { startFakeDashScope, startFakeWaveSpeed, type FakeProvider } from './support/fake-providers/index.mjs';
+import { useFakeProviders } from './support/fake-pair.js';
 import { makeTmpDir, probeFile, removeDir } from './support/media.js';
 
 const WS_KEY = 'ws-example-key';
 const DS_KEY = 'ds-example-key';
+const fakes = useFakeProviders({ wsKey: WS_KEY, dsKey: DS_KEY, concurrency: 8, taskMs: 50, resetEach: false });
 const EXAMPLES = readdirSync(join(ROOT, 'recipes'))
   .filter((f) => f.endsWith('.yaml'))
   .sort();
@@ -24,22 +25,16 @@ interface RunJson {
 }
 
 let root: string;
-let ws: FakeProvider;
-let ds: FakeProvider;
 
 beforeAll(async () => {
   root = await makeTmpDir('vidrecipe-examples-');
-  ws = await startFakeWaveSpeed({ apiKey: WS_KEY, concurrency: 8, taskMs: 50 });
-  ds = await startFakeDashScope({ apiKey: DS_KEY, concurrency: 8, taskMs: 50 });
 }, 60_000);
 
 afterAll(async () => {
-  await ws?.close();
-  await ds?.close();
   await removeDir(root);
 });
 
-const fakeEnv = () => ({ WAVESPEED_BASE_URL: ws.url, DASHSCOPE_BASE_URL: ds.url, WAVESPEED_API_KEY: WS_KEY, DASHSCOPE_API_KEY: DS_KEY });
+const fakeEnv = () => fakes.env();
 
 /**
  * A working directory holding a copy of recipes/ (the examples read their samples relative to themselves),

@@ -3,15 +3,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJournal, type JournalLine } from '../src/engine/journal.js';
 import { runCli, startCli, waitFor } from './support/cli.js';
-import { startFakeDashScope, startFakeWaveSpeed, type FakeProvider } from './support/fake-providers/index.mjs';
+import { useFakeProviders } from './support/fake-pair.js';
+import { type FakeProvider } from './support/fake-providers/index.mjs';
 import { makeClip, makeTmpDir, removeDir } from './support/media.js';
 
 const WS_KEY = 'ws-interrupt-key-0001';
 const DS_KEY = 'sk-interrupt-key-0002';
+// Long enough to still run when Ctrl-C comes, short enough for the next run to wait it out.
+const fakes = useFakeProviders({ wsKey: WS_KEY, dsKey: DS_KEY, concurrency: 4, taskMs: 4000, resetEach: false });
 
 let root: string;
-let ws: FakeProvider;
-let ds: FakeProvider;
 
 /** One task on each provider, both slow enough to be interrupted while they run. */
 const RECIPE = `version: 1
@@ -27,7 +28,7 @@ outputs:
   video: \${{ steps.remove.outputs.video }}
 `;
 
-const env = () => ({ WAVESPEED_BASE_URL: ws.url, DASHSCOPE_BASE_URL: ds.url, WAVESPEED_API_KEY: WS_KEY, DASHSCOPE_API_KEY: DS_KEY });
+const env = () => fakes.env();
 
 function workspace(): string {
   const dir = join(root, `w${readdirSync(root).length}`);
@@ -67,14 +68,9 @@ beforeAll(async () => {
   root = await makeTmpDir('vidrecipe-interrupt-remote-');
   await makeClip(join(root, 'clip.mp4'), { width: 64, height: 48, fps: 16, duration: 1 });
   await makeClip(join(root, 'mask.mp4'), { width: 64, height: 48, fps: 16, duration: 1, source: 'color', color: 'white' });
-  // Long enough to still run when Ctrl-C comes, short enough for the next run to wait it out.
-  ws = await startFakeWaveSpeed({ apiKey: WS_KEY, concurrency: 4, taskMs: 4000 });
-  ds = await startFakeDashScope({ apiKey: DS_KEY, concurrency: 4, taskMs: 4000 });
 }, 60_000);
 
 afterAll(async () => {
-  await ws?.close();
-  await ds?.close();
   await removeDir(root);
 });
 
@@ -82,7 +78,7 @@ describe('Ctrl-C after the providers accepted the tasks', () => {
   it('says which tasks still run at the provider and what they will cost; the report shows them; the next run re-attaches', async () => {
     const dir = workspace();
     const cost = estimates(dir);
-    const before = { ws: submits(ws), ds: submits(ds) };
+    const before = { ws: submits(fakes.ws), ds: submits(fakes.ds) };
     const { code, stderr } = await interruptAfterSubmits(dir, []);
     expect(code, stderr).toBe(130);
 
@@ -90,8 +86,8 @@ describe('Ctrl-C after the providers accepted the tasks', () => {
     const first = latestJournal(dir);
     const taskOf = (step: string) => first.find((l): l is Extract<JournalLine, { event: 'submitted' }> => l.event === 'submitted' && l.step === step)!.task;
     // the fakes still have the tasks: nobody cancelled them there
-    expect(['created', 'processing', 'completed']).toContain(ws.tasks.get(taskOf('remove'))?.status);
-    expect(['PENDING', 'RUNNING', 'SUCCEEDED']).toContain(ds.tasks.get(taskOf('widen'))?.status);
+    expect(['created', 'processing', 'completed']).toContain(fakes.ws.tasks.get(taskOf('remove'))?.status);
+    expect(['PENDING', 'RUNNING', 'SUCCEEDED']).toContain(fakes.ds.tasks.get(taskOf('widen'))?.status);
 
     expect(stderr).toMatch(/warning: 2 tasks are still running at the provider and will be billed \(estimated \$[\d.]+ in all\)/);
     expect(stderr).toContain(`remove: wavespeed task ${taskOf('remove')}, estimated $${cost.remove!.toFixed(2)}`);
@@ -125,7 +121,7 @@ describe('Ctrl-C after the providers accepted the tasks', () => {
     const json = JSON.parse(again.output.stdout);
     expect(json.steps.remove).toMatchObject({ status: 'succeeded', task_id: taskOf('remove') });
     expect(json.steps.widen).toMatchObject({ status: 'succeeded', task_id: taskOf('widen') });
-    expect({ ws: submits(ws) - before.ws, ds: submits(ds) - before.ds }).toEqual({ ws: 1, ds: 1 });
+    expect({ ws: submits(fakes.ws) - before.ws, ds: submits(fakes.ds) - before.ds }).toEqual({ ws: 1, ds: 1 });
     expect(latestJournal(dir).filter((l) => l.event === 'reattach')).toHaveLength(2);
   });
 

@@ -4,17 +4,16 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from './support/cli.js';
-import { startFakeDashScope, startFakeWaveSpeed, type FakeProvider } from './support/fake-providers/index.mjs';
+import { useFakeProviders } from './support/fake-pair.js';
 import { ffmpeg, makeClip, makePng, makeTmpDir, probeFile, removeDir } from './support/media.js';
 
 const WS_KEY = 'ws-trust-key';
 const DS_KEY = 'ds-trust-key';
+const fakes = useFakeProviders({ wsKey: WS_KEY, dsKey: DS_KEY, concurrency: 8, taskMs: 50 });
 
 let root: string;
-let ws: FakeProvider;
-let ds: FakeProvider;
 
 beforeAll(async () => {
   root = await makeTmpDir('vidrecipe-trust-');
@@ -28,19 +27,10 @@ beforeAll(async () => {
   const moov = bytes.indexOf('moov');
   bytes.fill(0, mdat + 4, moov > mdat ? moov : bytes.length);
   writeFileSync(join(root, 'blank.mp4'), bytes);
-  ws = await startFakeWaveSpeed({ apiKey: WS_KEY, concurrency: 8, taskMs: 50 });
-  ds = await startFakeDashScope({ apiKey: DS_KEY, concurrency: 8, taskMs: 50 });
 }, 60_000);
 
 afterAll(async () => {
-  await ws?.close();
-  await ds?.close();
   await removeDir(root);
-});
-
-beforeEach(() => {
-  ws.reset();
-  ds.reset();
 });
 
 /** A repository-like folder (`repo/`, with the media) holding `repo/recipes/recipe.yaml`; returns the repo. */
@@ -56,7 +46,7 @@ function workspace(recipe: string): string {
   return repo;
 }
 
-const env = () => ({ WAVESPEED_BASE_URL: ws.url, DASHSCOPE_BASE_URL: ds.url, WAVESPEED_API_KEY: WS_KEY, DASHSCOPE_API_KEY: DS_KEY });
+const env = () => fakes.env();
 
 async function cli(args: string[], cwd: string) {
   const child = startCli(args, { cwd, env: env() });
@@ -160,7 +150,7 @@ steps:
     with: { video: "\${{ steps.remove.outputs.video }}", last: 0.5 }
 `);
     // The output link answers 200 with an error document instead of the video.
-    ws.fault({ on: 'download', status: 200, body: { error: 'object expired' } });
+    fakes.ws.fault({ on: 'download', status: 200, body: { error: 'object expired' } });
     const result = await cli(['run', 'recipes/recipe.yaml', '--json'], repo);
     expect(result.code, result.stderr).toBe(1);
     const json = JSON.parse(result.stdout) as { steps: Record<string, { status: string; error?: string }> };
@@ -202,25 +192,25 @@ steps:
   it('cannot name a file outside its work tree: refused before anything is read or uploaded', async () => {
     const repo = workspace(NOTES);
     writeFileSync(join(repo, '..', 'private-notes.txt'), 'the private notes');
-    const uploads = ws.uploads.length;
+    const uploads = fakes.ws.uploads.length;
     for (const command of ['plan', 'run']) {
       const result = await cli([command, 'recipes/recipe.yaml'], repo);
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/recipe\.yaml:5:20: error: step "remove": video \.\.\/\.\.\/private-notes\.txt is outside the recipe's work tree \(.*\); .*--allow-path DIR \[media-path\]/);
     }
-    expect(ws.uploads).toHaveLength(uploads);
-    expect(ws.requests).toEqual([]);
+    expect(fakes.ws.uploads).toHaveLength(uploads);
+    expect(fakes.ws.requests).toEqual([]);
   }, 60_000);
 
   it('a symlink inside the work tree to a file outside it is outside', async () => {
     const repo = workspace(NOTES.replace('../../private-notes.txt', 'clip-link.mp4'));
     copyFileSync(join(root, 'clip.mp4'), join(repo, '..', 'outside.mp4'));
     symlinkSync(join(repo, '..', 'outside.mp4'), join(repo, 'recipes', 'clip-link.mp4'));
-    const uploads = ws.uploads.length;
+    const uploads = fakes.ws.uploads.length;
     const result = await cli(['run', 'recipes/recipe.yaml'], repo);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/recipe\.yaml:5:20: error: step "remove": video clip-link\.mp4 is outside the recipe's work tree .*\[media-path\]/);
-    expect(ws.uploads).toHaveLength(uploads);
+    expect(fakes.ws.uploads).toHaveLength(uploads);
   }, 60_000);
 
   it('with --allow-path the file is reachable, and still must be media: a text file is never uploaded', async () => {
@@ -228,28 +218,28 @@ steps:
     // recipes/../../shared is the folder beside the repository: ../shared from the repository's root.
     mkdirSync(join(repo, '..', 'shared'), { recursive: true });
     writeFileSync(join(repo, '..', 'shared', 'notes.mp4'), 'the private notes');
-    const uploads = ws.uploads.length;
+    const uploads = fakes.ws.uploads.length;
     const result = await cli(['run', 'recipes/recipe.yaml', '--allow-path', '../shared'], repo);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/error: step "remove": video \.\.\/\.\.\/shared\/notes\.mp4 is not a video or an image ffmpeg can read .*\[media-kind\]/);
     expect(result.stderr).not.toContain('[media-path]');
-    expect(ws.uploads).toHaveLength(uploads);
+    expect(fakes.ws.uploads).toHaveLength(uploads);
 
     // A real clip there is allowed and runs.
     copyFileSync(join(root, 'clip.mp4'), join(repo, '..', 'shared', 'notes.mp4'));
     const ok = await cli(['run', 'recipes/recipe.yaml', '--allow-path', '../shared'], repo);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ws.uploads).toHaveLength(uploads + 1);
+    expect(fakes.ws.uploads).toHaveLength(uploads + 1);
   }, 60_000);
 
   it('a text file inside the work tree is not media either', async () => {
     const repo = workspace(NOTES.replace('../../private-notes.txt', 'notes.txt'));
     writeFileSync(join(repo, 'recipes', 'notes.txt'), 'the private notes');
-    const uploads = ws.uploads.length;
+    const uploads = fakes.ws.uploads.length;
     const result = await cli(['run', 'recipes/recipe.yaml'], repo);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('recipe.yaml:5:20: error: step "remove": video notes.txt is not a video or an image ffmpeg can read');
-    expect(ws.uploads).toHaveLength(uploads);
+    expect(fakes.ws.uploads).toHaveLength(uploads);
   }, 60_000);
 
   it('--input paths are the user\'s own and may be anywhere', () => {

@@ -1,17 +1,17 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256File } from '../src/engine/hash.js';
 import { startCli, waitFor } from './support/cli.js';
+import { useFakeProviders } from './support/fake-pair.js';
 import { startFakeDashScope, startFakeWaveSpeed, type FakeProvider } from './support/fake-providers/index.mjs';
 import { makeClip, makeTmpDir, probeFile, removeDir } from './support/media.js';
 
 const WS_KEY = 'ws-secret-key-4f1c';
 const DS_KEY = 'sk-ds-secret-9a7e';
+const fakes = useFakeProviders({ wsKey: WS_KEY, dsKey: DS_KEY, concurrency: 8, taskMs: 150 });
 
 let root: string;
-let ws: FakeProvider;
-let ds: FakeProvider;
 let clipDigest: string;
 
 interface RunJson {
@@ -57,9 +57,7 @@ function workspace(recipe: string, config = ''): string {
   return dir;
 }
 
-function env(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return { WAVESPEED_BASE_URL: ws.url, DASHSCOPE_BASE_URL: ds.url, WAVESPEED_API_KEY: WS_KEY, DASHSCOPE_API_KEY: DS_KEY, ...extra };
-}
+const env = (extra: Record<string, string | undefined> = {}) => fakes.env(extra);
 
 /** Runs the CLI without blocking this process: the fake servers live here and must keep answering. */
 async function run(dir: string, args: string[] = [], extraEnv: Record<string, string | undefined> = {}) {
@@ -88,19 +86,10 @@ beforeAll(async () => {
   await makeClip(join(root, 'long.mp4'), { width: 64, height: 48, fps: 16, duration: 6 });
   await makeClip(join(root, 'slow.mp4'), { width: 64, height: 48, fps: 10, duration: 1 });
   clipDigest = await sha256File(join(root, 'clip.mp4'));
-  ws = await startFakeWaveSpeed({ apiKey: WS_KEY, concurrency: 8, taskMs: 150 });
-  ds = await startFakeDashScope({ apiKey: DS_KEY, concurrency: 8, taskMs: 150 });
 }, 60_000);
 
 afterAll(async () => {
-  await ws?.close();
-  await ds?.close();
   await removeDir(root);
-});
-
-beforeEach(() => {
-  ws.reset();
-  ds.reset();
 });
 
 describe('a recipe across both providers', () => {
@@ -115,23 +104,23 @@ describe('a recipe across both providers', () => {
     expect((await probeFile(json!.outputs.video!)).frames).toBe(16);
 
     // WaveSpeed: two uploads by ticket, a flat body with their URLs, Bearer auth.
-    expect(ws.uploads.map((u) => u.via)).toEqual(['ticket', 'ticket']);
-    const [wsSubmit] = submits(ws);
+    expect(fakes.ws.uploads.map((u) => u.via)).toEqual(['ticket', 'ticket']);
+    const [wsSubmit] = submits(fakes.ws);
     expect(wsSubmit!.path).toBe('/api/v3/wavespeed-ai/void-video-inpainting/mask');
     expect(wsSubmit!.headers.authorization).toBe(`Bearer ${WS_KEY}`);
     const wsBody = wsSubmit!.body as Record<string, unknown>;
     expect(wsBody).toMatchObject({ prompt: 'an empty breakfast table', num_frames: 85 });
-    expect(new Set([wsBody.video, wsBody.mask_video])).toEqual(new Set(ws.uploads.map((u) => u.url)));
+    expect(new Set([wsBody.video, wsBody.mask_video])).toEqual(new Set(fakes.ws.uploads.map((u) => u.url)));
 
     // DashScope: asynchronous, each field in its half, the intl model name; the WaveSpeed output URL is
     // passed on as is (no upload to DashScope at all).
-    expect(ds.uploads).toEqual([]);
-    const [widen, extend] = submits(ds);
+    expect(fakes.ds.uploads).toEqual([]);
+    const [widen, extend] = submits(fakes.ds);
     expect(widen!.headers['x-dashscope-async']).toBe('enable');
     expect(widen!.headers.authorization).toBe(`Bearer ${DS_KEY}`);
     expect(widen!.body).toEqual({
       model: 'wan2.1-vace-plus',
-      input: { function: 'video_outpainting', prompt: 'a wide bright kitchen', video_url: expect.stringMatching(new RegExp(`^${ws.url}/`)) },
+      input: { function: 'video_outpainting', prompt: 'a wide bright kitchen', video_url: expect.stringMatching(new RegExp(`^${fakes.ws.url}/`)) },
       parameters: { left_scale: 1.5, top_scale: 1, bottom_scale: 1, right_scale: 1, duration: 5, prompt_extend: false, watermark: false },
     });
     expect((extend!.body as { input: Record<string, unknown> }).input).toMatchObject({ function: 'video_extension', first_clip_url: expect.stringMatching(/^http/) });
@@ -148,11 +137,11 @@ describe('a recipe across both providers', () => {
     expect(everything).not.toContain(DS_KEY);
 
     // A second run pays nothing.
-    ws.reset();
-    ds.reset();
+    fakes.ws.reset();
+    fakes.ds.reset();
     const again = await run(dir);
     expect(again.json!.cost_usd).toBe(0);
-    expect([...submits(ws), ...submits(ds)]).toEqual([]);
+    expect([...submits(fakes.ws), ...submits(fakes.ds)]).toEqual([]);
   }, 60_000);
 
   it('uploads local files to DashScope as oss:// with the resolve header, and uses the Beijing model name when told', async () => {
@@ -193,13 +182,13 @@ describe('a recipe across both providers', () => {
 
 describe('faults', () => {
   it('a 429 with Retry-After pauses submissions and the task is submitted once it passes', async () => {
-    ws.fault({ on: 'submit', status: 429, retryAfter: 1 });
+    fakes.ws.fault({ on: 'submit', status: 429, retryAfter: 1 });
     const dir = workspace(fanOut(2, 'throttled'));
     const { code, json, stderr } = await run(dir);
     expect(code, stderr).toBe(0);
     expect(json!.steps.s0!.attempts + json!.steps.s1!.attempts).toBe(2);
-    const refused = ws.requests.find((r) => r.status === 429)!;
-    const accepted = submits(ws).filter((r) => r.status === 200);
+    const refused = fakes.ws.requests.find((r) => r.status === 429)!;
+    const accepted = submits(fakes.ws).filter((r) => r.status === 200);
     expect(accepted).toHaveLength(2);
     // The refused step went again once the second the provider asked for had passed.
     const prompt = (r: (typeof accepted)[number]) => (r.body as { prompt: string }).prompt;
@@ -209,32 +198,32 @@ describe('faults', () => {
   }, 30_000);
 
   it('5xx and dropped connections on polls are asked again; the task is not submitted twice', async () => {
-    ds.fault({ on: 'poll', status: 500, times: 2 });
-    ds.fault({ on: 'poll', drop: true, times: 1 });
+    fakes.ds.fault({ on: 'poll', status: 500, times: 2 });
+    fakes.ds.fault({ on: 'poll', drop: true, times: 1 });
     const dir = workspace(`version: 1\nname: polls\nsteps:\n  widen:\n    uses: alibaba/wan2.1-vace-plus/video_outpainting\n    with: { video_url: clip.mp4, prompt: wide }\n`);
     const { code, stderr } = await run(dir);
     expect(code, stderr).toBe(0);
-    expect(submits(ds)).toHaveLength(1);
-    expect(ds.requests.filter((r) => r.status === 500)).toHaveLength(2);
+    expect(submits(fakes.ds)).toHaveLength(1);
+    expect(fakes.ds.requests.filter((r) => r.status === 500)).toHaveLength(2);
   }, 60_000);
 
   it('a failed task shows the provider message; with retries it is submitted anew and succeeds', async () => {
-    ws.failNext('mask video is empty');
+    fakes.ws.failNext('mask video is empty');
     const dir = workspace(fanOut(1, 'failing'));
     const failed = await run(dir);
     expect(failed.code).toBe(1);
     expect(failed.json!.steps.s0!.error).toMatch(/WaveSpeed task \S+ failed: mask video is empty/);
 
-    ws.failNext('temporary GPU shortage');
+    fakes.ws.failNext('temporary GPU shortage');
     writeFileSync(join(dir, 'recipe.yaml'), fanOut(1, 'failing').replace('    with:', '    retries: 1\n    with:'));
     const retried = await run(dir, [], {});
     expect(retried.code, retried.stderr).toBe(0);
     expect(retried.json!.steps.s0!.attempts).toBe(2);
-    expect(submits(ws).filter((r) => r.status === 200)).toHaveLength(3);
+    expect(submits(fakes.ws).filter((r) => r.status === 200)).toHaveLength(3);
   }, 60_000);
 
   it('a 4xx validation error fails the step at once with the provider message, nothing retried', async () => {
-    ds.fault({ on: 'submit', status: 400, body: { code: 'InvalidParameter', message: 'The size is not match', request_id: 'r-1' } });
+    fakes.ds.fault({ on: 'submit', status: 400, body: { code: 'InvalidParameter', message: 'The size is not match', request_id: 'r-1' } });
     const dir = workspace(`version: 1\nname: invalid\nsteps:\n  widen:\n    uses: alibaba/wan2.1-vace-plus/video_outpainting\n    retries: 3\n    with: { video_url: clip.mp4, prompt: wide }\n`);
     const { code, json } = await run(dir);
     expect(code).toBe(1);
@@ -259,7 +248,7 @@ describe('faults', () => {
     expect(failed.error).toMatch(/HTTP 401.*check WAVESPEED_API_KEY/);
     expect(Object.values(json!.steps).filter((s) => s.status === 'skipped').every((s) => /wavespeed refused the account/.test(s.reason ?? ''))).toBe(true);
     // One upload attempt refused, then nothing more was sent to WaveSpeed.
-    expect(ws.requests.filter((r) => r.status === 401)).toHaveLength(1);
+    expect(fakes.ws.requests.filter((r) => r.status === 401)).toHaveLength(1);
     expect(`${stderr}${allText(join(dir, '.vidrecipe', 'runs'))}`).not.toContain('wrong-key');
   }, 30_000);
 
@@ -277,23 +266,23 @@ describe('faults', () => {
   }, 30_000);
 
   it('a submit without an answer is not replayed: the next run refuses until --force, which submits once more', async () => {
-    ws.fault({ on: 'submit', drop: true });
+    fakes.ws.fault({ on: 'submit', drop: true });
     const dir = workspace(fanOut(1, 'dropped'));
     const first = await run(dir);
     expect(first.code).toBe(1);
     expect(first.json!.steps.s0!.error).toMatch(/did not answer the submit.*may have been created/);
     // The provider did create the task: the request reached it, the answer was lost.
-    expect(submits(ws)).toHaveLength(1);
-    expect([...ws.tasks.values()].filter((t) => (t.body as { prompt: string }).prompt === 'scene 0' && t.submittedAt >= submits(ws)[0]!.at)).toHaveLength(1);
+    expect(submits(fakes.ws)).toHaveLength(1);
+    expect([...fakes.ws.tasks.values()].filter((t) => (t.body as { prompt: string }).prompt === 'scene 0' && t.submittedAt >= submits(fakes.ws)[0]!.at)).toHaveLength(1);
 
     const second = await run(dir);
     expect(second.code).toBe(1);
     expect(second.json!.steps.s0!.error).toMatch(/--force s0/);
-    expect(submits(ws)).toHaveLength(1);
+    expect(submits(fakes.ws)).toHaveLength(1);
 
     const forced = await run(dir, ['--force', 's0']);
     expect(forced.code, forced.stderr).toBe(0);
-    expect(submits(ws)).toHaveLength(2);
+    expect(submits(fakes.ws)).toHaveLength(2);
   }, 60_000);
 
   it('kill -9 while polling: the next run re-attaches to the same task instead of paying again', async () => {
@@ -321,15 +310,15 @@ describe('faults', () => {
 
 describe('faults, continued: no second payment, no stray request', () => {
   it('--force replays a lost submit once; the step\'s own retries do not replay it again', async () => {
-    ws.fault({ on: 'submit', drop: true });
+    fakes.ws.fault({ on: 'submit', drop: true });
     const dir = workspace(fanOut(1, 'forceonce').replace('    with:', '    retries: 2\n    with:'));
     expect((await run(dir)).code).toBe(1);
-    ws.fault({ on: 'submit', drop: true });
+    fakes.ws.fault({ on: 'submit', drop: true });
     const forced = await run(dir, ['--force', 's0']);
     expect(forced.code).toBe(1);
     expect(forced.json!.steps.s0!.error).toMatch(/--force s0/);
     // The first run's submit, then the forced one: the forced run's retries sent nothing more.
-    expect(submits(ws)).toHaveLength(2);
+    expect(submits(fakes.ws)).toHaveLength(2);
   }, 60_000);
 
   it('a refused poll keeps the task open: the next run re-attaches instead of paying again', async () => {
@@ -350,16 +339,16 @@ describe('faults, continued: no second payment, no stray request', () => {
   }, 60_000);
 
   it('a refused account stops submissions already waiting for the rate window', async () => {
-    ws.fault({ on: 'submit', status: 401, times: 5 });
+    fakes.ws.fault({ on: 'submit', status: 401, times: 5 });
     const dir = workspace(fanOut(3, 'haltqueued'));
     writeFileSync(join(dir, 'vidrecipe.config.yaml'), 'wavespeed:\n  concurrency: 3\n  rate: 1/s\n  poll_interval: 40ms\n');
     const { json } = await run(dir);
     expect(Object.values(json!.steps).map((s) => s.status).sort()).toEqual(['failed', 'skipped', 'skipped']);
-    expect(submits(ws)).toHaveLength(1);
+    expect(submits(fakes.ws)).toHaveLength(1);
   }, 30_000);
 
   it('a step that times out while sharing an upload does not fail the step it shares with', async () => {
-    ws.fault({ on: 'upload', delayMs: 2000 });
+    fakes.ws.fault({ on: 'upload', delayMs: 2000 });
     const dir = workspace(`version: 1\nname: sharedupload\nsteps:\n  s0:\n    uses: wavespeed-ai/void-video-inpainting/mask\n    timeout: 1s\n    with: { video: clip.mp4, mask_video: mask.mp4, prompt: "scene 0" }\n  s1:\n    uses: wavespeed-ai/void-video-inpainting/mask\n    with: { video: clip.mp4, mask_video: mask.mp4, prompt: "scene 1" }\n`);
     const { json } = await run(dir);
     expect(json!.steps.s0!.status).toBe('failed');
@@ -393,7 +382,7 @@ describe('pre-flight, before any money', () => {
   const one = (uses: string, w: string) => `version: 1\nname: pre\nsteps:\n  s:\n    uses: ${uses}\n    with: { ${w} }\n`;
 
   it('refuses media a provider would refuse, naming the fix', async () => {
-    const uploadsBefore = ws.uploads.length + ds.uploads.length;
+    const uploadsBefore = fakes.ws.uploads.length + fakes.ds.uploads.length;
     const dir = workspace(one('alibaba/wan2.1-vace-plus/video_outpainting', 'video_url: long.mp4, prompt: wide'));
     const long = await run(dir);
     expect(long.code).toBe(2);
@@ -404,8 +393,8 @@ describe('pre-flight, before any money', () => {
 
     writeFileSync(join(dir, 'recipe.yaml'), one('wavespeed-ai/void-video-inpainting/mask', 'video: clip.mp4, mask_video: long.mp4, prompt: x'));
     expect((await run(dir)).stderr).toMatch(/mask_video has 96 frames but video has 16/);
-    expect([...submits(ws), ...submits(ds)]).toEqual([]);
-    expect(ws.uploads.length + ds.uploads.length).toBe(uploadsBefore);
+    expect([...submits(fakes.ws), ...submits(fakes.ds)]).toEqual([]);
+    expect(fakes.ws.uploads.length + fakes.ds.uploads.length).toBe(uploadsBefore);
   }, 30_000);
 
   it('a missing API key stops the run before it starts, naming the variable', async () => {

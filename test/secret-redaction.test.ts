@@ -1,18 +1,17 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redactor } from '../src/engine/redact.js';
 import { startCli } from './support/cli.js';
-import { startFakeDashScope, startFakeWaveSpeed, type FakeProvider } from './support/fake-providers/index.mjs';
+import { useFakeProviders } from './support/fake-pair.js';
 import { makeClip, makeTmpDir, removeDir } from './support/media.js';
 
 // Keys shaped like real ones: long enough that a leak cannot be a coincidence.
 const WS_KEY = 'ws-live-7Hq2Zk9Lm4Np8Rt1';
 const DS_KEY = 'sk-5b1e0c77d2a94f3e8c6a';
+const fakes = useFakeProviders({ wsKey: WS_KEY, dsKey: DS_KEY, concurrency: 4, taskMs: 100 });
 
 let root: string;
-let ws: FakeProvider;
-let ds: FakeProvider;
 
 const RECIPE = `version: 1
 name: leaky
@@ -37,7 +36,7 @@ function workspace(): string {
 async function run(dir: string, args: string[]) {
   const child = startCli(['run', 'recipe.yaml', ...args], {
     cwd: dir,
-    env: { WAVESPEED_BASE_URL: ws.url, DASHSCOPE_BASE_URL: ds.url, WAVESPEED_API_KEY: WS_KEY, DASHSCOPE_API_KEY: DS_KEY },
+    env: fakes.env(),
   });
   const code = await child.exited;
   return { code, ...child.output };
@@ -57,31 +56,22 @@ beforeAll(async () => {
   root = await makeTmpDir('vidrecipe-redact-');
   await makeClip(join(root, 'clip.mp4'), { width: 64, height: 48, fps: 16, duration: 1 });
   await makeClip(join(root, 'mask.mp4'), { width: 64, height: 48, fps: 16, duration: 1, source: 'color', color: 'white' });
-  ws = await startFakeWaveSpeed({ apiKey: WS_KEY, concurrency: 4, taskMs: 100 });
-  ds = await startFakeDashScope({ apiKey: DS_KEY, concurrency: 4, taskMs: 100 });
 }, 60_000);
 
 afterAll(async () => {
-  await ws?.close();
-  await ds?.close();
   await removeDir(root);
-});
-
-beforeEach(() => {
-  ws.reset();
-  ds.reset();
 });
 
 describe('a provider error that quotes the request and its key', () => {
   it('never reaches --json, the journal, report.json or report.md; the refusal itself is still reported', async () => {
-    ws.fault({ on: 'submit', status: 400, echoRequest: true });
-    ds.fault({ on: 'submit', status: 400, echoRequest: true });
+    fakes.ws.fault({ on: 'submit', status: 400, echoRequest: true });
+    fakes.ds.fault({ on: 'submit', status: 400, echoRequest: true });
     const dir = workspace();
     const { code, stdout, stderr } = await run(dir, ['--json']);
     expect(code, stderr).toBe(1);
     // The fakes did quote the keys: the test would see them if they were passed on.
-    expect(ws.requests.some((r) => r.status === 400 && r.headers.authorization === `Bearer ${WS_KEY}`)).toBe(true);
-    expect(ds.requests.some((r) => r.status === 400 && r.headers.authorization === `Bearer ${DS_KEY}`)).toBe(true);
+    expect(fakes.ws.requests.some((r) => r.status === 400 && r.headers.authorization === `Bearer ${WS_KEY}`)).toBe(true);
+    expect(fakes.ds.requests.some((r) => r.status === 400 && r.headers.authorization === `Bearer ${DS_KEY}`)).toBe(true);
 
     const json = JSON.parse(stdout);
     expect(json.steps.remove.status).toBe('failed');
@@ -101,8 +91,8 @@ describe('a provider error that quotes the request and its key', () => {
   });
 
   it('never reaches the progress and summary on stderr', async () => {
-    ws.fault({ on: 'submit', status: 400, echoRequest: true });
-    ds.fault({ on: 'submit', status: 400, echoRequest: true });
+    fakes.ws.fault({ on: 'submit', status: 400, echoRequest: true });
+    fakes.ds.fault({ on: 'submit', status: 400, echoRequest: true });
     const { code, stdout, stderr } = await run(workspace(), []);
     expect(code).toBe(1);
     expect(stderr).toMatch(/error: step "remove" failed: WaveSpeed refused the submit .*Bearer \*\*\*/s);
@@ -138,7 +128,7 @@ describe('the redactor', () => {
 describe('a provider error with markup in it', () => {
   it('is text in report.md: no image, no link, no HTML', async () => {
     const hostile = 'bad video <img src=x> see [link](http://x)';
-    ds.fault({ on: 'submit', status: 400, body: { code: 'InvalidParameter', message: hostile, request_id: 'r-1' } });
+    fakes.ds.fault({ on: 'submit', status: 400, body: { code: 'InvalidParameter', message: hostile, request_id: 'r-1' } });
     const { code, stdout, stderr } = await run(workspace(), ['--json']);
     expect(code, stderr).toBe(1);
     const json = JSON.parse(stdout);
