@@ -41,7 +41,7 @@ export async function checkCache(plan: Plan, stateDir: string, source: RecipeSou
   const keyed = new Map<string, KeyMaterial>();
 
   for (const planned of plan.steps) {
-    const step = plan.recipe.steps.get(planned.id)!;
+    const step = planned.spec;
     // Outputs of steps that will run are unknown until then; so is everything downstream of them.
     const known = step.refs.every((site) => site.ref.context !== 'steps' || outputs.has(site.ref.step));
     if (!known) continue;

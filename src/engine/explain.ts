@@ -63,7 +63,7 @@ export function explainPlan(plan: Plan, stateDir: string, keyed: ReadonlyMap<str
   const out = new Map<string, Explanation>();
 
   for (const planned of plan.steps) {
-    const step = plan.recipe.steps.get(planned.id)!;
+    const step = planned.spec;
     const material = keyed.get(step.id);
     const last = history.last(step.id);
     if (planned.cache === 'cached' && material) {

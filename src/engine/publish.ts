@@ -27,7 +27,7 @@ export async function publishOutputs(plan: Plan, views: ReadonlyMap<string, Step
     if (ref.context === 'steps') {
       const output = views.get(ref.step)?.outputs[ref.output];
       if (output) source = { ...output, step: ref.step };
-    } else {
+    } else if (ref.context === 'inputs') {
       const value = plan.inputs[ref.name];
       const kind = plan.recipe.inputs[ref.name]?.type;
       if (typeof value === 'string' && (kind === 'video' || kind === 'image')) {

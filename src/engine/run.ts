@@ -220,7 +220,7 @@ class Run {
   }
 
   private async runStep(planned: PlannedStep, view: StepView): Promise<void> {
-    const step = this.plan.recipe.steps.get(planned.id)!;
+    const step = planned.spec;
     let lock: StepLock | undefined;
     try {
       // Downloading an input URL counts against the step's timeout: a stalled server must not hang the run.
@@ -308,7 +308,7 @@ class Run {
 
   /** The cache record of a finished step: what a later run needs to reuse it without running it. */
   private record(planned: PlannedStep, resolved: ResolvedStep, result: AttemptsResult, costUsd: number, durationMs: number): StepRecord {
-    const model = this.plan.recipe.steps.get(planned.id)!.model;
+    const model = planned.spec.model;
     return {
       format: 1,
       key: resolved.key,

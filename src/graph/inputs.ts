@@ -4,9 +4,9 @@ import { mediaKindOf, paramShapes } from '../recipe/schema.js';
 import { slotValues, toSlot } from '../recipe/slots.js';
 import { RecipeSource } from '../recipe/source.js';
 import { didYouMean } from '../recipe/suggest.js';
-import type { Diagnostic, InputDecl, Recipe, Reference, Step } from '../recipe/types.js';
+import type { Diagnostic, InputDecl, Recipe, Reference, Scalar, Step } from '../recipe/types.js';
 
-export type InputValue = string | number | boolean;
+export type InputValue = Scalar | Scalar[];
 
 export interface ResolvedInputs {
   values: Record<string, InputValue>;

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { findExpressions } from '../recipe/expression.js';
 import { mediaKindOf, paramShapes } from '../recipe/schema.js';
-import type { Recipe } from '../recipe/types.js';
+import { isSubRecipe, type Recipe } from '../recipe/types.js';
 import type { InputValue } from './inputs.js';
 
 /** A local media file a run will read, known before anything runs, and where it was named. */
@@ -43,6 +43,7 @@ export function mediaPathsOf(recipe: Recipe, inputs: Readonly<Record<string, Inp
     });
   }
   for (const step of recipe.steps.values()) {
+    if (isSubRecipe(step)) continue;
     for (const [name, shape] of paramShapes(step.model)) {
       const value = step.with[name];
       const kind = mediaKindOf(shape);

@@ -5,7 +5,7 @@ import { UNKNOWN, type Backend, type ParamIssue } from '../models/types.js';
 import { formatReference, ruleView } from '../recipe/expression.js';
 import { paramLabel } from '../recipe/schema.js';
 import type { RecipeSource } from '../recipe/source.js';
-import type { Diagnostic, Recipe, Step } from '../recipe/types.js';
+import { isSubRecipe, type Diagnostic, type Recipe, type Step } from '../recipe/types.js';
 import { buildDag, type Dag } from './dag.js';
 import { paramsForPlan, resolveInputs, type InputValue } from './inputs.js';
 
@@ -14,6 +14,8 @@ export type CacheStatus = 'cached' | 'not-cached' | 'disabled';
 
 export interface PlannedStep {
   id: string;
+  /** The declaration it runs: model, parameters as written, options. */
+  spec: Step;
   uses: string;
   backend: Backend;
   /** All steps this one waits for: the ones it references and those in `needs`. */
@@ -63,6 +65,7 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
 
   for (const id of dag.order) {
     const step = recipe.steps.get(id)!;
+    if (isSubRecipe(step)) throw new Error(`step "${id}": sub-recipes are not planned yet`);
     const model = step.model;
     const backend: Backend = step.backend ?? (options.offline && model.local ? 'local' : model.provider);
     const at = ['steps', id];
@@ -90,6 +93,7 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
     const cached: CacheStatus = step.cache ? 'not-cached' : 'disabled';
     steps.push({
       id,
+      spec: step,
       uses: model.id,
       backend,
       needs: dag.deps.get(id)!,
@@ -102,9 +106,8 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
 
   for (const [backend, ids] of keyless) {
     const key = API_KEYS[backend as keyof typeof API_KEYS];
-    const first = recipe.steps.get(ids[0]!)!;
     diagnostics.push(
-      source.warning(['steps', first.id, 'uses'], 'api-key', `${key} is not set; ${ids.length === 1 ? 'step' : 'steps'} ${ids.map((i) => `"${i}"`).join(', ')} ${ids.length === 1 ? 'needs' : 'need'} it to run on ${backend}: export ${key}=… or run with --offline where a local implementation exists`),
+      source.warning(['steps', ids[0]!, 'uses'], 'api-key', `${key} is not set; ${ids.length === 1 ? 'step' : 'steps'} ${ids.map((i) => `"${i}"`).join(', ')} ${ids.length === 1 ? 'needs' : 'need'} it to run on ${backend}: export ${key}=… or run with --offline where a local implementation exists`),
     );
   }
 

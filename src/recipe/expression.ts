@@ -69,7 +69,14 @@ export function parseReference(source: string): { ref: Reference } | { error: st
 }
 
 export function formatReference(ref: Reference): string {
-  return ref.context === 'inputs' ? `inputs.${ref.name}` : `steps.${ref.step}.outputs.${ref.output}`;
+  switch (ref.context) {
+    case 'inputs':
+      return `inputs.${ref.name}`;
+    case 'steps':
+      return `steps.${ref.step}.outputs.${ref.output}`;
+    case 'matrix':
+      return `matrix.${ref.axis}${ref.column ? `.${ref.column}` : ''}`;
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import { KIND_WORDS, describe, mediaWords } from './words.js';
 const NAME = new RegExp(NAME_PATTERN);
 
 /** The JavaScript type a default of each input type must have. */
-const JS_TYPE: Readonly<Record<InputDecl['type'], string>> = { video: 'string', image: 'string', string: 'string', number: 'number', boolean: 'boolean' };
+const JS_TYPE: Readonly<Record<InputDecl['type'], string>> = { video: 'string', image: 'string', string: 'string', number: 'number', boolean: 'boolean', list: 'object', table: 'string' };
 
 /** The `inputs:` declarations, with their names and defaults checked. */
 export function checkInputs(raw: unknown, source: RecipeSource, diagnostics: Diagnostic[]): Record<string, InputDecl> {
@@ -22,7 +22,7 @@ export function checkInputs(raw: unknown, source: RecipeSource, diagnostics: Dia
     // A declaration in error (no map, no or an unknown type) still declares the name: references
     // to it resolve, untyped, instead of each becoming a second, misleading error.
     const map = isMap(decl) ? decl : {};
-    const type = INPUT_TYPES.includes(map.type as InputDecl['type']) ? (map.type as InputDecl['type']) : undefined;
+    const type = (INPUT_TYPES as readonly string[]).includes(map.type as string) ? (map.type as InputDecl['type']) : undefined;
     const value = map.default;
     const words = type && (type === 'video' || type === 'image' ? mediaWords(type) : KIND_WORDS[type]);
     const scalar = ['string', 'number', 'boolean'].includes(typeof value);

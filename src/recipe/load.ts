@@ -192,6 +192,8 @@ class RecipeChecker {
       id,
       uses: model.id,
       model,
+      file: this.source.file,
+      failFast: false,
       with: params,
       needs,
       timeoutMs,

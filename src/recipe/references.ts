@@ -56,11 +56,13 @@ function resolve(o: Occurrence, scope: Scope, source: RecipeSource, self?: strin
   if (ref.context === 'inputs') {
     // Own names only: `inputs.constructor` must not find Object.prototype's.
     const input = Object.hasOwn(scope.inputs, ref.name) ? scope.inputs[ref.name] : undefined;
-    if (input) return input.type;  // undefined when the declaration's type is itself in error
+    // undefined when the declaration's type is itself in error. Lists and tables feed a matrix (issue 11: not yet typed here).
+    if (input) return input.type === 'list' || input.type === 'table' ? undefined : input.type;
     const names = Object.keys(scope.inputs);
     const hint = didYouMean(ref.name, names) || (names.length ? `; declared inputs: ${names.join(', ')}` : '; declare it under inputs:');
     return source.error(o.at, 'reference', `unknown input "${ref.name}"${hint}`, span);
   }
+  if (ref.context === 'matrix') return undefined; // typed by the matrix checker
   if (ref.step === self) {
     return source.error(o.at, 'cycle', `step "${self}" cannot use its own output`, span);
   }

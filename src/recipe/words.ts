@@ -1,13 +1,14 @@
 import type { MediaKind, ValueKind } from '../models/types.js';
 
 /** How messages name a kind of value: "needs a video, but … is an image". */
-export const KIND_WORDS: Readonly<Record<ValueKind | 'list', string>> = {
+export const KIND_WORDS: Readonly<Record<ValueKind | 'list' | 'table', string>> = {
   video: 'a video',
   image: 'an image',
   string: 'text',
   number: 'a number',
   boolean: 'true or false',
   list: 'a list',
+  table: 'a table',
 };
 
 /** What a media value is written as. */

@@ -137,6 +137,7 @@ export function planMermaid(plan: Plan): string {
   for (const step of recipe.steps.values()) {
     const edges = new Set<string>();
     for (const site of step.refs) {
+      if (site.ref.context === 'matrix') continue;
       const from = site.ref.context === 'inputs' ? input(site.ref.name) : node(site.ref.step);
       const name = site.ref.context === 'inputs' ? '' : `|${site.ref.output}|`;
       edges.add(`  ${from} -->${name} ${node(step.id)}`);
@@ -146,6 +147,7 @@ export function planMermaid(plan: Plan): string {
   }
   for (const [i, [name, site]] of Object.entries(recipe.outputs).entries()) {
     out.push(`  out${i}[\\"${label(name)}"\\]`);
+    if (site.ref.context === 'matrix') continue;
     const from = site.ref.context === 'steps' ? node(site.ref.step) : input(site.ref.name);
     out.push(`  ${from} --> out${i}`);
   }
