@@ -30,7 +30,12 @@ export interface StepOutput {
 
 /** Everything known about one step of a run; progress events carry a copy. */
 export interface StepView {
+  /** The leg id (see PlannedStep.id). */
   id: string;
+  /** The recipe step it is a leg of: views group by it. */
+  step: string;
+  /** Axis → label, for a matrix leg. */
+  matrix?: Record<string, string>;
   uses: string;
   backend: Backend;
   status: StepStatus;
@@ -67,5 +72,5 @@ export type RunStatus = 'succeeded' | 'failed' | 'interrupted';
 
 /** A planned step before anything happened to it: what the run starts from and progress first shows. */
 export function waitingView(planned: PlannedStep): StepView {
-  return { id: planned.id, uses: planned.uses, backend: planned.backend, status: 'waiting', attempts: 0, estimatedCostUsd: planned.estimatedCostUsd, costUsd: 0, outputs: {}, warnings: [] };
+  return { id: planned.id, step: planned.step, ...(planned.matrix ? { matrix: planned.matrix } : {}), uses: planned.uses, backend: planned.backend, status: 'waiting', attempts: 0, estimatedCostUsd: planned.estimatedCostUsd, costUsd: 0, outputs: {}, warnings: [] };
 }

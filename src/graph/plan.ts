@@ -12,8 +12,14 @@ import { paramsForPlan, resolveInputs, type InputValue } from './inputs.js';
 /** Whether a step's result can be reused. Until the engine's cache exists, nothing is `cached`. */
 export type CacheStatus = 'cached' | 'not-cached' | 'disabled';
 
+/** One leg of a recipe step: what the scheduler, the limiters and the cache see as a step. */
 export interface PlannedStep {
+  /** The leg id: `remove`; `remove[shot=a,look=dawn]` for a matrix leg; `tidy/remove` inside a sub-recipe. */
   id: string;
+  /** The recipe step it is a leg of: `remove`, or `tidy/remove` inside a sub-recipe. */
+  step: string;
+  /** Axis → label of this leg's value, for a matrix leg. */
+  matrix?: Record<string, string>;
   /** The declaration it runs: model, parameters as written, options. */
   spec: Step;
   uses: string;
@@ -29,8 +35,18 @@ export interface PlannedStep {
   missingKey?: string;
 }
 
+/** A recipe step and its legs, in plan order. */
+export interface LegGroup {
+  step: string;
+  legs: string[];
+  maxParallel?: number;
+  failFast: boolean;
+}
+
 export interface Plan {
   recipe: Recipe;
+  /** One per recipe step (a step without a matrix has one leg), in plan order. */
+  groups: LegGroup[];
   dag: Dag;
   inputs: Record<string, InputValue>;
   steps: PlannedStep[];
@@ -93,6 +109,7 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
     const cached: CacheStatus = step.cache ? 'not-cached' : 'disabled';
     steps.push({
       id,
+      step: id,
       spec: step,
       uses: model.id,
       backend,
@@ -113,6 +130,7 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
 
   return {
     recipe,
+    groups: steps.map((s) => ({ step: s.step, legs: [s.id], maxParallel: s.spec.maxParallel, failFast: s.spec.failFast })),
     dag,
     inputs: resolved.values,
     steps,

@@ -18,6 +18,7 @@ function stream(tty: boolean): NodeJS.WriteStream & { text: () => string } {
 
 const step = (id: string, change: Partial<StepView> = {}): StepView => ({
   id,
+  step: id,
   uses: 'local/trim',
   backend: 'local',
   status: 'waiting',
