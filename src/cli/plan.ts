@@ -8,7 +8,7 @@ import { capInSourceOrder } from '../recipe/cap.js';
 import { loadRecipe } from '../recipe/load.js';
 import { loadPrecompiled } from '../recipe/precompiled.js';
 import { StructureChecker } from '../recipe/structure.js';
-import { didYouMean } from '../recipe/suggest.js';
+import { checkForce } from './force.js';
 import { readConfig, withConfigSource } from './config-file.js';
 import { EXIT, UsageError } from './exit.js';
 import { formatText } from './format/diagnostics.js';
@@ -39,19 +39,18 @@ export async function planCommand(file: string, options: PlanCommandOptions): Pr
   }
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
   if (plan.usage.length) throw new UsageError(plan.usage.join('\n'));
-  for (const id of options.force) {
-    if (!recipe.steps.has(id)) throw new UsageError(`--force ${id}: the recipe has no step "${id}"${didYouMean(id, [...recipe.steps.keys()])}`);
-  }
+  checkForce(options.force, plan);
   const stateDir = resolve(options.stateDir);
   const cacheOptions = { noCache: !options.cache, force: options.force, downloads: config.config.downloads };
-  const checkKinds = ffprobeFound(mediaPathsOf(recipe, plan.inputs).length > 0);
+  const checkKinds = ffprobeFound(mediaPathsOf(plan, source).length > 0);
   // A file the recipe may not read is not hashed or probed either.
   const refused = await mediaPreflight(plan, source, { allowPaths: options.allowPath, checkKinds });
-  const keyed = refused ? new Map() : await checkCache(plan, stateDir, source, cacheOptions);
+  const keyed = refused ? new Map() : await checkCache(plan, stateDir, cacheOptions);
   // A plan's "cached" column read from a committed state dir is only as good as whoever committed it.
   distrustWarning(stateDir);
   // Validation warnings (an unused output …) belong in the plan a reviewer reads, too.
   plan.diagnostics = capInSourceOrder([...diagnostics, ...plan.diagnostics]);
+  for (const [file, text] of plan.sources) sources.set(file, text);
   const all = [...plan.diagnostics, ...config.diagnostics];
   if (all.length) process.stderr.write(formatText(all, sources));
   if (all.some((d) => d.severity === 'error')) return EXIT.invalid;

@@ -17,7 +17,7 @@ import { createExecutors } from '../providers/registry.js';
 import type { ExecutorLookup } from '../providers/types.js';
 import { capInSourceOrder } from '../recipe/cap.js';
 import { loadRecipe } from '../recipe/load.js';
-import { didYouMean } from '../recipe/suggest.js';
+import { checkForce } from './force.js';
 import type { Diagnostic } from '../recipe/types.js';
 import { readConfig, withConfigSource } from './config-file.js';
 import { EXIT, UsageError } from './exit.js';
@@ -119,18 +119,16 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   const sources = withConfigSource(new Map(source ? [[file, source.text]] : []), config);
   if (!recipe || !source || config.diagnostics.length) return refuse([...capInSourceOrder(diagnostics), ...config.diagnostics], sources);
   const executors = lookup ?? createExecutors(config.config);
-  for (const id of options.force) {
-    if (!recipe.steps.has(id)) throw new UsageError(`--force ${id}: the recipe has no step "${id}"${didYouMean(id, [...recipe.steps.keys()])}`);
-  }
-
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });
   if (plan.usage.length) throw new UsageError(plan.usage.join('\n'));
+  checkForce(options.force, plan);
+  for (const [name, text] of plan.sources) sources.set(name, text);
   const stateDir = resolve(cwd, options.stateDir);
   // Before the media check, so a wrong FFPROBE_PATH is one usage error, not a problem of every file.
-  checkTools([], mediaPathsOf(recipe, plan.inputs).length > 0);
+  checkTools([], mediaPathsOf(plan, source).length > 0);
   // A file the recipe may not read is not hashed or probed either.
   const refused = await mediaPreflight(plan, source, { allowPaths: options.allowPath, cwd });
-  const keyed = refused ? new Map<string, KeyMaterial>() : await checkCache(plan, stateDir, source, { noCache: !options.cache, force: options.force, missingMedia: 'error', downloads: config.config.downloads });
+  const keyed = refused ? new Map<string, KeyMaterial>() : await checkCache(plan, stateDir, { noCache: !options.cache, force: options.force, missingMedia: 'error', downloads: config.config.downloads });
   checkTools(plan.steps.filter((s) => s.cache !== 'cached'));
   plan.diagnostics.unshift(...diagnostics);
   if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(capInSourceOrder(plan.diagnostics), sources);
@@ -157,7 +155,7 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);
   if (plan.diagnostics.length && !options.json) process.stderr.write(formatText(plan.diagnostics, sources));
   const outDir = resolve(cwd, options.out ?? join('out', recipe.name));
-  const conflict = outDirConflict(outDir, file, mediaPathsOf(recipe, plan.inputs));
+  const conflict = outDirConflict(outDir, file, mediaPathsOf(plan, source));
   if (conflict) throw new UsageError(`${options.out ? `--out ${options.out}` : `the out folder ${join('out', recipe.name)}`}: ${conflict}, which the outputs could overwrite; choose another folder${options.out ? `, e.g. --out ${join('out', recipe.name)}` : ' with --out DIR'}`);
   for (const [flag, dir] of [['--out', outDir], ['--state-dir', stateDir]] as const) {
     const problem = unwritable(dir);

@@ -3,11 +3,12 @@ import { checkInputLimits, type LimitProblem } from '../media/limits.js';
 import { mediaValues } from '../models/param.js';
 import type { AnyModel } from '../models/types.js';
 import { roundUsd } from '../models/price.js';
-import type { RecipeSource } from '../recipe/source.js';
 import { DownloadDeferred, MediaFiles } from './media-files.js';
 import { StateDir } from './state-dir.js';
 import { StepCache } from './step-cache.js';
 import { MediaInputError, resolveStep, type KeyMaterial } from './step-key.js';
+import { slotsIn } from '../graph/bind.js';
+import { forced, legName, OncePerSpot } from './legs.js';
 import { ContentStore } from './store.js';
 import type { DownloadPolicy } from '../providers/download-policy.js';
 
@@ -30,7 +31,7 @@ export interface CacheCheckOptions {
  * provider would refuse (too long, too slow, a mask that does not match its video) an error before any
  * money is spent.
  */
-export async function checkCache(plan: Plan, stateDir: string, source: RecipeSource, options: CacheCheckOptions = {}): Promise<Map<string, KeyMaterial>> {
+export async function checkCache(plan: Plan, stateDir: string, options: CacheCheckOptions = {}): Promise<Map<string, KeyMaterial>> {
   const state = new StateDir(stateDir);
   const store = new ContentStore(state.objects, options.downloads);
   const cache = new StepCache(state.steps, store);
@@ -39,41 +40,41 @@ export async function checkCache(plan: Plan, stateDir: string, source: RecipeSou
   const force = new Set(options.force ?? []);
   // What each step's key is made of, where it can be known now: what `--explain` compares.
   const keyed = new Map<string, KeyMaterial>();
+  const said = new OncePerSpot(plan.diagnostics);
 
   for (const planned of plan.steps) {
     const step = planned.spec;
-    // Outputs of steps that will run are unknown until then; so is everything downstream of them.
-    const known = step.refs.every((site) => site.ref.context !== 'steps' || outputs.has(site.ref.step));
-    if (!known) continue;
+    // Outputs of legs that will run are unknown until then; so is everything downstream of them.
+    if (!slotsIn(planned.with).every((slot) => outputs.has(slot.leg))) continue;
     let key: string;
     let params: Record<string, unknown>;
     let material: KeyMaterial;
     try {
-      ({ key, params, material } = await resolveStep(step, planned.backend, plan.inputs, (ref) => {
-        const digest = outputs.get(ref.step)![ref.output]!.digest;
+      ({ key, params, material } = await resolveStep(planned, planned.backend, (slot) => {
+        const digest = outputs.get(slot.leg)![slot.output]!.digest;
         return { path: store.path(digest), digest };
-      }, media, plan.recipe.dir));
+      }, media));
     } catch (error) {
       if (error instanceof MediaInputError && !(error.cause instanceof DownloadDeferred)) {
-        plan.diagnostics.push(source.at(['steps', step.id, 'with', ...error.at], options.missingMedia ?? 'warning', 'media-file', `step "${step.id}": ${error.message}`));
+        said.once(error.message, planned.source.at(['steps', step.id, 'with', ...error.at], options.missingMedia ?? 'warning', 'media-file', `${legName(planned)}: ${error.message}`));
       }
       continue;
     }
-    keyed.set(step.id, material);
-    const cached = step.cache && !options.noCache && !force.has(step.id) && cache.peek(key);
+    keyed.set(planned.id, material);
+    const cached = step.cache && !options.noCache && !forced(force, planned) && cache.peek(key);
     if (!cached || !Object.values(cached.outputs).every((o) => store.has(o.digest))) {
       if (planned.backend !== 'local' && step.model.limits) {
         // A file the kind check found unreadable has its own error already, at its own value.
         const unreadableSaid = plan.diagnostics.some((d) => d.rule === 'media-kind');
         for (const problem of await limitProblems(step.model, params)) {
           if (problem.unreadable && unreadableSaid) continue;
-          plan.diagnostics.push(source.at(['steps', step.id, 'with', ...problem.at], 'error', 'provider-limits', `step "${step.id}": ${problem.message}`));
+          said.once(problem.message, planned.source.at(['steps', step.id, 'with', ...problem.at], 'error', 'provider-limits', `${legName(planned)}: ${problem.message}`));
         }
       }
       continue;
     }
     const record = cached;
-    outputs.set(step.id, record.outputs);
+    outputs.set(planned.id, record.outputs);
     planned.cache = 'cached';
     planned.estimatedCostUsd = 0;
   }

@@ -1,4 +1,6 @@
-import type { Plan } from '../graph/plan.js';
+import { OutputSlot } from '../graph/bind.js';
+import type { Plan, PlannedStep } from '../graph/plan.js';
+import { forced } from './legs.js';
 import { mediaKindOf, paramLabel, paramShapes } from '../recipe/schema.js';
 import type { Step } from '../recipe/types.js';
 import { canonicalJson } from './hash.js';
@@ -17,7 +19,8 @@ export type Reason =
   | { kind: 'no-cache' }
   | { kind: 'forced' }
   | { kind: 'never-run' }
-  | { kind: 'upstream-runs'; param: string; step: string }
+  /** `more`: how many other legs it reads that run first too (a fan-in). */
+  | { kind: 'upstream-runs'; param: string; step: string; more?: number }
   | { kind: 'key-unknown'; why: string }
   | { kind: 'param-changed'; param: string; before?: unknown; after?: unknown; input?: string }
   | { kind: 'input-changed'; param: string; before?: string; after?: string; origin?: MediaOrigin }
@@ -64,23 +67,24 @@ export function explainPlan(plan: Plan, stateDir: string, keyed: ReadonlyMap<str
 
   for (const planned of plan.steps) {
     const step = planned.spec;
-    const material = keyed.get(step.id);
-    const last = history.last(step.id);
+    const id = planned.id;
+    const material = keyed.get(id);
+    const last = history.last(id);
     if (planned.cache === 'cached' && material) {
       const from = cache.peek(stepKey(material))?.run;
-      out.set(step.id, finish({ step: step.id, cached: true, cachedFrom: from, reasons: [] }));
+      out.set(id, finish({ step: id, cached: true, cachedFrom: from, reasons: [] }));
       continue;
     }
-    const explained = (reasons: Reason[], since?: LastResult) => out.set(step.id, finish({ step: step.id, cached: false, since: since?.run, reasons }));
+    const explained = (reasons: Reason[], since?: LastResult) => out.set(id, finish({ step: id, cached: false, since: since?.run, reasons }));
     if (!step.cache) explained([{ kind: 'cache-disabled' }]);
     else if (options.noCache) explained([{ kind: 'no-cache' }]);
-    else if (force.has(step.id)) explained([{ kind: 'forced' }]);
+    else if (forced(force, planned)) explained([{ kind: 'forced' }]);
     else if (!last) explained([{ kind: 'never-run' }]);
-    else if (!material) explained(unknownKey(step, runs, plan.inputs));
+    else if (!material) explained(unknownKey(planned, runs));
     else if (last.key === stepKey(material)) explained([{ kind: 'result-gone', run: last.run }]);
     else {
       const before = cache.peek(last.key)?.keyed;
-      if (before) explained(differences(step, before, material, plan.inputs), last);
+      if (before) explained(differences(planned, before, material, plan.inputs), last);
       else explained([{ kind: 'record-gone', run: last.run }]);
     }
   }
@@ -88,20 +92,24 @@ export function explainPlan(plan: Plan, stateDir: string, keyed: ReadonlyMap<str
 }
 
 /** The key cannot be computed before the run: an upstream step runs first, or a media input is not at hand. */
-function unknownKey(step: Step, runs: ReadonlySet<string>, inputs: Plan['inputs']): Reason[] {
+function unknownKey(leg: PlannedStep, runs: ReadonlySet<string>): Reason[] {
   const upstream: Reason[] = [];
-  for (const site of step.refs) {
-    if (site.ref.context !== 'steps' || !runs.has(site.ref.step)) continue;
-    const param = paramLabel(site.at.slice(3));
-    if (!upstream.some((r) => r.kind === 'upstream-runs' && r.param === param && r.step === (site.ref as { step: string }).step)) upstream.push({ kind: 'upstream-runs', param, step: site.ref.step });
+  for (const [name, value] of Object.entries(leg.with)) {
+    const items = Array.isArray(value) ? value : [value];
+    const first = items.findIndex((v) => v instanceof OutputSlot && runs.has(v.leg));
+    if (first < 0) continue;
+    const more = items.filter((v) => v instanceof OutputSlot && runs.has(v.leg)).length - 1;
+    const param = Array.isArray(value) ? paramLabel([name, first]) : name;
+    upstream.push({ kind: 'upstream-runs', param, step: (items[first] as OutputSlot).leg, ...(more > 0 ? { more } : {}) });
   }
   if (upstream.length) return upstream;
-  const urls = mediaParams(step).filter((name) => /^[a-z][a-z0-9+.-]*:\/\//i.test(String(valueOf(step, name, inputs) ?? '')));
+  const urls = mediaParams(leg.spec).filter((name) => /^[a-z][a-z0-9+.-]*:\/\//i.test(String(leg.with[name] ?? '')));
   return [{ kind: 'key-unknown', why: urls.length ? `${urls.join(', ')} ${urls.length === 1 ? 'is a URL' : 'are URLs'}, read only when the step runs` : 'a media input cannot be read (see the warnings)' }];
 }
 
 /** What differs between the key of the last result and the key now, most telling first. */
-function differences(step: Step, before: KeyMaterial, now: KeyMaterial, inputs: Plan['inputs']): Reason[] {
+function differences(leg: PlannedStep, before: KeyMaterial, now: KeyMaterial, inputs: Plan['inputs']): Reason[] {
+  const step = leg.spec;
   const reasons: Reason[] = [];
   if (before.model !== now.model) reasons.push({ kind: 'model-changed', before: before.model, after: now.model });
   if (before.backend !== now.backend) reasons.push({ kind: 'backend-changed', before: before.backend, after: now.backend });
@@ -117,10 +125,10 @@ function differences(step: Step, before: KeyMaterial, now: KeyMaterial, inputs: 
       reasons.push({ kind: 'param-changed', param: name, before: a, after: b, ...(site?.ref.context === 'inputs' ? { input: site.ref.name } : {}) });
     } else if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
       a.forEach((item, i) => {
-        if (item !== b[i]) reasons.push({ kind: 'input-changed', param: paramLabel([name, i]), before: digestOf(item), after: digestOf(b[i]), origin: originOf(step, [name, i], inputs) });
+        if (item !== b[i]) reasons.push({ kind: 'input-changed', param: paramLabel([name, i]), before: digestOf(item), after: digestOf(b[i]), origin: originOf(leg, [name, i], inputs) });
       });
     } else {
-      reasons.push({ kind: 'input-changed', param: name, before: digestOf(a), after: digestOf(b), origin: originOf(step, [name], inputs) });
+      reasons.push({ kind: 'input-changed', param: name, before: digestOf(a), after: digestOf(b), origin: originOf(leg, [name], inputs) });
     }
   }
   return reasons;
@@ -138,14 +146,11 @@ function mediaParams(step: Step): string[] {
   return [...paramShapes(step.model)].filter(([, s]) => mediaKindOf(s)).map(([n]) => n);
 }
 
-function valueOf(step: Step, name: string, inputs: Plan['inputs']): unknown {
-  const site = step.refs.find((s) => s.whole && s.at.length === 4 && s.at[3] === name);
-  return site?.ref.context === 'inputs' ? inputs[site.ref.name] : step.with[name];
-}
-
-function originOf(step: Step, at: (string | number)[], inputs: Plan['inputs']): MediaOrigin | undefined {
+function originOf(leg: PlannedStep, at: (string | number)[], inputs: Plan['inputs']): MediaOrigin | undefined {
+  const step = leg.spec;
+  const bound = at.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], leg.with);
+  if (bound instanceof OutputSlot) return { step: bound.leg, output: bound.output };
   const site = step.refs.find((s) => s.whole && s.at.length === 3 + at.length && at.every((k, i) => s.at[3 + i] === k));
-  if (site?.ref.context === 'steps') return { step: site.ref.step, output: site.ref.output };
   if (site?.ref.context === 'inputs') {
     const value = inputs[site.ref.name];
     return { input: site.ref.name, value: typeof value === 'string' ? value : undefined };
@@ -173,7 +178,9 @@ export function clause(reason: Reason): string {
     case 'never-run':
       return 'it has never finished in this state dir';
     case 'upstream-runs':
-      return `its ${reason.param} is the output of step "${reason.step}", which runs first`;
+      return reason.more
+        ? `its ${reason.param} reads the outputs of "${reason.step}" and ${reason.more} more legs, which run first`
+        : `its ${reason.param} is the output of step "${reason.step}", which runs first`;
     case 'key-unknown':
       return `what it will read is not known yet: ${reason.why}`;
     case 'param-changed':

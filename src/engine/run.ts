@@ -23,6 +23,7 @@ import { StepCache, type StepRecord } from './step-cache.js';
 import { StepHistory } from './step-history.js';
 import { stepFacts } from './step-facts.js';
 import { resolveStep, type ResolvedStep } from './step-key.js';
+import { forced, legName } from './legs.js';
 import { ContentStore } from './store.js';
 import { TaskIndex } from './tasks.js';
 import { UrlStore } from './url-store.js';
@@ -166,12 +167,15 @@ class Run {
   }
 
   /**
-   * Starts each step when the last step it needs has succeeded; skips it (and what needs it) when one
-   * failed. Counting unmet needs keeps this linear in the edges, whatever the recipe's size.
+   * Starts each leg when the last leg it needs has succeeded; skips it (and what needs it) when one
+   * failed. Counting unmet needs keeps this linear in the edges, whatever the recipe's size. A step's
+   * `max-parallel` holds its ready legs back in matrix order; `fail-fast` skips the legs of a step not yet
+   * started once one has failed (those running finish: a hosted task is paid for once submitted).
    */
   private schedule(): Promise<void> {
     const unmet = new Map(this.plan.steps.map((s) => [s.id, s.needs.length]));
     const planned = new Map(this.plan.steps.map((s) => [s.id, s]));
+    const groups = new Map(this.plan.groups.map((g) => [g.step, { ...g, running: 0, held: [] as string[], failed: false }]));
     const onAbort = () => {
       for (const view of this.views.values()) if (view.status === 'waiting') this.skip(view.id, 'not started: the run was interrupted');
     };
@@ -184,10 +188,21 @@ class Run {
       const start = (id: string) => {
         const view = this.views.get(id)!;
         if (this.signal.aborted) return this.skip(id, 'not started: the run was interrupted');
+        const leg = planned.get(id)!;
+        const group = groups.get(leg.step);
+        if (group?.failed && group.failFast) return this.skip(id, `not started: another leg of "${leg.step}" failed and the step is fail-fast`);
+        if (group?.maxParallel && group.running >= group.maxParallel) return void group.held.push(id);
+        if (group) group.running++;
         running++;
         this.update(view, { status: 'queued', startedAt: Date.now() });
-        void this.runStep(planned.get(id)!, view).finally(() => {
+        void this.runStep(leg, view).finally(() => {
           running--;
+          if (group) {
+            group.running--;
+            if (view.status === 'failed') group.failed = true;
+            const next = group.held.shift();
+            if (next) start(next);
+          }
           settled(id);
           if (running === 0) done();
         });
@@ -195,6 +210,8 @@ class Run {
       const settled = (id: string) => {
         const view = this.views.get(id)!;
         const ok = view.status === 'succeeded' || view.status === 'cached';
+        const group = groups.get(planned.get(id)!.step);
+        if (group?.failed && group.failFast) for (const held of group.held.splice(0)) this.skip(held, `not started: leg ${id} failed and "${group.step}" is fail-fast`);
         for (const next of this.plan.dag.dependents.get(id) ?? []) {
           if (this.views.get(next)!.status !== 'waiting') continue;
           if (!ok) this.skip(next, `skipped: needs "${id}", which ${view.status === 'failed' ? 'failed' : 'did not run'}`);
@@ -225,10 +242,11 @@ class Run {
     try {
       // Downloading an input URL counts against the step's timeout: a stalled server must not hang the run.
       const signal = step.timeoutMs ? AbortSignal.any([this.signal, AbortSignal.timeout(step.timeoutMs)]) : this.signal;
-      const resolved = await resolveStep(step, planned.backend, this.plan.inputs, (ref) => this.outputFile(ref.step, ref.output), this.media, this.plan.recipe.dir, signal);
+      const resolved = await resolveStep(planned, planned.backend, (slot) => this.outputFile(slot.leg, slot.output), this.media, signal);
       view.key = resolved.key;
       view.facts = stepFacts(step, resolved.params, (path) => this.media.digestOf(path));
-      const reusable = step.cache && !this.options.noCache && !this.force.has(step.id);
+      const isForced = forced(this.force, planned);
+      const reusable = step.cache && !this.options.noCache && !isForced;
       if (reusable && (await this.reuse(view, resolved.key))) return;
       // Outputs of earlier steps and downloads exist only now: checked by content before anything reads or uploads them.
       await this.options.checkMedia?.(step, resolved.params, signal);
@@ -249,7 +267,7 @@ class Run {
       const limiter = this.limiters.for(planned.backend);
       const startedWork = Date.now();
       const result = await runAttempts(
-            { step: step.id, model: step.model, backend: planned.backend, key: resolved.key, params: resolved.params, executor, retries: step.retries, timeoutMs: step.timeoutMs, force: this.force.has(step.id) },
+            { step: planned.id, model: step.model, backend: planned.backend, key: resolved.key, params: resolved.params, executor, retries: step.retries, timeoutMs: step.timeoutMs, force: isForced },
             {
               run: this.id,
               tmpDir: this.tmpDir,
@@ -270,7 +288,7 @@ class Run {
               notice: (message) => this.notice(view, message),
               halted: () => this.halted.get(planned.backend),
               halt: () => {
-                if (!this.halted.has(planned.backend)) this.halted.set(planned.backend, `${planned.backend} refused the account in step "${step.id}"`);
+                if (!this.halted.has(planned.backend)) this.halted.set(planned.backend, `${planned.backend} refused the account in ${legName(planned)}`);
               },
               progress: (p) => this.update(view, { status: p.state, fraction: p.fraction, message: p.message, attempts: p.attempt ?? view.attempts, taskId: p.taskId ?? view.taskId }),
               warn: (message) => this.warn(view, message),
@@ -283,22 +301,22 @@ class Run {
       }
       const record = this.record(planned, resolved, result, costUsd, Date.now() - startedWork);
       this.cache.write(record);
-      this.history.remember(step.id, resolved.key, this.id);
+      this.history.remember(planned.id, resolved.key, this.id);
       if (executor.kind === 'remote') this.tasks.clear(resolved.key);
-      this.journal.append({ event: 'step-succeeded', step: step.id, key: resolved.key, outputs: mapValues(result.outputs, (o) => o.digest), cost_usd: costUsd, ms: record.durationMs });
+      this.journal.append({ event: 'step-succeeded', step: planned.id, key: resolved.key, outputs: mapValues(result.outputs, (o) => o.digest), cost_usd: costUsd, ms: record.durationMs });
       this.finish(view, 'succeeded', undefined, { outputs: result.outputs, costUsd, attempts: result.attempts, taskId: result.taskId, actualPrompt: result.actualPrompt });
     } catch (error) {
       const attempts = (error as { attempts?: number }).attempts ?? view.attempts;
       if (error instanceof Cancelled || this.signal.aborted) {
         const left = interruptedTask(view, view.key ? this.tasks.get(view.key) : undefined, this.id);
-        if (left.status === 'running_at_provider') this.journal.append({ event: 'step-left-running', step: step.id, key: view.key!, backend: planned.backend, task: left.taskId!, estimated_cost_usd: view.estimatedCostUsd }, true);
+        if (left.status === 'running_at_provider') this.journal.append({ event: 'step-left-running', step: planned.id, key: view.key!, backend: planned.backend, task: left.taskId!, estimated_cost_usd: view.estimatedCostUsd }, true);
         this.finish(view, left.status, left.message, { attempts, taskId: left.taskId ?? view.taskId });
       } else if (error instanceof Halted) {
         this.finish(view, 'skipped', `not run: ${error.message}`, { attempts: 0 });
       } else {
         const message = error instanceof Error ? error.message : String(error);
-        if (attempts === 0) this.journal.append({ event: 'step-failed', step: step.id, key: view.key, error: message, attempt: 0, final: true });
-        this.firstFailure ??= step.id;
+        if (attempts === 0) this.journal.append({ event: 'step-failed', step: planned.id, key: view.key, error: message, attempt: 0, final: true });
+        this.firstFailure ??= planned.id;
         this.finish(view, 'failed', undefined, { error: message, attempts });
       }
     } finally {

@@ -1,8 +1,9 @@
 import type { Backend } from '../models/types.js';
 import type { AnyModel } from '../models/types.js';
-import { paramsForPlan, type InputValue } from '../graph/inputs.js';
+import { dirname, resolve } from 'node:path';
+import { OutputSlot } from '../graph/bind.js';
 import { mediaKindOf, paramLabel, paramShapes } from '../recipe/schema.js';
-import type { Reference, Step } from '../recipe/types.js';
+import type { Step } from '../recipe/types.js';
 import { LOCAL_VERSIONS } from '../providers/local/versions.js';
 import { canonicalJson, sha256 } from './hash.js';
 import type { MediaFile, MediaFiles } from './media-files.js';
@@ -43,27 +44,23 @@ export class MediaInputError extends Error {
   }
 }
 
-/** Marks a step output inside a parameter tree until media values are resolved. */
-class OutputValue {
-  constructor(readonly file: MediaFile) {}
-}
-
 /**
- * Fills a step's parameters with input values and upstream outputs, turns every media value into a
- * hashed local file, and derives the cache key. `output` returns the file an upstream step produced.
+ * Turns every media value of a leg's bound parameters into a hashed local file — an upstream leg's output
+ * through `output`, a path (relative to the recipe the step is written in) or a URL through `media` — and
+ * derives the cache key.
  */
 export async function resolveStep(
-  step: Step,
+  leg: { spec: Step; with: Readonly<Record<string, unknown>> },
   backend: Backend,
-  inputs: Record<string, InputValue>,
-  output: (ref: Extract<Reference, { context: 'steps' }>) => MediaFile,
+  output: (slot: OutputSlot) => MediaFile,
   media: MediaFiles,
-  baseDir: string,
   signal?: AbortSignal,
 ): Promise<ResolvedStep> {
-  const filled = paramsForPlan(step, inputs, (ref) => (ref.context === 'steps' ? new OutputValue(output(ref)) : undefined));
+  const step = leg.spec;
+  const baseDir = dirname(resolve(step.file));
+  const filled: Record<string, unknown> = { ...leg.with };
   const toFile = async (value: unknown, name: string, at: (string | number)[]): Promise<MediaFile> => {
-    if (value instanceof OutputValue) return value.file;
+    if (value instanceof OutputSlot) return output(value);
     if (typeof value !== 'string' || !value.trim()) throw new MediaInputError(at, `${name} must be a path, a URL or a reference to a media output; got ${JSON.stringify(value)}`);
     try {
       return await media.resolve(value, baseDir, signal);

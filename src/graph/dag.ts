@@ -1,6 +1,6 @@
 import type { Recipe } from '../recipe/types.js';
 
-/** The steps of a valid (acyclic) recipe as a DAG. */
+/** A DAG: of the steps of a valid (acyclic) recipe, or of the legs of a plan. */
 export interface Dag {
   /** A topological order; among steps that are ready together, file order wins. */
   order: string[];
@@ -56,4 +56,23 @@ function insertSorted(list: string[], id: string, position: Map<string, number>)
   let i = list.length;
   while (i > 0 && position.get(list[i - 1]!)! > p) i--;
   list.splice(i, 0, id);
+}
+
+/**
+ * The DAG of a plan's legs, which the expansion made in a topological order already (a leg only reads
+ * legs of steps before it): `order` keeps that order, and `level` is the longest chain of legs before one.
+ */
+export function legDag(legs: readonly { id: string; needs: readonly string[] }[]): Dag {
+  const deps = new Map(legs.map((l) => [l.id, [...l.needs]]));
+  const dependents = new Map<string, string[]>(legs.map((l) => [l.id, []]));
+  const level = new Map<string, number>();
+  for (const leg of legs) {
+    let deepest = -1;
+    for (const on of leg.needs) {
+      dependents.get(on)!.push(leg.id);
+      deepest = Math.max(deepest, level.get(on)!);
+    }
+    level.set(leg.id, deepest + 1);
+  }
+  return { order: legs.map((l) => l.id), deps, dependents, level };
 }

@@ -1,10 +1,7 @@
 import { resolve } from 'node:path';
-import { substitute } from '../recipe/expression.js';
-import { mediaKindOf, paramShapes } from '../recipe/schema.js';
-import { slotValues, toSlot } from '../recipe/slots.js';
 import { RecipeSource } from '../recipe/source.js';
 import { didYouMean } from '../recipe/suggest.js';
-import type { Diagnostic, InputDecl, Recipe, Reference, Scalar, Step } from '../recipe/types.js';
+import type { Diagnostic, InputDecl, Recipe, Scalar } from '../recipe/types.js';
 
 export type InputValue = Scalar | Scalar[];
 
@@ -28,6 +25,7 @@ export function resolveInputs(recipe: Recipe, overrides: readonly string[], sour
   for (const [name, decl] of Object.entries(recipe.inputs)) {
     if (decl.default !== undefined) values[name] = decl.default;
   }
+  const given = new Map<string, string>();
   for (const pair of overrides) {
     const eq = pair.indexOf('=');
     if (eq <= 0) {
@@ -42,7 +40,20 @@ export function resolveInputs(recipe: Recipe, overrides: readonly string[], sour
       usage.push(`--input ${pair}: the recipe has no input "${name}"${didYouMean(name, names) || (names.length ? `; its inputs: ${names.join(', ')}` : '')}`);
       continue;
     }
-    const value = convert(raw, decl, cwd);
+    const earlier = given.get(name);
+    given.set(name, pair);
+    if (decl.type === 'list') {
+      // Each --input adds one item; the first one replaces the default list.
+      const item = convert(raw, decl.of ?? 'string', cwd);
+      if (item === undefined) usage.push(`--input ${pair}: "${name}" is a list of ${decl.of}s; "${raw}" is not one`);
+      else values[name] = [...(earlier === undefined ? [] : (values[name] as Scalar[])), item];
+      continue;
+    }
+    if (earlier !== undefined) {
+      usage.push(`--input ${pair}: "${name}" was already given (--input ${earlier}); it takes one value, so one of them would be ignored: give it once${decl.type === 'video' || decl.type === 'image' ? `, or declare it \`type: list, of: ${decl.type}\` to run over several` : ''}`);
+      continue;
+    }
+    const value = convert(raw, decl.type, cwd);
     if (value === undefined) usage.push(`--input ${pair}: "${name}" is a ${decl.type}; "${raw}" is not one`);
     else values[name] = value;
   }
@@ -54,8 +65,9 @@ export function resolveInputs(recipe: Recipe, overrides: readonly string[], sour
   return { values, usage, diagnostics };
 }
 
-function convert(raw: string, decl: InputDecl, cwd: string): InputValue | undefined {
-  switch (decl.type) {
+/** A command-line value as the type it fills; a table is the path of its file. */
+function convert(raw: string, type: InputDecl['type'], cwd: string): Scalar | undefined {
+  switch (type) {
     case 'number':
       // Decimal only: Number() would also take "0x10" and "" (as 16 and 0).
       return /^\s*-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(raw) ? Number(raw) : undefined;
@@ -63,28 +75,10 @@ function convert(raw: string, decl: InputDecl, cwd: string): InputValue | undefi
       return raw === 'true' ? true : raw === 'false' ? false : undefined;
     case 'video':
     case 'image':
+    case 'table':
       if (raw.trim() === '') return undefined;
       return /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : resolve(cwd, raw);
     default:
       return raw;
   }
-}
-
-/**
- * A step's parameters with input values filled in, for checking values that only the command line
- * supplies and for pricing before anything runs. A step output becomes `output(ref)`: a placeholder
- * path for parsing, or UNKNOWN for cross-field rules. Numbers and flags that fill a slot taking only
- * text become text; one that also takes them as they are (a union) keeps them.
- */
-export function paramsForPlan(step: Step, values: Record<string, InputValue>, output: (ref: Reference) => unknown): Record<string, unknown> {
-  const input = (ref: Reference) => (ref.context === 'inputs' ? values[ref.name] : output(ref));
-  const filled = substitute(step.with, input, (ref) => (ref.context === 'inputs' ? String(values[ref.name]) : undefined)) as Record<string, unknown>;
-  const shapes = paramShapes(step.model);
-  for (const [name, value] of Object.entries(filled)) {
-    const shape = shapes.get(name);
-    if (!shape || mediaKindOf(shape)) continue;
-    if (shape.kind !== 'list') filled[name] = toSlot(slotValues(step.model, [name]), value);
-    else if (Array.isArray(value)) filled[name] = value.map((item) => toSlot(slotValues(step.model, [name, 0]), item));
-  }
-  return filled;
 }

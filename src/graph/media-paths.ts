@@ -1,8 +1,7 @@
-import { isAbsolute, resolve } from 'node:path';
-import { findExpressions } from '../recipe/expression.js';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { mediaKindOf, paramShapes } from '../recipe/schema.js';
-import { isSubRecipe, type Recipe } from '../recipe/types.js';
-import type { InputValue } from './inputs.js';
+import type { RecipeSource } from '../recipe/source.js';
+import type { Plan } from './plan.js';
 
 /** A local media file a run will read, known before anything runs, and where it was named. */
 export interface MediaPath {
@@ -11,51 +10,62 @@ export interface MediaPath {
   /** As written in the recipe or on the command line. */
   written: string;
   expected: 'video' | 'image';
-  /** `cli`: given with --input (the user's own choice); `default` and `with`: written in the recipe. */
+  /** `cli`: given with --input (the user's own choice); `default` and `with`: written in the recipe (or its table). */
   origin: 'default' | 'with' | 'cli';
   /** The input it fills, for `default` and `cli`. */
   input?: string;
   /** Path of the node in the recipe a diagnostic points at. */
   at: (string | number)[];
+  /** The recipe file `at` is in (a sub-recipe's own). */
+  source: RecipeSource;
 }
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /**
- * Every local file named as media in a recipe (input defaults, literal paths in `with`) or with `--input`:
- * what the trust and kind checks look at before anything is read, uploaded or run. URLs and references are
- * not files yet.
+ * Every local file the plan's legs read as media — input defaults, `--input` values, list items, table
+ * cells, globbed files, literal paths in `with` — once each: what the trust and kind checks look at before
+ * anything is read, uploaded or run. URLs and upstream outputs are not files yet.
  */
-export function mediaPathsOf(recipe: Recipe, inputs: Readonly<Record<string, InputValue>>): MediaPath[] {
-  const found: MediaPath[] = [];
+export function mediaPathsOf(plan: Pick<Plan, 'recipe' | 'inputs' | 'steps'>, source: RecipeSource): MediaPath[] {
+  const found = new Map<string, MediaPath>();
+  const add = (path: MediaPath) => {
+    const key = `${path.file}\u0000${path.origin === 'with' ? `${path.source.file}:${path.at.join('.')}` : ''}`;
+    if (!found.has(key)) found.set(key, path);
+  };
+  const fromCli = new Set<string>();
+  const { recipe } = plan;
   for (const [name, decl] of Object.entries(recipe.inputs)) {
-    const value = inputs[name];
-    if ((decl.type !== 'video' && decl.type !== 'image') || typeof value !== 'string' || !isLocal(value)) continue;
+    const value = plan.inputs[name];
+    const kind = decl.type === 'list' ? decl.of : decl.type;
+    if (kind !== 'video' && kind !== 'image') continue;
     // --input values were made absolute against the working directory; defaults stay as written.
-    const fromCli = value !== decl.default;
-    found.push({
-      file: resolve(recipe.dir, value),
-      written: value,
-      expected: decl.type,
-      origin: fromCli ? 'cli' : 'default',
-      input: name,
-      at: fromCli ? ['inputs', name] : ['inputs', name, 'default'],
-    });
+    const cli = JSON.stringify(value) !== JSON.stringify(decl.default);
+    for (const item of [value].flat()) {
+      if (typeof item !== 'string' || !isLocal(item)) continue;
+      const file = resolve(recipe.dir, item);
+      if (cli) fromCli.add(file);
+      add({ file, written: item, expected: kind, origin: cli ? 'cli' : 'default', input: name, at: cli ? ['inputs', name] : ['inputs', name, 'default'], source });
+    }
   }
-  for (const step of recipe.steps.values()) {
-    if (isSubRecipe(step)) continue;
-    for (const [name, shape] of paramShapes(step.model)) {
-      const value = step.with[name];
+  for (const leg of plan.steps) {
+    const dir = dirname(resolve(leg.spec.file));
+    for (const [name, shape] of paramShapes(leg.spec.model)) {
       const kind = mediaKindOf(shape);
-      if (!kind) continue;
+      const value = leg.with[name];
+      if (!kind || value === undefined) continue;
       const items = shape.kind === 'list' && Array.isArray(value) ? value.map((v, i) => [v, [name, i]] as const) : [[value, [name]] as const];
       for (const [item, rel] of items) {
-        if (typeof item !== 'string' || !isLocal(item) || findExpressions(item).length) continue;
-        found.push({ file: resolve(recipe.dir, item), written: item, expected: kind, origin: 'with', at: ['steps', step.id, 'with', ...rel] });
+        if (typeof item !== 'string' || !isLocal(item)) continue;
+        const file = resolve(dir, item);
+        // A file the user named on the command line is theirs to name, wherever the recipe passes it.
+        if (fromCli.has(file)) continue;
+        const written = leg.spec.with[name];
+        add({ file, written: item, expected: kind, origin: 'with', at: ['steps', leg.spec.id, 'with', ...(typeof written === 'string' ? [name] : rel)], source: leg.source });
       }
     }
   }
-  return found;
+  return [...found.values()];
 }
 
 function isLocal(value: string): boolean {

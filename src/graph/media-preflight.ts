@@ -33,17 +33,17 @@ export async function mediaPreflight(plan: Plan, source: RecipeSource, options: 
   const found: Diagnostic[] = [];
   let refused = false;
   const checks: Promise<void>[] = [];
-  for (const path of mediaPathsOf(plan.recipe, plan.inputs)) {
+  for (const path of mediaPathsOf(plan, source)) {
     if (path.origin !== 'cli' && !allowed.some((dir) => isInside(dir, path.file))) {
       refused = true;
-      found.push(source.error(path.at, 'media-path' satisfies MediaPreflightRule, `${label(path)} is outside the recipe's work tree (${root}); a recipe may read media only from its own repository: move the file into it, or allow its folder with --allow-path DIR`));
+      found.push(path.source.error(path.at, 'media-path' satisfies MediaPreflightRule, `${label(path)} is outside the recipe's work tree (${root}); a recipe may read media only from its own repository: move the file into it, or allow its folder with --allow-path DIR`));
       continue;
     }
     // A missing file is reported by the cache check, as an error before a run and a warning in a plan.
     if (!existsSync(path.file) || options.checkKinds === false) continue;
     checks.push(
       checkMediaKind(path.file, path.expected, options.signal).then((problem) => {
-        if (problem) found.push(source.error(path.at, 'media-kind' satisfies MediaPreflightRule, `${label(path)}${readers(plan, path)} ${problem.message}: ${kindFix(problem, path.expected)}`, { key: path.origin === 'cli' }));
+        if (problem) found.push(path.source.error(path.at, 'media-kind' satisfies MediaPreflightRule, `${label(path)}${readers(plan, path)} ${problem.message}: ${kindFix(problem, path.expected)}`, { key: path.origin === 'cli' }));
       }),
     );
   }

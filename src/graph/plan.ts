@@ -1,15 +1,18 @@
 import { API_KEYS } from '../providers/api-keys.js';
 import type { z } from 'zod';
 import { roundUsd } from '../models/price.js';
-import { UNKNOWN, type Backend, type ParamIssue } from '../models/types.js';
+import type { Backend, ParamIssue } from '../models/types.js';
 import { formatReference, ruleView } from '../recipe/expression.js';
+import { withOutputsAs } from './bind.js';
+import { legDag } from './dag.js';
+import { expandRecipe, type ExpandedGroup, type ExpandedLeg, type OutputSource } from './expand.js';
 import { paramLabel } from '../recipe/schema.js';
 import type { RecipeSource } from '../recipe/source.js';
-import { isSubRecipe, type Diagnostic, type Recipe, type Step } from '../recipe/types.js';
-import { buildDag, type Dag } from './dag.js';
-import { paramsForPlan, resolveInputs, type InputValue } from './inputs.js';
+import type { Diagnostic, Recipe, Step } from '../recipe/types.js';
+import type { Dag } from './dag.js';
+import { resolveInputs, type InputValue } from './inputs.js';
 
-/** Whether a step's result can be reused. Until the engine's cache exists, nothing is `cached`. */
+/** Whether a step's result can be reused. */
 export type CacheStatus = 'cached' | 'not-cached' | 'disabled';
 
 /** One leg of a recipe step: what the scheduler, the limiters and the cache see as a step. */
@@ -18,13 +21,20 @@ export interface PlannedStep {
   id: string;
   /** The recipe step it is a leg of: `remove`, or `tidy/remove` inside a sub-recipe. */
   step: string;
-  /** Axis → label of this leg's value, for a matrix leg. */
+  /** Axis → label of this leg's value, for a matrix leg (with the values of an enclosing sub-recipe leg). */
   matrix?: Record<string, string>;
-  /** The declaration it runs: model, parameters as written, options. */
+  /** The declaration it runs: model, parameters as written, options, the file it is written in. */
   spec: Step;
+  /**
+   * Its parameters with every expression bound: values known now inline, an upstream leg's output as an
+   * {@link OutputSlot}, a fan-in as a list of them in matrix order.
+   */
+  with: Record<string, unknown>;
+  /** The recipe file it is written in, for diagnostics about it. */
+  source: RecipeSource;
   uses: string;
   backend: Backend;
-  /** All steps this one waits for: the ones it references and those in `needs`. */
+  /** All legs this one waits for: the ones it reads and those of the steps in `needs`. */
   needs: string[];
   cache: CacheStatus;
   /** 0 when cached: nothing will be paid. */
@@ -49,13 +59,18 @@ export interface Plan {
   groups: LegGroup[];
   dag: Dag;
   inputs: Record<string, InputValue>;
+  /** The legs, in a topological order. */
   steps: PlannedStep[];
   order: string[];
+  /** Where each recipe output comes from, leg by leg. */
+  outputs: Record<string, OutputSource>;
   totalEstimatedCostUsd: number;
   /** Refusals (offline without a local implementation, missing inputs, bad values) and warnings (missing keys). */
   diagnostics: Diagnostic[];
   /** Problems with command-line arguments. */
   usage: string[];
+  /** Texts of other files diagnostics point into (table files), by the name they show. */
+  sources: Map<string, string>;
 }
 
 export interface PlanOptions {
@@ -65,80 +80,104 @@ export interface PlanOptions {
   cwd?: string;
 }
 
-
 /**
- * What a run would do, before anything runs: the order, where each step runs, whether its result is
- * already cached, and what it is estimated to cost. Everything that would make the run fail for
+ * What a run would do, before anything runs: the legs of every step, where each runs, whether its result
+ * is already cached, and what it is estimated to cost. Everything that would make the run fail for
  * reasons known now is reported here, all at once.
  */
 export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOptions = {}): Plan {
-  const dag = buildDag(recipe);
   const env = options.env ?? process.env;
   const resolved = resolveInputs(recipe, options.inputs ?? [], source, options.cwd);
   const diagnostics = [...resolved.diagnostics];
-  const keyless = new Map<Backend, string[]>();
+  const expansion = resolved.diagnostics.length
+    ? { legs: [], groups: [], outputs: {}, diagnostics: [], sources: new Map<string, string>() }
+    : expandRecipe(recipe, source, resolved.values, { cwd: options.cwd });
+  diagnostics.push(...expansion.diagnostics);
+  const keyless = new Map<Backend, PlannedStep[]>();
   const steps: PlannedStep[] = [];
+  const said = new Set<string>();
+  const sayOnce = (leg: ExpandedLeg, d: Diagnostic) => {
+    const key = `${d.file}:${d.line}:${d.col}:${d.rule}`;
+    if (said.has(key)) return;
+    said.add(key);
+    // One leg stands for all: a batch of 300 repeats the same mistake 300 times.
+    diagnostics.push(leg.matrix ? { ...d, message: `${d.message} (leg ${leg.id}${legCount(expansion.groups, leg.step)})` } : d);
+  };
 
-  for (const id of dag.order) {
-    const step = recipe.steps.get(id)!;
-    if (isSubRecipe(step)) throw new Error(`step "${id}": sub-recipes are not planned yet`);
+  for (const leg of expansion.legs) {
+    const step = leg.spec;
     const model = step.model;
+    const src = leg.source;
     const backend: Backend = step.backend ?? (options.offline && model.local ? 'local' : model.provider);
-    const at = ['steps', id];
+    const at = ['steps', step.id];
     if (options.offline && backend !== 'local') {
       const why = step.backend ? `pins backend: ${step.backend}; remove that line to run it offline` : `uses ${model.id}, which has no local implementation, so it cannot run with --offline`;
-      diagnostics.push(source.error([...at, step.backend ? 'backend' : 'uses'], 'offline', `step "${id}" ${why}`));
+      sayOnce(leg, src.error([...at, step.backend ? 'backend' : 'uses'], 'offline', `step "${leg.step}" ${why}`));
     }
-    const params = paramsForPlan(step, resolved.values, (ref) => `<${formatReference(ref)}>`);
-    // Without every input there is nothing sound to check or price.
-    const parsed = resolved.diagnostics.length ? undefined : model.params.safeParse(params);
-    if (parsed) diagnostics.push(...inputValueDiagnostics(step, resolved.values, params, parsed, source));
+    const params = withOutputsAs(leg.with, 'placeholder');
+    const parsed = model.params.safeParse(params);
+    for (const d of inputValueDiagnostics(step, leg.with, params, parsed, src)) sayOnce(leg, d);
     if (backend === 'local' && model.local?.refuse) {
       const why = model.local.refuse(params);
-      if (why) diagnostics.push(source.error([...at, 'with'], 'offline', `step "${id}" cannot run locally: ${why}`, { key: true }));
+      if (why) sayOnce(leg, src.error([...at, 'with'], 'offline', `step "${leg.step}" cannot run locally: ${why}`, { key: true }));
     }
     const key = backend === 'local' ? undefined : API_KEYS[backend];
-    if (key && !env[key] && !options.offline) keyless.set(backend, [...(keyless.get(backend) ?? []), id]);
-
+    const missingKey = key && !env[key] && !options.offline ? key : undefined;
     const price =
       backend === 'local'
         ? { usd: 0, basis: model.provider === 'local' ? 'local, free' : `local preview of ${model.id}, free` }
-        : parsed?.success
+        : parsed.success
           ? model.price(parsed.data)
           : { usd: 0, basis: 'unknown until the parameters are valid' };
-    const cached: CacheStatus = step.cache ? 'not-cached' : 'disabled';
-    steps.push({
-      id,
-      step: id,
+    const planned: PlannedStep = {
+      id: leg.id,
+      step: leg.step,
+      ...(leg.matrix ? { matrix: leg.matrix } : {}),
       spec: step,
+      with: leg.with,
+      source: src,
       uses: model.id,
       backend,
-      needs: dag.deps.get(id)!,
-      cache: cached,
+      needs: leg.needs,
+      cache: step.cache ? 'not-cached' : 'disabled',
       estimatedCostUsd: price.usd,
       priceBasis: price.basis,
-      missingKey: key && !env[key] && !options.offline ? key : undefined,
-    });
+      missingKey,
+    };
+    if (missingKey) keyless.set(backend, [...(keyless.get(backend) ?? []), planned]);
+    steps.push(planned);
   }
 
-  for (const [backend, ids] of keyless) {
+  for (const [backend, legs] of keyless) {
     const key = API_KEYS[backend as keyof typeof API_KEYS];
+    const ids = [...new Set(legs.map((l) => l.step))];
+    const first = legs[0]!;
     diagnostics.push(
-      source.warning(['steps', ids[0]!, 'uses'], 'api-key', `${key} is not set; ${ids.length === 1 ? 'step' : 'steps'} ${ids.map((i) => `"${i}"`).join(', ')} ${ids.length === 1 ? 'needs' : 'need'} it to run on ${backend}: export ${key}=… or run with --offline where a local implementation exists`),
+      first.source.warning(['steps', first.spec.id, 'uses'], 'api-key', `${key} is not set; ${ids.length === 1 ? 'step' : 'steps'} ${ids.map((i) => `"${i}"`).join(', ')} ${ids.length === 1 ? 'needs' : 'need'} it to run on ${backend}: export ${key}=… or run with --offline where a local implementation exists`),
     );
   }
 
+  const rank = new Map(steps.map((s, i) => [s.id, i]));
+  for (const s of steps) s.needs.sort((a, b) => rank.get(a)! - rank.get(b)!);
+  const dag = legDag(steps);
   return {
     recipe,
-    groups: steps.map((s) => ({ step: s.step, legs: [s.id], maxParallel: s.spec.maxParallel, failFast: s.spec.failFast })),
+    groups: expansion.groups,
     dag,
     inputs: resolved.values,
     steps,
     order: dag.order,
+    outputs: expansion.outputs,
     totalEstimatedCostUsd: roundUsd(steps.reduce((sum, s) => sum + s.estimatedCostUsd, 0)),
     diagnostics: diagnostics.sort((a, b) => a.line - b.line || a.col - b.col),
     usage: resolved.usage,
+    sources: expansion.sources,
   };
+}
+
+function legCount(groups: readonly ExpandedGroup[], step: string): string {
+  const n = groups.find((g) => g.step === step)?.legs.length ?? 1;
+  return n > 1 ? `, one of ${n}` : '';
 }
 
 /**
@@ -147,7 +186,7 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
  */
 function inputValueDiagnostics(
   step: Step,
-  values: Record<string, InputValue>,
+  bound: Record<string, unknown>,
   params: Record<string, unknown>,
   parsed: z.ZodSafeParseResult<unknown>,
   source: RecipeSource,
@@ -160,7 +199,7 @@ function inputValueDiagnostics(
   }
   const key = (i: ParamIssue) => `${i.rule} ${i.path.join('.')}`;
   const seen = new Set(step.model.rules.flatMap((r) => r.check(ruleView(step.with))).map(key));
-  for (const issue of step.model.rules.flatMap((r) => r.check(paramsForPlan(step, values, () => UNKNOWN)))) {
+  for (const issue of step.model.rules.flatMap((r) => r.check(withOutputsAs(bound, 'unknown')))) {
     if (seen.has(key(issue))) continue;
     out.push(source.at([...at, ...issue.path], issue.severity ?? 'error', issue.rule, `with the given inputs, ${issue.message}`, { key: issue.path.length === 0 }));
   }

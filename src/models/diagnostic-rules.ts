@@ -54,6 +54,8 @@ export const RULES = {
   'provider-limits': 'Media outside the provider\'s documented input limits (format, length, size, frame rate, dimensions).',
   'media-path': 'A path written in the recipe that lies outside its git work tree (symlinks followed); `--allow-path DIR` allows a folder.',
   'media-kind': 'A file that is not, by its content, the video or image it stands for, or has no frame that decodes.',
+  table: 'A manifest table (`type: table`) that cannot be read, or a row that lacks a declared column or has a value of the wrong kind; reported at its line in the table file.',
+  'matrix-values': 'A matrix axis that has no values when the plan reads them: a glob that matches no file, an empty list, or a leg without a value its step reads.',
   config: 'A problem in vidrecipe.config.yaml: an unknown setting, a bad rate, interval or value.',
   'base-url': 'A `base_url` in vidrecipe.config.yaml that is not the provider\'s own https host: API keys go only there unless `*_BASE_URL` in the environment says otherwise.',
 } as const satisfies Readonly<Record<string, string>>;

@@ -14,7 +14,7 @@ export class UntrustedReadError extends Error {
 }
 
 /** What is being read, for the messages: `recipe` or `config`. */
-export type UntrustedKind = 'recipe' | 'config';
+export type UntrustedKind = 'recipe' | 'config' | 'table';
 
 /**
  * The text of a file a pull request may have committed: a recipe or `vidrecipe.config.yaml`. Only a
@@ -32,7 +32,7 @@ export function readUntrustedText(file: string, kind: UntrustedKind): string {
   if (link) {
     const root = workTreeOf(file);
     if (!isInside(root, file)) {
-      throw new UntrustedReadError(`it is a symbolic link that leads outside the work tree ${root}; vidrecipe does not read ${kind === 'recipe' ? 'recipes' : 'config files'} through such links. Copy the ${kind} into the repository instead`);
+      throw new UntrustedReadError(`it is a symbolic link that leads outside the work tree ${root}; vidrecipe does not read ${kind === 'recipe' ? 'recipes' : kind === 'table' ? 'tables' : 'config files'} through such links. Copy the ${kind} into the repository instead`);
     }
   }
   let fd: number;
@@ -66,7 +66,7 @@ export function readUntrustedText(file: string, kind: UntrustedKind): string {
 
 function tooBig(bytes: number, kind: UntrustedKind): string {
   const size = `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-  if (kind === 'config') return `it is ${size}, more than the ${MAX_RECIPE_BYTES / 1024 / 1024} MiB vidrecipe reads as a config file`;
+  if (kind !== 'recipe') return `it is ${size}, more than the ${MAX_RECIPE_BYTES / 1024 / 1024} MiB vidrecipe reads as a ${kind === 'config' ? 'config file' : 'table; split the batch into several tables'}`;
   return `it is ${size}, more than the ${MAX_RECIPE_BYTES / 1024 / 1024} MiB vidrecipe reads as a recipe (a 1,000-step recipe is about 130 KiB); split it into smaller recipes`;
 }
 
