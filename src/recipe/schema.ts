@@ -240,11 +240,15 @@ export function recipeSchema(models: readonly AnyModel[]): JsonSchema {
   });
   // No `discriminator`: it is an OpenAPI keyword that strict JSON Schema tools reject. Each branch
   // pins `uses` with `const`, which picks the branch for editors and validators alike.
+  // A sub-recipe step is told apart by its `uses` with if/then: as one more `oneOf` branch, an editor
+  // would report a misplaced `retries` on it as "uses must be local/trim | …", from the closest model.
   const step: JsonSchema = {
     type: 'object',
     required: ['uses'],
     properties: { uses: { anyOf: [{ enum: models.map((m) => m.id) }, { type: 'string', pattern: SUB_RECIPE_PATTERN }] } },
-    oneOf: [...branches, subRecipeBranch()],
+    if: { properties: { uses: { type: 'string', pattern: SUB_RECIPE_PATTERN } } },
+    then: subRecipeStepSchema(),
+    else: { oneOf: branches },
   };
   return publishable({
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -259,7 +263,7 @@ export function recipeSchema(models: readonly AnyModel[]): JsonSchema {
  * A step whose `uses` is another recipe: `with` fills that recipe's inputs (checked by the CLI, which
  * reads the file), and the options about running one model call stay on that recipe's own steps.
  */
-function subRecipeBranch(): JsonSchema {
+function subRecipeStepSchema(): JsonSchema {
   const { backend: _b, retries: _r, timeout: _t, cache: _c, ...properties } = stepProperties();
   return {
     type: 'object',
