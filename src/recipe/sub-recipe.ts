@@ -5,7 +5,7 @@ import type { LoadOptions } from './load.js';
 import type { Raw } from './map.js';
 import { checkReferences, collectExpressions, type Scope, type StepOutputs } from './references.js';
 import { UntrustedReadError, readUntrustedText } from './read-untrusted.js';
-import { INPUT_TYPES, SUB_RECIPE_PATTERN } from './schema.js';
+import { SUB_RECIPE_PATTERN } from './schema.js';
 import type { RecipeSource } from './source.js';
 import { didYouMean } from './suggest.js';
 import { isSubRecipe, type Diagnostic, type InputDecl, type LoadResult, type Recipe, type ReferenceSite } from './types.js';
@@ -210,8 +210,11 @@ function literalProblem(value: unknown, decl: InputDecl): string | undefined {
   }
 }
 
+/** The input types that are one value (not a list or a table), which a reference can be checked against. */
+const VALUE_KINDS: readonly string[] = ['video', 'image', 'string', 'number', 'boolean'] satisfies ValueKind[];
+
 function isValueKind(type: InputDecl['type'] | undefined): type is ValueKind {
-  return (INPUT_TYPES as readonly string[]).includes(type as string);
+  return VALUE_KINDS.includes(type as string);
 }
 
 const kindsCache = new WeakMap<Recipe, Record<string, ValueKind | undefined>>();
