@@ -8,6 +8,7 @@ import { capInSourceOrder } from '../recipe/cap.js';
 import { loadRecipe } from '../recipe/load.js';
 import { loadPrecompiled } from '../recipe/precompiled.js';
 import { StructureChecker } from '../recipe/structure.js';
+import { sourceTexts } from '../recipe/sub-recipe.js';
 import { checkForce } from './force.js';
 import { readConfig, withConfigSource } from './config-file.js';
 import { EXIT, UsageError } from './exit.js';
@@ -30,9 +31,10 @@ export interface PlanCommandOptions {
 
 /** `vidrecipe plan <recipe>`: the DAG, backends, cache status and cost, before anything runs. */
 export async function planCommand(file: string, options: PlanCommandOptions): Promise<number> {
-  const { recipe, diagnostics, source } = loadRecipe(file, { checker: new StructureChecker(await loadPrecompiled()), cap: false });
+  const loaded = loadRecipe(file, { checker: new StructureChecker(await loadPrecompiled()), cap: false });
+  const { recipe, diagnostics, source } = loaded;
   const config = readConfig(options);
-  const sources = withConfigSource(new Map(source ? [[file, source.text]] : []), config);
+  const sources = withConfigSource(sourceTexts(loaded), config);
   if (!recipe || !source) {
     process.stderr.write(formatText([...capInSourceOrder(diagnostics), ...config.diagnostics], sources));
     return EXIT.invalid;

@@ -17,6 +17,7 @@ import { createExecutors } from '../providers/registry.js';
 import type { ExecutorLookup } from '../providers/types.js';
 import { capInSourceOrder } from '../recipe/cap.js';
 import { loadRecipe } from '../recipe/load.js';
+import { sourceTexts } from '../recipe/sub-recipe.js';
 import { checkForce } from './force.js';
 import type { Diagnostic } from '../recipe/types.js';
 import { readConfig, withConfigSource } from './config-file.js';
@@ -113,10 +114,11 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   const maxCost = options.maxCost === undefined ? undefined : Number(options.maxCost);
   if (maxCost !== undefined && !(maxCost >= 0)) throw new UsageError(`--max-cost ${options.maxCost}: give an amount in US dollars, e.g. --max-cost 2.50`);
 
-  const { recipe, diagnostics, source } = loadRecipe(file, { cap: false });
+  const loaded = loadRecipe(file, { cap: false });
+  const { recipe, diagnostics, source } = loaded;
   const refuse = (all: Diagnostic[], texts: Map<string, string>) => refuseInvalid(all, texts, options.json);
   const config = readConfig(options);
-  const sources = withConfigSource(new Map(source ? [[file, source.text]] : []), config);
+  const sources = withConfigSource(sourceTexts(loaded), config);
   if (!recipe || !source || config.diagnostics.length) return refuse([...capInSourceOrder(diagnostics), ...config.diagnostics], sources);
   const executors = lookup ?? createExecutors(config.config);
   const plan = planRecipe(recipe, source, { inputs: options.input, offline: options.offline });

@@ -1,6 +1,7 @@
 import { loadRecipe, unexpected } from '../recipe/load.js';
 import { loadPrecompiled } from '../recipe/precompiled.js';
 import { StructureChecker } from '../recipe/structure.js';
+import { sourceTexts } from '../recipe/sub-recipe.js';
 import type { Diagnostic } from '../recipe/types.js';
 import { readConfig, withConfigSource } from './config-file.js';
 import { EXIT } from './exit.js';
@@ -27,7 +28,8 @@ export async function validateCommand(files: string[], options: ValidateOptions)
       result = { diagnostics: [unexpected(file, error)] };
     }
     const { recipe, diagnostics, source, totals } = result;
-    if (source) sources.set(file, source.text);
+    // The recipe's text and its sub-recipes', so each problem prints its own file's line.
+    for (const [name, text] of sourceTexts(result)) sources.set(name, text);
     all.push(...diagnostics);
     lines.push(summary(file, diagnostics, recipe?.steps.size, totals));
   }

@@ -32,6 +32,7 @@ export const RULES = {
   reference: 'A reference to an input, step or output that does not exist, or `needs` naming an unknown step.',
   'reference-type': 'A reference whose value has the wrong kind for where it is used, e.g. an image where a video belongs.',
   cycle: 'Steps that wait for each other, directly or around a loop, so none can start.',
+  'sub-recipe': '`uses: ./other.yaml` cannot be used: unreadable, outside the work tree, including itself (directly or around a loop), nested more than 16 deep, in error itself, or given a step option (`backend`, `retries`, `timeout`, `cache`) that belongs on its own steps.',
   backend: 'A `backend:` the model cannot run on, or a local run the model\'s local implementation refuses.',
   offline: '`--offline` asks for a local run that this step\'s model or parameters cannot have.',
   'unused-output': 'A step\'s output that nothing reads and that is not a recipe output.',

@@ -36,10 +36,38 @@ export function capProblems(sorted: readonly Diagnostic[], max = MAX_PROBLEMS_PE
 
 /**
  * The problems plan and run show for the recipe file: the recipe's own and the plan's, merged into source
- * order (stable, so problems at one position keep their order) and capped here, once.
+ * order (stable, so problems at one position keep their order) and capped here, once. Problems of its
+ * sub-recipes stay grouped by file, after the recipe's own, each file in source order and capped alone.
  */
 export function capInSourceOrder(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  return capProblems([...diagnostics].sort((a, b) => a.line - b.line || a.col - b.col)).diagnostics;
+  return capPerFile(byFile(diagnostics).flatMap((group) => group.sort((a, b) => a.line - b.line || a.col - b.col))).diagnostics;
+}
+
+/**
+ * {@link capProblems} for the problems of a recipe and of the sub-recipes it includes: each file has its
+ * own cap (the extra line says "in this file"), and the files keep the order they come in.
+ */
+export function capPerFile(diagnostics: readonly Diagnostic[], max = MAX_PROBLEMS_PER_FILE): { diagnostics: Diagnostic[]; totals: ProblemTotals } {
+  const out: Diagnostic[] = [];
+  const totals = { errors: 0, warnings: 0 };
+  for (const group of byFile(diagnostics)) {
+    const capped = capProblems(group, max);
+    out.push(...capped.diagnostics);
+    totals.errors += capped.totals.errors;
+    totals.warnings += capped.totals.warnings;
+  }
+  return { diagnostics: out, totals };
+}
+
+/** The problems split by file, files in the order of their first problem. */
+function byFile(diagnostics: readonly Diagnostic[]): Diagnostic[][] {
+  const groups = new Map<string, Diagnostic[]>();
+  for (const d of diagnostics) {
+    const group = groups.get(d.file);
+    if (group) group.push(d);
+    else groups.set(d.file, [d]);
+  }
+  return [...groups.values()];
 }
 
 function count(n: number): string {

@@ -6,7 +6,7 @@ import { findCycles, type Dependency } from './dependencies.js';
 import { parseDuration } from './duration.js';
 import { ruleView } from './expression.js';
 import { MAX_ALIAS_COUNT, aliasLimitDiagnostic } from './alias-limit.js';
-import { capProblems } from './cap.js';
+import { capPerFile } from './cap.js';
 import { UntrustedReadError, readUntrustedText } from './read-untrusted.js';
 import { checkInputs } from './inputs.js';
 import { isMap, type Raw } from './map.js';
@@ -16,10 +16,11 @@ import { checkReferences, collectExpressions, type Scope } from './references.js
 import { STEP_ID_PATTERN } from './schema.js';
 import { RecipeSource } from './source.js';
 import { StructureChecker } from './structure.js';
+import { SubRecipeLoader, checkSubRecipeStep, isRecipePath, recipePathHint, rootIncludeContext, type IncludeContext, type SubRecipe } from './sub-recipe.js';
 import { syntaxDiagnostics } from './syntax.js';
 import { didYouMean } from './suggest.js';
 import { describe } from './words.js';
-import type { Diagnostic, LoadResult, Recipe, ReferenceSite, Step } from './types.js';
+import type { Diagnostic, LoadResult, Recipe, RecipeStep, ReferenceSite, Step, SubRecipeStep } from './types.js';
 
 export interface LoadOptions {
   /** Source text, when it is not to be read from `file` (editors, tests). */
@@ -28,6 +29,8 @@ export interface LoadOptions {
   checker?: StructureChecker;
   /** False when the caller adds problems of its own and caps the whole list (plan, run). */
   cap?: boolean;
+  /** Set when this recipe is loaded as another's sub-recipe: the files above it, and those already read. */
+  include?: IncludeContext;
 }
 
 const STEP_ID = new RegExp(STEP_ID_PATTERN);
@@ -50,8 +53,11 @@ export function loadRecipe(file: string, options: LoadOptions = {}): LoadResult 
   let source: RecipeSource | undefined;
   try {
     source = new RecipeSource(file, text);
-    const result = new RecipeChecker(source, options.checker ?? new StructureChecker()).run();
-    return options.cap === false ? result : { ...result, ...capProblems(result.diagnostics) };
+    const checker = options.checker ?? new StructureChecker();
+    const include = options.include ?? rootIncludeContext(file);
+    const result = new RecipeChecker(source, checker, new SubRecipeLoader(source, include, { checker }, loadRecipe)).run();
+    if (!options.include && include.sources.size) result.sources = include.sources;
+    return options.cap === false ? result : { ...result, ...capPerFile(result.diagnostics) };
   } catch (error) {
     // A flaw of ours must not read as the user's mistake, nor end the check of other files.
     return { diagnostics: [unexpected(file, error)], source };
@@ -75,6 +81,7 @@ class RecipeChecker {
   constructor(
     private readonly source: RecipeSource,
     private readonly structure: StructureChecker,
+    private readonly subRecipes: SubRecipeLoader,
   ) {}
 
   run(): LoadResult {
@@ -102,11 +109,13 @@ class RecipeChecker {
     if (badName) this.diagnostics.push(badName);
     const inputs = checkInputs(data.inputs, source, this.diagnostics);
     const rawSteps = isMap(data.steps) ? data.steps : {};
-    const scope: Scope = { inputs, steps: this.models(rawSteps) };
-    const steps = new Map<string, Step>();
+    const models = this.models(rawSteps);
+    const subs = this.subRecipeSteps(rawSteps);
+    const scope: Scope = { inputs, steps: new Map([...models].map(([id, model]) => [id, subs.has(id) ? subs.get(id)?.outputs : model])) };
+    const steps = new Map<string, RecipeStep>();
     const deps: Dependency[] = [];
     for (const [id, raw] of Object.entries(rawSteps)) {
-      const step = this.step(id, raw, scope, deps);
+      const step = subs.has(id) ? this.subRecipeStep(id, raw, subs.get(id), scope, deps) : this.step(id, raw, models.get(id), scope, deps);
       if (step) steps.set(id, step);
     }
     const outputs = checkOutputs(data.outputs, scope, source, this.diagnostics);
@@ -132,8 +141,9 @@ class RecipeChecker {
     return { diagnostics: this.sorted(), source: this.source };
   }
 
+  /** This file's problems in source order, then those of the sub-recipes it was the first to include. */
   private sorted(): Diagnostic[] {
-    return this.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
+    return [...this.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col), ...this.subRecipes.included];
   }
 
   /** Step id → model, reporting bad ids and unknown models once, before anything refers to them. */
@@ -150,10 +160,10 @@ class RecipeChecker {
       }
       const uses = isMap(raw) ? raw.uses : undefined;
       const model = typeof uses === 'string' ? findModel(uses) : undefined;
-      if (typeof uses === 'string' && !model) {
+      if (typeof uses === 'string' && !model && !isRecipePath(uses)) {
         // "trim" or "video_outpainting" name a model by its last part; match that before edit distance.
         const tail = MODEL_IDS.filter((m) => m.endsWith(`/${uses}`) || m.split('/').pop()!.includes(uses));
-        const hint = (tail.length === 1 ? `; did you mean "${tail[0]}"?` : didYouMean(uses, MODEL_IDS)) || '; run `vidrecipe models` to list the catalog';
+        const hint = recipePathHint(uses) || (tail.length === 1 ? `; did you mean "${tail[0]}"?` : didYouMean(uses, MODEL_IDS)) || '; run `vidrecipe models` to list the catalog';
         this.diagnostics.push(this.source.error(['steps', id, 'uses'], 'unknown-model', `unknown model "${uses}"${hint}`));
       }
       models.set(id, model);
@@ -161,9 +171,27 @@ class RecipeChecker {
     return models;
   }
 
-  private step(id: string, raw: unknown, scope: Scope, deps: Dependency[]): Step | undefined {
+  /** Steps whose `uses` names another recipe → that recipe, loaded (undefined when it cannot be used). */
+  private subRecipeSteps(rawSteps: Raw): Map<string, SubRecipe | undefined> {
+    const subs = new Map<string, SubRecipe | undefined>();
+    for (const [id, raw] of Object.entries(rawSteps)) {
+      const uses = isMap(raw) ? raw.uses : undefined;
+      if (typeof uses === 'string' && isRecipePath(uses)) subs.set(id, this.subRecipes.include(id, uses, this.diagnostics));
+    }
+    return subs;
+  }
+
+  private subRecipeStep(id: string, raw: unknown, sub: SubRecipe | undefined, scope: Scope, deps: Dependency[]): SubRecipeStep | undefined {
     if (!isMap(raw)) return undefined;
-    const model = scope.steps.get(id);
+    // A sub-recipe that cannot be used has said why at its `uses`; its `with` cannot be judged.
+    const refs = sub ? checkSubRecipeStep(id, raw, sub, scope, this.source, this.diagnostics) : [];
+    const needs = this.dependencies(id, raw, refs, scope, deps);
+    if (!sub) return undefined;
+    return { id, uses: sub.uses, file: this.source.file, failFast: false, with: isMap(raw.with) ? raw.with : {}, needs, refs, recipe: sub.recipe, source: sub.source };
+  }
+
+  private step(id: string, raw: unknown, model: AnyModel | undefined, scope: Scope, deps: Dependency[]): Step | undefined {
+    if (!isMap(raw)) return undefined;
     const at = ['steps', id];
     const params = isMap(raw.with) ? raw.with : raw.with === undefined ? {} : undefined;
     let refs: ReferenceSite[] = [];
@@ -177,11 +205,7 @@ class RecipeChecker {
       this.diagnostics.push(...found.diagnostics);
       refs = found.sites;
     }
-    for (const site of refs) {
-      if (site.ref.context === 'steps' && site.ref.step !== id) deps.push({ step: id, on: site.ref.step, via: 'reference', at: site.at });
-    }
-    const needs = this.needs(id, raw.needs, scope);
-    for (const [i, on] of needs.entries()) deps.push({ step: id, on, via: 'needs', at: [...at, 'needs', ...(Array.isArray(raw.needs) ? [i] : [])] });
+    const needs = this.dependencies(id, raw, refs, scope, deps);
     const backend = BACKENDS.includes(raw.backend as Backend) ? (raw.backend as Backend) : undefined;
     if (model && params && backend) this.checkBackend(id, model, backend, params);
     // The schema has already rejected a timeout that is neither text nor a number.
@@ -202,6 +226,16 @@ class RecipeChecker {
       backend,
       refs,
     };
+  }
+
+  /** What step `id` waits for, by reference and by `needs`; returns its checked `needs`. */
+  private dependencies(id: string, raw: Raw, refs: readonly ReferenceSite[], scope: Scope, deps: Dependency[]): string[] {
+    for (const site of refs) {
+      if (site.ref.context === 'steps' && site.ref.step !== id) deps.push({ step: id, on: site.ref.step, via: 'reference', at: site.at });
+    }
+    const needs = this.needs(id, raw.needs, scope);
+    for (const [i, on] of needs.entries()) deps.push({ step: id, on, via: 'needs', at: ['steps', id, 'needs', ...(Array.isArray(raw.needs) ? [i] : [])] });
+    return needs;
   }
 
   private needs(id: string, raw: unknown, scope: Scope): string[] {

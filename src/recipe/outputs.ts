@@ -3,7 +3,7 @@ import { isMap } from './map.js';
 import { checkReferences, collectExpressions, type Scope } from './references.js';
 import { NAME_PATTERN } from './schema.js';
 import type { RecipeSource } from './source.js';
-import type { Diagnostic, ReferenceSite, Step } from './types.js';
+import type { Diagnostic, RecipeStep, ReferenceSite } from './types.js';
 
 const NAME = new RegExp(NAME_PATTERN);
 
@@ -30,7 +30,7 @@ export function checkOutputs(raw: unknown, scope: Scope, source: RecipeSource, d
 
 /** With declared outputs, a step whose result nobody reads is probably a mistake. */
 /** With declared outputs, a step whose result nobody reads is probably a mistake: it costs for nothing. */
-export function unusedOutputs(steps: ReadonlyMap<string, Step>, outputs: Record<string, ReferenceSite>, source: RecipeSource): Diagnostic[] {
+export function unusedOutputs(steps: ReadonlyMap<string, RecipeStep>, outputs: Record<string, ReferenceSite>, source: RecipeSource): Diagnostic[] {
   const read = new Set<string>();
   for (const site of [...[...steps.values()].flatMap((s) => s.refs), ...Object.values(outputs)]) {
     if (site.ref.context === 'steps') read.add(site.ref.step);

@@ -7,11 +7,20 @@ import { didYouMean } from './suggest.js';
 import { KIND_WORDS } from './words.js';
 import type { Diagnostic, InputDecl, ReferenceSite } from './types.js';
 
+/**
+ * What a reference to a step can read: a model's outputs, or a sub-recipe's (`id` is then its path as
+ * written in `uses`). An output of unknown kind (undefined) resolves, untyped.
+ */
+export interface StepOutputs {
+  id: string;
+  outputs: Readonly<Record<string, ValueKind | undefined>>;
+}
+
 /** What the checker knows about the recipe when it resolves references. */
 export interface Scope {
   inputs: Readonly<Record<string, InputDecl>>;
-  /** Step id → model (undefined for a step whose `uses` is unknown: its outputs are unknowable). */
-  steps: ReadonlyMap<string, AnyModel | undefined>;
+  /** Step id → its outputs (undefined for a step whose `uses` is unknown or broken: its outputs are unknowable). */
+  steps: ReadonlyMap<string, StepOutputs | undefined>;
 }
 
 /** One expression occurrence with its place in the source, before resolution. */
@@ -71,15 +80,10 @@ function resolve(o: Occurrence, scope: Scope, source: RecipeSource, self?: strin
   }
   const model = scope.steps.get(ref.step);
   if (!model) return undefined;
-  const kind = Object.hasOwn(model.outputs, ref.output) ? model.outputs[ref.output] : undefined;
-  if (kind) return kind;
+  if (Object.hasOwn(model.outputs, ref.output)) return model.outputs[ref.output];
   const outputs = Object.keys(model.outputs);
-  return source.error(
-    o.at,
-    'reference',
-    `step "${ref.step}" (${model.id}) has no output "${ref.output}"${didYouMean(ref.output, outputs) || `; its outputs: ${outputs.join(', ')}`}`,
-    span,
-  );
+  const listed = outputs.length ? `; its outputs: ${outputs.join(', ')}` : `; it has no outputs (a recipe declares them under outputs:)`;
+  return source.error(o.at, 'reference', `step "${ref.step}" (${model.id}) has no output "${ref.output}"${didYouMean(ref.output, outputs) || listed}`, span);
 }
 
 
@@ -96,14 +100,15 @@ export interface ResolvedSites {
 }
 
 /**
- * Resolves and type-checks the expressions of one value tree. With `model`, the tree is a step's
- * `with` map (at path depth `depth`) and whole references must fit the parameter they fill.
+ * Resolves and type-checks the expressions of one value tree. With `model` (or `slotKind`, for a
+ * sub-recipe's inputs), the tree is a step's `with` map (at path depth `depth`) and whole references
+ * must fit the parameter they fill.
  */
 export function checkReferences(
   occurrences: Occurrence[],
   scope: Scope,
   source: RecipeSource,
-  target: { self?: string; model?: AnyModel; depth?: number },
+  target: { self?: string; model?: AnyModel; depth?: number; slotKind?: (rel: readonly (string | number)[]) => ValueKind | undefined },
 ): ResolvedSites {
   const diagnostics: Diagnostic[] = [];
   const sites: ReferenceSite[] = [];
@@ -129,10 +134,10 @@ export function checkReferences(
       continue;
     }
     const rel = o.at.slice(target.depth ?? 0);
-    const want = target.model && slotKind(target.model, rel);
+    const want = target.model ? slotKind(target.model, rel) : target.slotKind?.(rel);
     if (!want) continue;
     // A slot of scalars may be a union (`at`: "first", "last" or seconds): judged by all it takes.
-    const values = want !== 'video' && want !== 'image' && want !== 'list' ? slotValues(target.model!, rel) : undefined;
+    const values = target.model && want !== 'video' && want !== 'image' && want !== 'list' ? slotValues(target.model, rel) : undefined;
     if (values ? acceptsKind(values, kind) : fits(kind, want)) continue;
     const slot = rel.length === 2 ? `${String(rel[0])}[${String(rel[1])}]` : String(rel[0]);
     const needs = values ? slotWords(values) : KIND_WORDS[want];

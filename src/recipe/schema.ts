@@ -14,6 +14,8 @@ export const SCHEMA_BASE = 'https://vidrecipe.dev/schemas';
 export const STEP_ID_PATTERN = '^[a-z][a-z0-9_-]*$';
 export const NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]*$';
 export const DURATION_PATTERN = '^\\s*(\\d+(\\.\\d+)?\\s*(ms|s|m|h)\\s*)+$';
+/** `uses: ./cleanup.yaml`: another recipe, by a path relative to the including one (sub-recipe.ts). */
+export const SUB_RECIPE_PATTERN = '^\\.\\.?/.+\\.ya?ml$';
 export const INPUT_TYPES: readonly ValueKind[] = ['video', 'image', 'string', 'number', 'boolean'];
 /** Marks the schema branch that accepts a `${{ }}` expression, so validator errors from it can be told apart. */
 export const EXPRESSION_KEYWORD = 'x-expression';
@@ -153,7 +155,7 @@ const DURATION: JsonSchema = {
 
 function stepProperties(): Record<string, JsonSchema> {
   return {
-    uses: { type: 'string', description: 'The model id from the catalog (see `vidrecipe models`).' },
+    uses: { type: 'string', description: 'The model id from the catalog (see `vidrecipe models`), or another recipe by a relative path (./cleanup.yaml).' },
     name: { type: 'string', description: 'A display name for reports.' },
     description: { type: 'string' },
     with: { type: 'object', description: "The model's parameters, under the provider's documented names." },
@@ -238,11 +240,15 @@ export function recipeSchema(models: readonly AnyModel[]): JsonSchema {
   });
   // No `discriminator`: it is an OpenAPI keyword that strict JSON Schema tools reject. Each branch
   // pins `uses` with `const`, which picks the branch for editors and validators alike.
+  // A sub-recipe step is told apart by its `uses` with if/then: as one more `oneOf` branch, an editor
+  // would report a misplaced `retries` on it as "uses must be local/trim | …", from the closest model.
   const step: JsonSchema = {
     type: 'object',
     required: ['uses'],
-    properties: { uses: { enum: models.map((m) => m.id) } },
-    oneOf: branches,
+    properties: { uses: { anyOf: [{ enum: models.map((m) => m.id) }, { type: 'string', pattern: SUB_RECIPE_PATTERN }] } },
+    if: { properties: { uses: { type: 'string', pattern: SUB_RECIPE_PATTERN } } },
+    then: subRecipeStepSchema(),
+    else: { oneOf: branches },
   };
   return publishable({
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -251,6 +257,24 @@ export function recipeSchema(models: readonly AnyModel[]): JsonSchema {
     ...recipeSkeletonSchema(step, ref),
     definitions,
   });
+}
+
+/**
+ * A step whose `uses` is another recipe: `with` fills that recipe's inputs (checked by the CLI, which
+ * reads the file), and the options about running one model call stay on that recipe's own steps.
+ */
+function subRecipeStepSchema(): JsonSchema {
+  const { backend: _b, retries: _r, timeout: _t, cache: _c, ...properties } = stepProperties();
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['uses'],
+    properties: {
+      ...properties,
+      uses: { type: 'string', pattern: SUB_RECIPE_PATTERN, description: 'Another recipe, relative to this one: its steps run as this step.' },
+      with: { type: 'object', description: "The other recipe's inputs." },
+    },
+  };
 }
 
 /** One model's parameters, standalone, as published under schemas/models/. */

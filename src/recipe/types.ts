@@ -140,4 +140,9 @@ export interface LoadResult {
   source?: RecipeSource;
   /** All problems found, when `diagnostics` lists only the first of many (see recipe/cap.ts). */
   totals?: { errors: number; warnings: number };
+  /**
+   * The sub-recipes read (`uses: ./other.yaml`), by the file name their diagnostics carry: their lines
+   * are printed under those diagnostics like the recipe's own.
+   */
+  sources?: Map<string, RecipeSource>;
 }
