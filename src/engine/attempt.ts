@@ -11,6 +11,7 @@ import type { ContentStore } from './store.js';
 import type { TaskIndex, TaskRecord } from './tasks.js';
 import { formatMs } from '../recipe/duration.js';
 import { reattachDoubt } from './state-trust.js';
+import { forceFlag, legFileName } from './legs.js';
 
 /** What the engine hands to {@link runAttempts} for one step. */
 export interface AttemptPlan {
@@ -83,7 +84,7 @@ const MAX_BACKOFF_MS = 60_000;
 export async function runAttempts(plan: AttemptPlan, env: AttemptEnv): Promise<AttemptsResult> {
   for (let attempt = 1; ; attempt++) {
     // Unique per run, step and attempt, inside a run folder that starts empty: nothing to clean first.
-    const workDir = join(env.tmpDir, `${plan.step}.${attempt}`);
+    const workDir = join(env.tmpDir, `${legFileName(plan.step)}.${attempt}`);
     mkdirSync(workDir);
     const clock = new AttemptClock(plan.timeoutMs);
     // A signal of the attempt's own: the listeners its processes add go away with it, not onto the run's.
@@ -173,15 +174,15 @@ async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, sign
   if (open?.state === 'intent' && !(plan.force && open.run !== env.run)) {
     throw new PermanentError(
       `a submit of this step to ${open.backend} at ${open.intentAt} (run ${open.run}) got no answer, so the provider may have the task and charge for it; ` +
-        `check the provider's task list, then run again with --force ${plan.step} to submit anew`,
+        `check the provider's task list, then run again with ${forceFlag(plan.step)} to submit anew`,
     );
   }
   // --force submits anew rather than re-attach to a task of an earlier run: it is how a user refuses one.
   const forced = plan.force && open !== undefined && open.run !== env.run;
   const reattach = open?.state === 'submitted' && !forced ? open.taskId : undefined;
-  if (open?.state === 'submitted' && forced) env.notice(`--force ${plan.step}: not re-attaching to task ${open.taskId} on ${open.backend} (run ${open.run}); submitting anew`);
+  if (open?.state === 'submitted' && forced) env.notice(`${forceFlag(plan.step)}: not re-attaching to task ${open.taskId} on ${open.backend} (run ${open.run}); submitting anew`);
   const doubt = reattach ? reattachDoubt(open!, env.distrust) : undefined;
-  if (doubt) env.notice(`re-attaching to task ${reattach} on ${plan.backend}, named by ${doubt}: its result is used as this step's; if you did not submit that task, run again with --force ${plan.step} to submit anew`);
+  if (doubt) env.notice(`re-attaching to task ${reattach} on ${plan.backend}, named by ${doubt}: its result is used as this step's; if you did not submit that task, run again with ${forceFlag(plan.step)} to submit anew`);
   const prepare = executor.prepare?.bind(executor);
   const request = !reattach && prepare ? await env.limiter.withUpload(() => (stopIfHalted(), clock.start(), prepare(ctx)), env.signal) : undefined;
   return env.limiter.withSlot(async () => {

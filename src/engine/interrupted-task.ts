@@ -1,5 +1,6 @@
 import type { StepStatus, StepView } from './events.js';
 import type { TaskRecord } from './tasks.js';
+import { forceFlag } from './legs.js';
 
 /** How a step stopped by Ctrl-C ends: cancelled here, or still going on (and billed) at its provider. */
 export interface InterruptedStep {
@@ -23,7 +24,7 @@ export function interruptedTask(view: Pick<StepView, 'status' | 'backend'>, open
     return { status: 'running_at_provider', message, taskId: open.taskId };
   }
   if (open?.state === 'intent' && open.run === run) {
-    return { status: 'cancelled', message: `cancelled while submitting to ${open.backend}: the provider may have the task without our knowing its id; check its task list before running again with --force ${open.step}` };
+    return { status: 'cancelled', message: `cancelled while submitting to ${open.backend}: the provider may have the task without our knowing its id; check its task list before running again with ${forceFlag(open.step)}` };
   }
   return { status: 'cancelled', message: 'cancelled: the run was interrupted' };
 }

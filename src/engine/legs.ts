@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PlannedStep } from '../graph/plan.js';
 import type { Diagnostic } from '../recipe/types.js';
 
@@ -28,4 +29,15 @@ export class OncePerSpot {
     this.seen.add(key);
     this.into.push(diagnostic);
   }
+}
+
+/** `--force` for a leg, quoted for a shell when its id holds brackets or other special characters. */
+export function forceFlag(id: string): string {
+  return /^[A-Za-z0-9_./-]+$/.test(id) ? `--force ${id}` : `--force '${id.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A file name for a leg's work folder: readable, and distinct for distinct legs. */
+export function legFileName(id: string): string {
+  const readable = id.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
+  return readable === id ? id : `${readable}-${createHash('sha256').update(id).digest('hex').slice(0, 8)}`;
 }

@@ -1,5 +1,5 @@
 import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Plan } from '../graph/plan.js';
 import type { MediaKind } from '../models/types.js';
 import { tempBeside } from './atomic.js';
@@ -21,31 +21,41 @@ export interface PublishedOutput {
  */
 export async function publishOutputs(plan: Plan, views: ReadonlyMap<string, StepView>, outDir: string, media: MediaFiles): Promise<Record<string, PublishedOutput>> {
   const published: Record<string, PublishedOutput> = {};
-  for (const [name, site] of Object.entries(plan.recipe.outputs)) {
-    const ref = site.ref;
-    let source: { path: string; digest: string; ext: string; kind: MediaKind; step?: string } | undefined;
-    if (ref.context === 'steps') {
-      const output = views.get(ref.step)?.outputs[ref.output];
-      if (output) source = { ...output, step: ref.step };
-    } else if (ref.context === 'inputs') {
-      const value = plan.inputs[ref.name];
-      const kind = plan.recipe.inputs[ref.name]?.type;
-      if (typeof value === 'string' && (kind === 'video' || kind === 'image')) {
-        try {
-          const file = await media.resolve(value, plan.recipe.dir);
-          source = { ...file, ext: mediaExt(file.path, kind), kind };
-        } catch {
-          // A missing input already failed the steps that read it; nothing to publish.
-        }
-      }
-    }
-    if (!source) continue;
-    mkdirSync(outDir, { recursive: true });
-    const file = join(outDir, `${name}${source.ext}`);
+  const copy = (file: string, from: { path: string; digest: string; kind: MediaKind; step?: string }) => {
+    mkdirSync(dirname(file), { recursive: true });
     const temp = tempBeside(file);
-    copyFileSync(source.path, temp);
+    copyFileSync(from.path, temp);
     renameSync(temp, file);
-    published[name] = { file, kind: source.kind, digest: source.digest, step: source.step };
+    return { file, kind: from.kind, digest: from.digest, step: from.step };
+  };
+  for (const [name, from] of Object.entries(plan.outputs)) {
+    if ('value' in from) {
+      if (typeof from.value !== 'string' || (from.kind !== 'video' && from.kind !== 'image')) continue;
+      try {
+        const file = await media.resolve(from.value, plan.recipe.dir);
+        published[name] = copy(join(outDir, `${name}${mediaExt(file.path, from.kind)}`), { ...file, kind: from.kind });
+      } catch {
+        // A missing input already failed the steps that read it; nothing to publish.
+      }
+      continue;
+    }
+    for (const leg of from.legs) {
+      const output = views.get(leg.leg)?.outputs[leg.output];
+      if (!output) continue;
+      // A matrix step's output is one file per leg, in a folder that names the leg.
+      const file = leg.matrix ? join(outDir, name, legFolder(leg.matrix), `${name}${output.ext}`) : join(outDir, `${name}${output.ext}`);
+      const copied = copy(file, { ...output, step: leg.leg });
+      if (!leg.matrix) published[name] = copied;
+      else published[`${name}/${legFolder(leg.matrix)}`] = copied;
+    }
   }
   return published;
+}
+
+/** `shot=a,look=dawn`, safe as one folder name on every file system. */
+export function legFolder(matrix: Readonly<Record<string, string>>): string {
+  return Object.entries(matrix)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')
+    .replace(/[\\/:*?"<>|\x00-\x1f]/g, '_');
 }

@@ -5,6 +5,7 @@ import type { Backend } from '../models/types.js';
 import { writeFileAtomic } from './atomic.js';
 import type { Quarantine } from './quarantine.js';
 import { parseRecord, taskRecordProblem } from './record-guards.js';
+import { forceFlag } from './legs.js';
 import { isName, safeName } from './state-names.js';
 
 /**
@@ -82,8 +83,8 @@ export class TaskIndex {
     };
     const what = [said.taskId ? `task id ${said.taskId}` : 'no readable task id', `state ${said.state ?? 'unreadable'}`, said.run ? `run ${said.run}` : undefined, `written ${intentAt}`].filter(Boolean).join(', ');
     const check = said.taskId
-      ? `this run re-attaches to task ${said.taskId} on ${context.backend} instead of paying again; if ${context.backend}'s task list has no such task of yours, run again with --force ${context.step} to submit anew`
-      : `a submit of step "${context.step}" (${context.model}) to ${context.backend} may have reached the provider and be charged: check ${context.backend}'s task list for one made around ${intentAt}, then run again with --force ${context.step} to submit anew`;
+      ? `this run re-attaches to task ${said.taskId} on ${context.backend} instead of paying again; if ${context.backend}'s task list has no such task of yours, run again with ${forceFlag(context.step)} to submit anew`
+      : `a submit of step "${context.step}" (${context.model}) to ${context.backend} may have reached the provider and be charged: check ${context.backend}'s task list for one made around ${intentAt}, then run again with ${forceFlag(context.step)} to submit anew`;
     const moved = this.quarantine!.setAside('task record', file, problem, `it said: ${what}; ${check}`);
     if (!moved) return this.get(key);
     rebuilt.repairedFrom = moved.movedTo;
