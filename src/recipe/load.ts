@@ -10,6 +10,7 @@ import { capProblems } from './cap.js';
 import { UntrustedReadError, readUntrustedText } from './read-untrusted.js';
 import { checkInputs } from './inputs.js';
 import { isMap, type Raw } from './map.js';
+import { readBatch, type StepBatch } from './matrix.js';
 import { checkOutputs, unusedOutputs } from './outputs.js';
 import { checkRecipeName, defaultRecipeName } from './recipe-name.js';
 import { checkReferences, collectExpressions, type Scope } from './references.js';
@@ -65,6 +66,12 @@ export function unexpected(file: string, error: unknown): Diagnostic {
   return fileDiagnostic(file, `vidrecipe could not finish checking this file: ${reason}. This is a flaw in vidrecipe, not in the recipe; please report it with the file${debug}`, 'internal');
 }
 
+/** `Step.matrix`, `maxParallel`, `failFast` from what readBatch found (only set keys, so a plain step stays plain). */
+function batchFields(batch: StepBatch | undefined): Pick<Step, 'matrix' | 'maxParallel' | 'failFast'> {
+  if (!batch?.matrix) return { failFast: false };
+  return { matrix: batch.matrix.matrix, ...(batch.maxParallel !== undefined ? { maxParallel: batch.maxParallel } : {}), failFast: batch.failFast };
+}
+
 function fileDiagnostic(file: string, message: string, rule: RuleName = 'file'): Diagnostic {
   return { file, line: 1, col: 1, endLine: 1, endCol: 1, severity: 'error', rule, message, path: '' };
 }
@@ -102,12 +109,16 @@ class RecipeChecker {
     if (badName) this.diagnostics.push(badName);
     const inputs = checkInputs(data.inputs, source, this.diagnostics);
     const rawSteps = isMap(data.steps) ? data.steps : {};
-    const scope: Scope = { inputs, steps: this.models(rawSteps) };
+    // Every step's matrix first: a reference to a later step pairs against its axes.
+    const batches = new Map<string, StepBatch>();
+    for (const [id, raw] of Object.entries(rawSteps)) if (isMap(raw)) batches.set(id, readBatch(id, raw, inputs, source, this.diagnostics));
+    const matrices = new Map([...batches].flatMap(([id, b]) => (b.matrix ? [[id, b.matrix] as const] : [])));
+    const scope: Scope = { inputs, steps: this.models(rawSteps), matrices };
     const steps = new Map<string, Step>();
     const deps: Dependency[] = [];
     for (const [id, raw] of Object.entries(rawSteps)) {
       const step = this.step(id, raw, scope, deps);
-      if (step) steps.set(id, step);
+      if (step) steps.set(id, { ...step, ...batchFields(batches.get(id)) });
     }
     const outputs = checkOutputs(data.outputs, scope, source, this.diagnostics);
     this.cycles([...Object.keys(rawSteps)], deps);
