@@ -188,7 +188,8 @@ const DURATION: JsonSchema = {
   description: 'Seconds, or a duration such as 90s, 30m, 1h30m.',
 };
 
-function stepProperties(): Record<string, JsonSchema> {
+/** `matrix` is passed in: the editor schema refers to one definition instead of repeating it per model. */
+function stepProperties(matrix: JsonSchema = matrixSchema()): Record<string, JsonSchema> {
   return {
     uses: { type: 'string', description: 'The model id from the catalog (see `vidrecipe models`).' },
     name: { type: 'string', description: 'A display name for reports.' },
@@ -205,7 +206,7 @@ function stepProperties(): Record<string, JsonSchema> {
     retries: { type: 'integer', minimum: 0, maximum: 10, default: 0, description: 'How often to retry a failed attempt.' },
     cache: { type: 'boolean', default: true, description: 'false = always run, never reuse a cached result.' },
     backend: { enum: [...BACKENDS], description: 'Force a backend; `local` runs a remote model on its offline implementation.' },
-    matrix: matrixSchema(),
+    matrix,
     'max-parallel': { type: 'integer', minimum: 1, description: 'With a matrix: at most this many legs of the step at once.' },
     'fail-fast': { type: 'boolean', default: false, description: "With a matrix: a failed leg cancels the step's other legs. By default the others finish." },
   };
@@ -283,7 +284,8 @@ export function recipeSkeletonSchema(step: JsonSchema = { type: 'object', requir
 /** The whole recipe for editors: `with` completes per model, chosen by `uses`. */
 export function recipeSchema(models: readonly AnyModel[]): JsonSchema {
   const ref = { $ref: '#/definitions/expression' };
-  const definitions: Record<string, JsonSchema> = { expression: EXPRESSION_SCHEMA };
+  const definitions: Record<string, JsonSchema> = { expression: EXPRESSION_SCHEMA, matrix: matrixSchema() };
+  const matrix = { $ref: '#/definitions/matrix' };
   const branches = models.map((model) => {
     definitions[model.id] = { title: model.title, description: model.summary, ...withExpressions(paramsSchema(model), ref) };
     const required = (paramsSchema(model).required as string[] | undefined)?.length ? ['uses', 'with'] : ['uses'];
@@ -292,7 +294,7 @@ export function recipeSchema(models: readonly AnyModel[]): JsonSchema {
       additionalProperties: false,
       required,
       properties: {
-        ...stepProperties(),
+        ...stepProperties(matrix),
         uses: { const: model.id, description: model.title },
         with: { $ref: `#/definitions/${escapePointer(model.id)}` },
       },
