@@ -8,8 +8,6 @@ export interface ExpressionMatch {
   ref?: Reference;
   /** Why the expression does not parse; it then has no `ref`. */
   error?: string;
-  /** The text between `${{` and `}}`, trimmed. */
-  body?: string;
 }
 
 const OPEN = '${{';
@@ -38,8 +36,7 @@ export function findExpressions(value: string): ExpressionMatch[] {
       return found;
     }
     const end = close + CLOSE.length;
-    const body = value.slice(start + OPEN.length, close);
-    found.push({ start, end, body: body.trim(), ...parseReference(body) });
+    found.push({ start, end, ...parseReference(value.slice(start + OPEN.length, close)) });
     from = end;
   }
 }
@@ -83,6 +80,12 @@ export function parseReference(source: string): { ref: Reference } | { error: st
   return {
     error: `unknown context "${context}" in "${body}"${hint}: an expression reads inputs.NAME, steps.ID.outputs.NAME or matrix.NAME`,
   };
+}
+
+/** The text of a found expression between `${{` and `}}`, trimmed; undefined when it is not closed. */
+export function expressionBody(value: string, match: ExpressionMatch): string | undefined {
+  if (!value.startsWith(CLOSE, match.end - CLOSE.length)) return undefined;
+  return value.slice(match.start + OPEN.length, match.end - CLOSE.length).trim();
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ValueKind } from '../models/types.js';
-import { parseFilesCall, wholeExpression } from './expression.js';
+import { expressionBody, parseFilesCall, wholeExpression } from './expression.js';
 import { isMap, type Raw } from './map.js';
 import { MATRIX_KEYWORDS, NAME_PATTERN } from './schema.js';
 import type { Path, RecipeSource } from './source.js';
@@ -109,7 +109,7 @@ function readAxis(
     const one = value !== null && typeof value !== 'object' && !(typeof value === 'string' && value.includes('${{')) ? `; for one value, write [${String(value)}]` : '';
     return error(at, `axis "${name}" must be ${AXIS_FORMS}; got ${describe(value)}${one}`);
   }
-  const files = parseFilesCall(whole.body ?? '');
+  const files = parseFilesCall(expressionBody(value, whole) ?? '');
   if (files && 'error' in files) return error(at, files.error, 'expression');
   if (files) return { source: { from: 'files', glob: files.glob }, value: { kind: 'string', path: true } };
   if (!whole.ref) return error(at, whole.error ?? 'invalid expression', 'expression');
