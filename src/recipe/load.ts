@@ -10,7 +10,7 @@ import { capProblems } from './cap.js';
 import { UntrustedReadError, readUntrustedText } from './read-untrusted.js';
 import { checkInputs } from './inputs.js';
 import { isMap, type Raw } from './map.js';
-import { readBatch, type StepBatch } from './matrix.js';
+import { batchFields, readBatch, type StepBatch } from './matrix.js';
 import { checkOutputs, unusedOutputs } from './outputs.js';
 import { checkRecipeName, defaultRecipeName } from './recipe-name.js';
 import { checkReferences, collectExpressions, type Scope } from './references.js';
@@ -64,12 +64,6 @@ export function unexpected(file: string, error: unknown): Diagnostic {
   const reason = error instanceof Error ? error.message : String(error);
   const debug = process.env.VIDRECIPE_DEBUG && error instanceof Error ? `\n${error.stack}` : '';
   return fileDiagnostic(file, `vidrecipe could not finish checking this file: ${reason}. This is a flaw in vidrecipe, not in the recipe; please report it with the file${debug}`, 'internal');
-}
-
-/** `Step.matrix`, `maxParallel`, `failFast` from what readBatch found (only set keys, so a plain step stays plain). */
-function batchFields(batch: StepBatch | undefined): Pick<Step, 'matrix' | 'maxParallel' | 'failFast'> {
-  if (!batch?.matrix) return { failFast: false };
-  return { matrix: batch.matrix.matrix, ...(batch.maxParallel !== undefined ? { maxParallel: batch.maxParallel } : {}), failFast: batch.failFast };
 }
 
 function fileDiagnostic(file: string, message: string, rule: RuleName = 'file'): Diagnostic {

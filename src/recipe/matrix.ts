@@ -4,7 +4,7 @@ import { isMap, type Raw } from './map.js';
 import { MATRIX_KEYWORDS, NAME_PATTERN } from './schema.js';
 import type { Path, RecipeSource } from './source.js';
 import { didYouMean } from './suggest.js';
-import type { AxisSource, Diagnostic, InputDecl, Matrix, Scalar } from './types.js';
+import type { AxisSource, Diagnostic, InputDecl, Matrix, Scalar, Step } from './types.js';
 import { KIND_WORDS, describe } from './words.js';
 
 /**
@@ -60,6 +60,12 @@ export function readBatch(id: string, step: Raw, inputs: Readonly<Record<string,
     }
   }
   return { matrix, maxParallel, failFast };
+}
+
+/** `Step.matrix`, `maxParallel`, `failFast` from what readBatch found (only set keys, so a plain step stays plain). */
+export function batchFields(batch: StepBatch | undefined): Pick<Step, 'matrix' | 'maxParallel' | 'failFast'> {
+  if (!batch?.matrix) return { failFast: false };
+  return { matrix: batch.matrix.matrix, ...(batch.maxParallel !== undefined ? { maxParallel: batch.maxParallel } : {}), failFast: batch.failFast };
 }
 
 function readMatrix(id: string, raw: unknown, inputs: Readonly<Record<string, InputDecl>>, source: RecipeSource, diagnostics: Diagnostic[]): StepMatrix {
