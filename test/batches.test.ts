@@ -161,6 +161,16 @@ outputs:
     expect(result.stderr).toMatch(/bad\.csv:3:\d+: error: row 2 has no "mask"/);
   });
 
+  it('refuses a table outside the recipe\'s work tree unless it is given with --input', () => {
+    mkdirSync(join(dir, 'repo', '.git'), { recursive: true });
+    writeFileSync(join(dir, 'repo', 'outside.yaml'), readFileSync(join(dir, 'shots.yaml'), 'utf8').replace('default: shots.csv', 'default: ../shots.csv').replace('name: shots', 'name: outside'));
+    const refused = runCli(['plan', 'repo/outside.yaml'], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/outside\.yaml:\d+:\d+: error: table \.\.\/shots\.csv of input "shots" is outside the recipe's work tree/);
+    const given = runCli(['plan', 'repo/outside.yaml', '--input', 'shots=shots.csv', '--allow-path', '.'], { cwd: dir });
+    expect(given.code, given.stderr).toBe(0);
+  });
+
   it('finishes the other legs when one fails, and a re-run redoes only the failed leg', () => {
     writeFileSync(
       join(dir, 'late.yaml'),
