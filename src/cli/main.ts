@@ -64,7 +64,9 @@ function program(): Command {
     .argument('<id>', 'run id, a unique prefix, or last')
     .option('--state-dir <dir>', 'where the runs are', DEFAULT_STATE_DIR)
     .option('--open', "open the run's report.html in a browser and print its path", false)
-    .action(async (id: string, opts) => finish(await (await import('./runs.js')).runsShowCommand(id, opts)));
+    // `runs show last --state-dir X`: commander hands an option written after the subcommand to `runs`
+    // when both declare it, so the parent's value counts when this one was left at its default.
+    .action(async (id: string, opts) => finish(await (await import('./runs.js')).runsShowCommand(id, { ...opts, stateDir: opts.stateDir === DEFAULT_STATE_DIR ? runs.opts().stateDir : opts.stateDir })));
 
   // Options live on the subcommands only: on `cache` too, commander would take them from `cache du --format json`.
   const cache = cli.command('cache').description('the state dir: its size by kind (du, the default), cleaning it up (gc), checking every blob (verify)');
