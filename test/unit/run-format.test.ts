@@ -79,3 +79,18 @@ describe('the run summary with matrix legs', () => {
     expect(text).toContain('· 2 steps: 0 ran, 0 cached, 1 failed, 1 not run · cost $0.00');
   });
 });
+
+describe('the run summary says what the out folder holds', () => {
+  const ok = (): RunResult => ({ ...batch(), status: 'succeeded', steps: [view('cut')], firstFailure: undefined });
+  it('nothing more when it holds this run\'s every output', () => {
+    expect(runSummary({ ...ok(), outFolder: { dir: '/work/out/x', replaced: true, run: 'r1', missing: [] } }, '/work')).not.toContain('out:');
+  });
+  it('the outputs missing from a failed run\'s, and that no earlier run\'s file is in their place', () => {
+    const text = runSummary({ ...ok(), status: 'failed', outFolder: { dir: '/work/out/x', replaced: true, run: 'r1', missing: ['review'] } }, '/work');
+    expect(text).toContain("out: out/x holds this run's outputs only: review is missing (its step did not finish), and no file of an earlier run is left in its place");
+  });
+  it('whose outputs it still holds when this run published none', () => {
+    const text = runSummary({ ...ok(), status: 'interrupted', outFolder: { dir: '/work/out/x', replaced: false, run: 'r0', missing: [] } }, '/work');
+    expect(text).toContain('out: out/x left as it was (the run was interrupted): it holds the outputs of run r0');
+  });
+});

@@ -7,6 +7,10 @@ import { usd } from '../../models/price.js';
 import { leftRunning } from '../../engine/report.js';
 import type { StepView } from '../../engine/events.js';
 import { groupLegs, legFields, tallyLegs } from '../../engine/legs.js';
+import type { OutFolder } from '../../engine/publish.js';
+
+/** A run's result and, once run.ts passes it on from publishRun, what its out folder holds. */
+export type RunOutcome = RunResult & { outFolder?: OutFolder };
 
 /**
  * `run --json`, as DESIGN.md fixes it. A step cancelled by Ctrl-C did not run: `skipped`; one whose task
@@ -96,7 +100,7 @@ export function refusalJson(reason: 'invalid' | 'budget', message: string, diagn
 const LISTED_FAILURES = 10;
 
 /** What a person reads at the end of a run: the first failure first, then counts, outputs and the report. */
-export function runSummary(result: RunResult, cwd: string): string {
+export function runSummary(result: RunOutcome, cwd: string): string {
   const lines: string[] = [];
   const failed = result.steps.filter((s) => s.status === 'failed');
   lines.push(...failureLines(result, failed));
@@ -115,9 +119,27 @@ export function runSummary(result: RunResult, cwd: string): string {
     const width = Math.max(...outputs.map(([n]) => n.length));
     lines.push('outputs:', ...outputs.map(([name, o]) => `  ${name.padEnd(width)}  ${relative(cwd, o.file) || o.file}`));
   }
+  lines.push(...outFolderLines(result, cwd));
   // The page to look at; report.md beside it is the one to paste into a pull request.
   lines.push(`report: ${relative(cwd, `${result.runDir}/report.html`)} (report.md beside it for a PR)`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What the out folder holds when it is not simply this run's every output: one run's outputs, never a mix,
+ * so a run that made only some says which are missing, and one that published nothing says whose are there.
+ */
+function outFolderLines(result: RunOutcome, cwd: string): string[] {
+  const folder = result.outFolder;
+  if (!folder) return [];
+  const dir = relative(cwd, folder.dir) || '.';
+  if (!folder.replaced) {
+    const why = result.status === 'interrupted' ? 'the run was interrupted' : 'this run made none of the outputs';
+    return [`out: ${dir} left as it was (${why})${folder.run ? `: it holds the outputs of run ${folder.run}` : ''}`];
+  }
+  if (!folder.missing.length) return [];
+  const one = folder.missing.length === 1;
+  return [`out: ${dir} holds this run's outputs only: ${folder.missing.join(', ')} ${one ? 'is' : 'are'} missing (${one ? 'its step' : 'their steps'} did not finish), and no file of an earlier run is left in ${one ? 'its' : 'their'} place`];
 }
 
 /** `4 steps`, or with matrix steps `3 steps (302 legs)`: the counts after it are of legs. */
