@@ -154,3 +154,35 @@ export function tallyWords(t: LegTally): string {
   if (t.runningAtProvider) parts.push(`${t.runningAtProvider} running at provider`);
   return parts.join(' · ');
 }
+
+/**
+ * `groups` of `run --json` and report.json: per matrix step, its legs counted and the ids of the failed
+ * ones, so a script need not walk 300 legs to learn what to look at. Ordinary steps have none: their one
+ * leg says it all. Absent (`{}`) when no step has a matrix, so such runs' JSON is as before batches.
+ */
+export function matrixGroupsJson(steps: readonly StepView[]) {
+  const groups = groupLegs(steps).filter((g) => g.matrix);
+  if (!groups.length) return {};
+  return {
+    groups: Object.fromEntries(
+      groups.map((g) => {
+        const t = tallyLegs(g.legs);
+        return [
+          g.step,
+          {
+            legs: t.total,
+            succeeded: t.succeeded,
+            cached: t.cached,
+            failed: t.failed,
+            // as `run --json` says of a leg: what did not run, cancelled included
+            skipped: t.skipped + t.waiting + t.queued + t.running,
+            ...(t.runningAtProvider ? { running_at_provider: t.runningAtProvider } : {}),
+            cost_usd: t.costUsd,
+            ...(t.startedAt !== undefined && t.endedAt !== undefined ? { duration_ms: t.endedAt - t.startedAt } : {}),
+            failed_legs: g.legs.filter((l) => l.status === 'failed').map((l) => l.id),
+          },
+        ];
+      }),
+    ),
+  };
+}
