@@ -6,7 +6,7 @@ import { diagnosticRows } from './diagnostics.js';
 import { usd } from '../../models/price.js';
 import { leftRunning } from '../../engine/report.js';
 import type { StepView } from '../../engine/events.js';
-import { groupLegs, legFields, tallyLegs } from '../../engine/legs.js';
+import { groupLegs, legFields, matrixGroupsJson } from '../../engine/legs.js';
 import type { OutFolder } from '../../engine/publish.js';
 
 /** A run's result and, once run.ts passes it on from publishRun, what its out folder holds. */
@@ -43,39 +43,9 @@ export function runJson(result: RunResult) {
         },
       ]),
     ),
-    ...matrixGroups(result.steps),
+    ...matrixGroupsJson(result.steps),
     report: result.runDir,
     ...(result.errors.length ? { errors: result.errors } : {}),
-  };
-}
-
-/**
- * `groups` of `run --json`: per matrix step, its legs counted and the ids of the failed ones, so a script
- * need not walk 300 legs to learn what to look at. Ordinary steps have none: their one leg says it all.
- */
-function matrixGroups(steps: readonly StepView[]) {
-  const groups = groupLegs(steps).filter((g) => g.matrix);
-  if (!groups.length) return {};
-  return {
-    groups: Object.fromEntries(
-      groups.map((g) => {
-        const t = tallyLegs(g.legs);
-        return [
-          g.step,
-          {
-            legs: t.total,
-            succeeded: t.succeeded,
-            cached: t.cached,
-            failed: t.failed,
-            // as in `steps`: what did not run, cancelled included
-            skipped: t.skipped + t.waiting + t.queued + t.running,
-            ...(t.runningAtProvider ? { running_at_provider: t.runningAtProvider } : {}),
-            cost_usd: t.costUsd,
-            failed_legs: g.legs.filter((l) => l.status === 'failed').map((l) => l.id),
-          },
-        ];
-      }),
-    ),
   };
 }
 
