@@ -16,7 +16,19 @@ export interface PublishedOutput {
   digest: string;
   /** The step that made it; absent when the output is a recipe input passed through. */
   step?: string;
+  /**
+   * An output of a matrix step: one file per leg, in matrix order; `file` is then the output's folder and
+   * `digest` is empty (there is no one file to name).
+   */
+  legs?: { leg: string; matrix?: Record<string, string>; file: string; digest: string }[];
 }
+
+/**
+ * `Plan.outputs` as the batches contract between helpers has it: each recipe output's legs (a step
+ * without a matrix has one), or a value passed through. Read structurally, so this module works before
+ * and after the graph fills it; without it, outputs come from the recipe's references (one leg each).
+ */
+type PlannedOutputs = Record<string, { legs: { leg: string; folder?: string; output: string }[] } | { value: unknown; kind?: string }>;
 
 /** `--out/.vidrecipe-out.json`: the files of the out folder that vidrecipe wrote, and which run wrote them. */
 export const MANIFEST = '.vidrecipe-out.json';
@@ -108,8 +120,12 @@ export async function publishRun(plan: Plan, views: ReadonlyMap<string, StepView
       const file = join(outDir, paths[i]!);
       mkdirSync(dirname(file), { recursive: true });
       renameSync(join(stage, paths[i]!), file);
-      // A matrix output is the folder of its legs; the lead's graph gives each its own entry (see outputSources).
       if (!source.leg.matrix) published[source.output] = { file, kind: source.kind, digest: source.digest, step: source.step };
+      else {
+        // A matrix output is the folder of its legs.
+        const entry = (published[source.output] ??= { file: join(outDir, source.output), kind: source.kind, digest: '', step: source.step, legs: [] });
+        entry.legs!.push({ leg: source.leg.leg, matrix: source.leg.matrix, file, digest: source.digest });
+      }
     }
     writeManifest(outDir, { format: 1, run: options.runId, recipe: plan.recipe.file, missing, files });
   } finally {
@@ -136,35 +152,51 @@ function layout(sources: readonly Source[]): string[] {
 }
 
 /**
- * The files a run has for the recipe's outputs, and the outputs it has none for. Today one file per output
- * (a step without a matrix, or an input passed through); the lead's Plan.outputs adds one per leg of a
- * matrix output, each with its `matrix` so {@link outputLayout} gives it its folder.
+ * The files a run has for the recipe's outputs, and what it has none for: an output's name, or for a
+ * matrix output whose legs did not all finish, `video: 13 of 300 legs`. One file per leg of each output
+ * (Plan.outputs when the graph gives it, else the recipe's reference), each leg with its matrix values so
+ * {@link outputLayout} gives it its folder.
  */
 async function outputSources(plan: Plan, views: ReadonlyMap<string, StepView>, media: MediaFiles): Promise<{ sources: Source[]; missing: string[] }> {
+  const planned = (plan as Plan & { outputs?: PlannedOutputs }).outputs;
   const sources: Source[] = [];
   const missing: string[] = [];
   for (const [name, site] of Object.entries(plan.recipe.outputs)) {
-    const ref = site.ref;
-    let source: Source | undefined;
-    if (ref.context === 'steps') {
-      const output = views.get(ref.step)?.outputs[ref.output];
-      if (output) source = { output: name, leg: { leg: ref.step }, path: output.path, digest: output.digest, ext: output.ext, kind: output.kind, step: ref.step };
-    } else if (ref.context === 'inputs') {
-      const value = plan.inputs[ref.name];
-      const kind = plan.recipe.inputs[ref.name]?.type;
-      if (typeof value === 'string' && (kind === 'video' || kind === 'image')) {
-        try {
-          const file = await media.resolve(value, plan.recipe.dir);
-          source = { output: name, leg: { leg: ref.name }, path: file.path, digest: file.digest, ext: mediaExt(file.path, kind), kind };
-        } catch {
-          // A missing input already failed the steps that read it; nothing to publish.
-        }
+    const given = planned?.[name];
+    const legs = given && 'legs' in given ? given.legs : site.ref.context === 'steps' ? [{ leg: site.ref.step, output: site.ref.output }] : undefined;
+    if (legs) {
+      let found = 0;
+      for (const { leg, output } of legs) {
+        const view = views.get(leg);
+        const file = view?.outputs[output];
+        if (!view || !file) continue;
+        found++;
+        sources.push({ output: name, leg: { leg, ...(view.matrix ? { matrix: view.matrix } : {}) }, path: file.path, digest: file.digest, ext: file.ext, kind: file.kind, step: view.step });
       }
+      if (!found) missing.push(name);
+      else if (found < legs.length) missing.push(`${name}: ${legs.length - found} of ${legs.length} legs`);
+      continue;
     }
+    const value = given && 'value' in given ? given.value : site.ref.context === 'inputs' ? plan.inputs[site.ref.name] : undefined;
+    const kind = given && 'value' in given ? given.kind : site.ref.context === 'inputs' ? plan.recipe.inputs[site.ref.name]?.type : undefined;
+    // Only media are published; a text or number output has no file to miss.
+    if (kind !== 'video' && kind !== 'image') continue;
+    const source = typeof value === 'string' ? await passedThrough(name, value, kind, plan, media) : undefined;
     if (source) sources.push(source);
     else missing.push(name);
   }
   return { sources, missing };
+}
+
+/** A recipe output that is an input's media file, published as it is. */
+async function passedThrough(name: string, value: string, kind: MediaKind, plan: Plan, media: MediaFiles): Promise<Source | undefined> {
+  try {
+    const file = await media.resolve(value, plan.recipe.dir);
+    return { output: name, leg: { leg: name }, path: file.path, digest: file.digest, ext: mediaExt(file.path, kind), kind };
+  } catch {
+    // A missing input already failed the steps that read it; nothing to publish.
+    return undefined;
+  }
 }
 
 /**

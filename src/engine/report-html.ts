@@ -81,6 +81,12 @@ export function reportHtml(report: RunReport): string {
   if (outputs.length) {
     body.push('<h2>Outputs</h2><div class="media">');
     for (const [name, o] of outputs) {
+      if (o.legs) {
+        const group = groups.find((g) => g.step === o.step);
+        const sheet = group ? ` (<a href="#${groupAnchor(groups, group)}">contact sheet</a>)` : '';
+        body.push(`<figure><div class="muted">${o.legs.length} ${o.legs.length === 1 ? 'file' : 'files'}, one per leg${sheet}</div><figcaption><b>${e(name)}</b> (${e(o.kind)}${o.step ? `, from <code>${e(o.step)}</code>` : ''}) · <code>${e(`${o.file}/`)}</code></figcaption></figure>`);
+        continue;
+      }
       body.push(`<figure>${player(o, name)}<figcaption><b>${e(name)}</b> (${e(o.kind)}${o.step ? `, from <code>${e(o.step)}</code>` : ''}) · <code>${e(o.file)}</code></figcaption></figure>`);
     }
     body.push('</div>');

@@ -74,6 +74,10 @@ export function reportMarkdown(report: RunReport): string {
   if (outputs.length) {
     lines.push('', '### Outputs', '');
     for (const [name, o] of outputs) {
+      if (o.legs) {
+        lines.push(`**${name}** (${o.kind}, ${o.legs.length} ${o.legs.length === 1 ? 'file' : 'files'}, one per leg${o.step ? ` of ${mdCode(o.step)}` : ''}): ${mdCode(`${o.file}/`)}`, '');
+        continue;
+      }
       lines.push(`**${name}** (${o.kind}${o.step ? `, from \`${o.step}\`` : ''}): \`${o.file}\``, '');
       if (o.poster) lines.push(`![${name}](${o.poster})`, '');
       if (o.animation) lines.push(`Animated preview: [${o.animation}](${o.animation}) · frames over time: ${o.strip ? `[strip](${o.strip})` : '–'}`, '');

@@ -62,6 +62,8 @@ export async function attachMedia(report: RunReport, result: RunResult, media: R
     }
   }
   for (const [name, output] of Object.entries(report.outputs)) {
+    // A matrix output's legs are shown by their steps' posters; the folder itself has no picture.
+    if (output.legs) continue;
     const file = sourceOf(output.digest, result.outputs[name]?.file);
     if (!file) continue;
     jobs.push(

@@ -69,7 +69,8 @@ export interface RunReport {
   }[];
   /** Per matrix step, its legs counted (as in `run --json`); absent when no step has a matrix. */
   groups?: Record<string, { legs: number; succeeded: number; cached: number; failed: number; skipped: number; running_at_provider?: number; cost_usd: number; duration_ms?: number; failed_legs: string[] }>;
-  outputs: Record<string, { file: string; kind: string; digest: string; step?: string; poster?: string } & MediaView>;
+  /** A matrix output is a folder (`file`) of one file per leg (`legs`), its `digest` empty. */
+  outputs: Record<string, { file: string; kind: string; digest: string; step?: string; poster?: string; legs?: { leg: string; file: string; digest: string }[] } & MediaView>;
 }
 
 const { version: VERSION } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -103,7 +104,9 @@ export function writeReportFiles(runDir: string, report: RunReport): void {
 export function reportOf(plan: Plan, result: RunResult, cwd: string): RunReport {
   const outputs: RunReport['outputs'] = {};
   for (const [name, output] of Object.entries(result.outputs)) {
-    outputs[name] = { file: relative(cwd, output.file) || output.file, kind: output.kind, digest: output.digest, step: output.step };
+    const shown = (file: string) => relative(cwd, file) || file;
+    outputs[name] = { file: shown(output.file), kind: output.kind, digest: output.digest, step: output.step };
+    if (output.legs) outputs[name]!.legs = output.legs.map((l) => ({ leg: l.leg, file: shown(l.file), digest: l.digest }));
   }
   const offline = (s: StepView) => s.backend === 'local' && !s.uses.startsWith('local/');
   const left = leftRunning(result.steps);

@@ -128,4 +128,23 @@ describe('publishing into the out folder', () => {
     await publishRun(plan, views({ widen: 'one' }), out, media, { runId: 'r1' });
     expect(readdirSync(out).filter((e) => e.startsWith('.vidrecipe-staging-'))).toEqual([`.vidrecipe-staging-${process.pid}-live`]);
   });
+
+  it('a matrix output (Plan.outputs of the contract): one file per leg in a folder named by its values; legs no longer made are removed', async () => {
+    const legs = (n: number) => Array.from({ length: n }, (_, i) => ({ leg: `remove[shot=s${i}]`, output: 'video' }));
+    const matrixPlan = (n: number) => ({ ...plan, outputs: { video: { legs: legs(n) } } }) as unknown as Plan;
+    const legViews = (n: number, made: (i: number) => boolean = () => true) =>
+      new Map(
+        legs(n).map(({ leg }, i) => [leg, { id: leg, step: 'remove', matrix: { shot: `s${i}` }, outputs: made(i) ? { video: blob(leg, `v${i}`) } : {} } as unknown as StepView]),
+      );
+    const first = await publishRun(matrixPlan(3), legViews(3), out, media, { runId: 'r1' });
+    expect(first.folder.missing).toEqual(['review']);
+    expect(first.outputs.video).toMatchObject({ file: join(out, 'video'), digest: '', step: 'remove' });
+    expect(first.outputs.video!.legs!.map((l) => l.file)).toEqual([0, 1, 2].map((i) => join(out, 'video', `shot=s${i}`, 'video.mp4')));
+    expect(readManifest(out)!.files.map((f) => [f.path, f.leg])).toEqual([0, 1, 2].map((i) => [`video/shot=s${i}/video.mp4`, `remove[shot=s${i}]`]));
+    // a later run of two legs, one of which failed
+    const second = await publishRun(matrixPlan(2), legViews(2, (i) => i === 0), out, media, { runId: 'r2' });
+    expect(second.folder.missing).toEqual(['video: 1 of 2 legs', 'review']);
+    expect(readdirSync(join(out, 'video'))).toEqual(['shot=s0']);
+    expect(readFileSync(join(out, 'video', 'shot=s0', 'video.mp4'), 'utf8')).toBe('v0');
+  });
 });

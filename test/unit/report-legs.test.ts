@@ -156,3 +156,12 @@ describe('report.html of a run with matrix legs', () => {
     for (const [, target] of html.matchAll(/href="#([^"]+)"/g)) expect(ids.has(target), target).toBe(true);
   });
 });
+
+describe('a matrix output in the report', () => {
+  it('is its folder and its count of files, pointing at the step\'s contact sheet', () => {
+    const report = batchReport();
+    report.outputs = { video: { file: 'out/batch/video', kind: 'video', digest: '', step: 'remove', legs: [{ leg: 'remove[shot=s000]', file: 'out/batch/video/shot=s000/video.mp4', digest: 'd' }] } };
+    expect(reportMarkdown(report)).toContain('**video** (video, 1 file, one per leg of `remove`): `out/batch/video/`');
+    expect(reportHtml(report)).toContain('<figure><div class="muted">1 file, one per leg (<a href="#group-0">contact sheet</a>)</div><figcaption><b>video</b> (video, from <code>remove</code>) · <code>out/batch/video/</code></figcaption></figure>');
+  });
+});

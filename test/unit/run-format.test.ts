@@ -94,3 +94,11 @@ describe('the run summary says what the out folder holds', () => {
     expect(text).toContain('out: out/x left as it was (the run was interrupted): it holds the outputs of run r0');
   });
 });
+
+describe('a matrix output in the summary', () => {
+  it('is its folder and how many files it holds', () => {
+    const result: RunResult = { ...batch(), outputs: { video: { file: '/work/out/x/video', kind: 'video', digest: '', step: 'remove', legs: [{ leg: 'a', file: '/work/out/x/video/shot=a/video.mp4', digest: 'd' }, { leg: 'b', file: '/work/out/x/video/shot=b/video.mp4', digest: 'e' }] } } };
+    expect(runSummary(result, '/work')).toContain('outputs:\n  video  out/x/video/ (2 files, one per leg)\n');
+    expect(runJson(result).outputs).toEqual({ video: '/work/out/x/video' });
+  });
+});

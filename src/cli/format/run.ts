@@ -87,7 +87,9 @@ export function runSummary(result: RunOutcome, cwd: string): string {
   const outputs = Object.entries(result.outputs);
   if (outputs.length) {
     const width = Math.max(...outputs.map(([n]) => n.length));
-    lines.push('outputs:', ...outputs.map(([name, o]) => `  ${name.padEnd(width)}  ${relative(cwd, o.file) || o.file}`));
+    // A matrix output is a folder of one file per leg.
+    const files = (o: (typeof outputs)[number][1]) => (o.legs ? `/ (${o.legs.length} ${o.legs.length === 1 ? 'file' : 'files'}, one per leg)` : '');
+    lines.push('outputs:', ...outputs.map(([name, o]) => `  ${name.padEnd(width)}  ${relative(cwd, o.file) || o.file}${files(o)}`));
   }
   lines.push(...outFolderLines(result, cwd));
   // The page to look at; report.md beside it is the one to paste into a pull request.
