@@ -29,7 +29,7 @@ function batch(): RunResult {
     return view(id, base);
   });
   const reel = view('reel', { uses: 'local/concat', backend: 'local', status: 'skipped', outputs: {}, costUsd: 0, attempts: 0, message: 'skipped: needs "remove[shot=s045]", which failed' });
-  return { runId: 'r1', status: 'failed', costUsd: 24.5, startedAt: 0, endedAt: 65_000, steps: [view('cut', { uses: 'local/trim', backend: 'local', costUsd: 0 }), ...legs, reel], outputs: {}, runDir: '/work/.vidrecipe/runs/r1', firstFailure: 'remove[shot=s105]', errors: [] };
+  return { runId: 'r1', status: 'failed', costUsd: 24.5, startedAt: 0, endedAt: 65_000, steps: [view('cut', { uses: 'local/trim', backend: 'local', costUsd: 0 }), ...legs, reel], outputs: {}, runDir: '/proj/.vidrecipe/runs/r1', firstFailure: 'remove[shot=s105]', errors: [] };
 }
 
 describe('run --json with matrix legs', () => {
@@ -61,7 +61,7 @@ describe('run --json with matrix legs', () => {
 
 describe('the run summary with matrix legs', () => {
   it('names the first failed legs of a step (the first failure first), counts the rest, and says a re-run redoes only them', () => {
-    const text = runSummary(batch(), '/work');
+    const text = runSummary(batch(), '/proj');
     const lines = text.split('\n');
     expect(lines[0]).toBe('error: step "remove": 13 of 300 legs failed:');
     expect(lines[1]).toBe('  remove[shot=s105]: HTTP 400: bad mask s105');
@@ -74,7 +74,7 @@ describe('the run summary with matrix legs', () => {
 
   it('a run of ordinary steps reads as before', () => {
     const result: RunResult = { ...batch(), steps: [view('cut', { status: 'failed', error: 'boom\nmore', outputs: {} }), view('join', { status: 'skipped', outputs: {} })], firstFailure: 'cut', costUsd: 0 };
-    const text = runSummary(result, '/work');
+    const text = runSummary(result, '/proj');
     expect(text.split('\n').slice(0, 2)).toEqual(['error: step "cut" failed: boom\nmore'.split('\n')[0], 'more']);
     expect(text).toContain('· 2 steps: 0 ran, 0 cached, 1 failed, 1 not run · cost $0.00');
   });
@@ -83,22 +83,22 @@ describe('the run summary with matrix legs', () => {
 describe('the run summary says what the out folder holds', () => {
   const ok = (): RunResult => ({ ...batch(), status: 'succeeded', steps: [view('cut')], firstFailure: undefined });
   it('nothing more when it holds this run\'s every output', () => {
-    expect(runSummary({ ...ok(), outFolder: { dir: '/work/out/x', replaced: true, run: 'r1', missing: [] } }, '/work')).not.toContain('out:');
+    expect(runSummary({ ...ok(), outFolder: { dir: '/proj/out/x', replaced: true, run: 'r1', missing: [] } }, '/proj')).not.toContain('out:');
   });
   it('the outputs missing from a failed run\'s, and that no earlier run\'s file is in their place', () => {
-    const text = runSummary({ ...ok(), status: 'failed', outFolder: { dir: '/work/out/x', replaced: true, run: 'r1', missing: ['review'] } }, '/work');
+    const text = runSummary({ ...ok(), status: 'failed', outFolder: { dir: '/proj/out/x', replaced: true, run: 'r1', missing: ['review'] } }, '/proj');
     expect(text).toContain("out: out/x holds this run's outputs only: review is missing (its step did not finish), and no file of an earlier run is left in its place");
   });
   it('whose outputs it still holds when this run published none', () => {
-    const text = runSummary({ ...ok(), status: 'interrupted', outFolder: { dir: '/work/out/x', replaced: false, run: 'r0', missing: [] } }, '/work');
+    const text = runSummary({ ...ok(), status: 'interrupted', outFolder: { dir: '/proj/out/x', replaced: false, run: 'r0', missing: [] } }, '/proj');
     expect(text).toContain('out: out/x left as it was (the run was interrupted): it holds the outputs of run r0');
   });
 });
 
 describe('a matrix output in the summary', () => {
   it('is its folder and how many files it holds', () => {
-    const result: RunResult = { ...batch(), outputs: { video: { file: '/work/out/x/video', kind: 'video', digest: '', step: 'remove', legs: [{ leg: 'a', file: '/work/out/x/video/shot=a/video.mp4', digest: 'd' }, { leg: 'b', file: '/work/out/x/video/shot=b/video.mp4', digest: 'e' }] } } };
-    expect(runSummary(result, '/work')).toContain('outputs:\n  video  out/x/video/ (2 files, one per leg)\n');
-    expect(runJson(result).outputs).toEqual({ video: '/work/out/x/video' });
+    const result: RunResult = { ...batch(), outputs: { video: { file: '/proj/out/x/video', kind: 'video', digest: '', step: 'remove', legs: [{ leg: 'a', file: '/proj/out/x/video/shot=a/video.mp4', digest: 'd' }, { leg: 'b', file: '/proj/out/x/video/shot=b/video.mp4', digest: 'e' }] } } };
+    expect(runSummary(result, '/proj')).toContain('outputs:\n  video  out/x/video/ (2 files, one per leg)\n');
+    expect(runJson(result).outputs).toEqual({ video: '/proj/out/x/video' });
   });
 });
