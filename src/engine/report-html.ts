@@ -4,10 +4,9 @@ import { formatMs } from '../recipe/duration.js';
 import type { MediaView } from './report-media.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './report-page.js';
 import type { RunReport } from './report.js';
+import { groupDuration, legLabel, legLink, legPicture, LISTED_LEGS, reportGroups, statusCounts, sumUsd, type ReportGroup, type ReportStep } from './report-legs.js';
 import { STATUS_ICON } from './report-status.js';
 import type { TimelinePhase } from './report-timeline.js';
-
-type ReportStep = RunReport['steps'][number];
 
 /** Text as HTML text or a quoted attribute value: recipe and provider text is untrusted. */
 export function escapeHtml(text: string): string {
@@ -37,12 +36,13 @@ export function reportHtml(report: RunReport): string {
   const e = escapeHtml;
   const title = `vidrecipe run: ${report.name} ${report.status}`;
   const body: string[] = [];
+  const groups = reportGroups(report);
   body.push(
     `<header><h1>${e(report.name)} <span class="badge s-${e(report.status)}">${STATUS_ICON[report.status]} ${e(report.status)}</span>${report.offline_preview ? '<span class="badge offline">offline preview</span>' : ''}</h1>`,
     `<div class="muted"><code>${e(report.recipe)}</code> · run <code>${e(report.run_id)}</code> · started ${e(report.started_at)}</div></header>`,
   );
   if (report.offline_preview) {
-    const ids = report.steps.filter((s) => s.offline_preview).map((s) => `<code>${e(s.id)}</code>`);
+    const ids = groups.filter((g) => g.legs.some((s) => s.offline_preview)).map(groupName);
     body.push(`<p class="card"><span class="badge offline">offline preview</span> ${ids.join(', ')} ran on a local implementation (classical algorithms), not the provider's model: the result only approximates what the provider returns.</p>`);
   }
   const count = (status: string) => report.steps.filter((s) => s.status === status).length;
@@ -52,7 +52,8 @@ export function reportHtml(report: RunReport): string {
     fact('charged', usd(report.cost_usd)),
     ...(report.pending_cost_usd ? [fact('pending at provider', usd(report.pending_cost_usd))] : []),
     fact('estimated', usd(report.estimated_cost_usd)),
-    fact('steps', String(report.steps.length)),
+    fact('steps', String(groups.length)),
+    ...(groups.some((g) => g.many) ? [fact('legs', String(report.steps.length))] : []),
     fact('ran', String(count('succeeded'))),
     fact('cache hits', String(report.cache_hits)),
     fact('failed', String(count('failed'))),
@@ -61,7 +62,12 @@ export function reportHtml(report: RunReport): string {
     '</div>',
   );
   const failed = report.steps.find((s) => s.id === report.first_failure) ?? report.steps.find((s) => s.status === 'failed');
-  if (failed) body.push(`<p class="card s-failed">❌ step <code>${e(failed.id)}</code> failed: ${e(failed.error ?? '')}</p>`);
+  if (failed) {
+    const group = groups.find((g) => g.legs.includes(failed))!;
+    const others = group.many ? group.legs.filter((l) => l.status === 'failed').length - 1 : 0;
+    const more = others ? ` (and ${others} more ${others === 1 ? 'leg' : 'legs'} of <a href="#${groupAnchor(groups, group)}"><code>${e(group.step)}</code></a>)` : '';
+    body.push(`<p class="card s-failed">❌ step <code>${e(failed.id)}</code> failed: ${e(failed.error ?? '')}${more}</p>`);
+  }
   const left = report.steps.filter((s) => s.status === 'running_at_provider');
   if (left.length) {
     const tasks = left.map((s) => `<code>${e(s.id)}</code> (${e(s.backend)} task <code>${e(s.task_id ?? '?')}</code>, ${e(usd(s.estimated_cost_usd))})`).join(', ');
@@ -75,6 +81,12 @@ export function reportHtml(report: RunReport): string {
   if (outputs.length) {
     body.push('<h2>Outputs</h2><div class="media">');
     for (const [name, o] of outputs) {
+      if (o.legs) {
+        const group = groups.find((g) => g.step === o.step);
+        const sheet = group ? ` (<a href="#${groupAnchor(groups, group)}">contact sheet</a>)` : '';
+        body.push(`<figure><div class="muted">${o.legs.length} ${o.legs.length === 1 ? 'file' : 'files'}, one per leg${sheet}</div><figcaption><b>${e(name)}</b> (${e(o.kind)}${o.step ? `, from <code>${e(o.step)}</code>` : ''}) · <code>${e(`${o.file}/`)}</code></figcaption></figure>`);
+        continue;
+      }
       body.push(`<figure>${player(o, name)}<figcaption><b>${e(name)}</b> (${e(o.kind)}${o.step ? `, from <code>${e(o.step)}</code>` : ''}) · <code>${e(o.file)}</code></figcaption></figure>`);
     }
     body.push('</div>');
@@ -88,11 +100,14 @@ export function reportHtml(report: RunReport): string {
     }
   }
 
-  body.push('<h2>Timeline</h2>', timeline(report));
-  body.push('<h2>Steps</h2>', stepTable(report));
-  for (const step of report.steps) body.push(stepCard(step));
+  body.push('<h2>Timeline</h2>', timeline(report, groups));
+  body.push('<h2>Steps</h2>', stepTable(groups));
+  for (const group of groups) body.push(group.many ? groupSection(groups, group) : stepCard(group.legs[0]!));
 
-  const notes = report.steps.flatMap((s) => s.warnings.map((w) => `<li><code>${e(s.id)}</code> (warning): ${e(w)}</li>`));
+  const notes = groups.flatMap((g) => {
+    const all = g.legs.flatMap((s) => s.warnings.map((w) => `<li><code>${e(s.id)}</code> (warning): ${e(w)}</li>`));
+    return g.many && all.length > LISTED_LEGS ? [...all.slice(0, LISTED_LEGS), `<li>… and ${all.length - LISTED_LEGS} more warnings of <code>${e(g.step)}</code>'s legs (report.json has them all)</li>`] : all;
+  });
   if (notes.length) body.push('<h2>Warnings</h2>', `<ul class="notes">${notes.join('')}</ul>`);
   body.push(`<p class="muted">vidrecipe ${e(report.tools.vidrecipe)} · Node ${e(report.tools.node)}${report.tools.ffmpeg ? ` · ffmpeg ${e(report.tools.ffmpeg)}` : ''}</p>`);
 
@@ -126,34 +141,132 @@ function player(view: MediaView & { kind?: string }, name: string): string {
   return `<div class="muted">(no preview of ${e(name)})</div>`;
 }
 
-function timeline(report: RunReport): string {
+function timeline(report: RunReport, groups: readonly ReportGroup[]): string {
   const total = Math.max(1, report.duration_ms);
   const pct = (ms: number) => `${Math.max(0, Math.min(100, (ms / total) * 100)).toFixed(3)}%`;
-  const rows = report.steps.map((s) => {
-    const spans = s.timeline
-      .map((t) => `<div class="tl-span p-${t.phase}" style="left:${pct(t.from_ms)};width:${pct(t.to_ms - t.from_ms)}" title="${escapeHtml(`${s.id}: ${PHASE_LABEL[t.phase]} ${formatMs(t.to_ms - t.from_ms)}`)}"></div>`)
+  const spans = (s: ReportStep, style = '') =>
+    s.timeline
+      .map((t) => `<div class="tl-span p-${t.phase}" style="left:${pct(t.from_ms)};width:${pct(t.to_ms - t.from_ms)}${style}" title="${escapeHtml(`${s.id}: ${PHASE_LABEL[t.phase]} ${formatMs(t.to_ms - t.from_ms)}`)}"></div>`)
       .join('');
-    return `<div class="tl-row"><code>${escapeHtml(s.id)}</code><div class="tl-bar">${spans}</div><span class="muted">${s.duration_ms === undefined ? '–' : escapeHtml(formatMs(s.duration_ms))}</span></div>`;
+  const rows = groups.map((g) => {
+    if (g.many) return groupTimeline(g, spans);
+    const s = g.legs[0]!;
+    return `<div class="tl-row"><code>${escapeHtml(s.id)}</code><div class="tl-bar">${spans(s)}</div><span class="muted">${s.duration_ms === undefined ? '–' : escapeHtml(formatMs(s.duration_ms))}</span></div>`;
   });
   const legend = (Object.keys(PHASE_LABEL) as TimelinePhase[]).filter((p) => p !== 'waiting').map((p) => `<span><i class="p-${p}"></i>${PHASE_LABEL[p]}</span>`);
   return `<div class="timeline">${rows.join('')}</div><p class="legend muted">${legend.join('')} · from the run's start (0) to its end (${escapeHtml(formatMs(report.duration_ms))})</p>`;
 }
 
-function stepTable(report: RunReport): string {
+/** Legs drawn one thin line each in a matrix step's bar, at most this many; past it the bar is scaled. */
+const TIMELINE_LEGS = 200;
+
+/**
+ * A matrix step's row: one bar whose legs are stacked thin lines, so its spread over the run (how many at
+ * once, the stragglers) reads at a glance without 300 rows. Past {@link TIMELINE_LEGS} legs, evenly chosen
+ * ones are drawn: the page stays light whatever the batch.
+ */
+function groupTimeline(group: ReportGroup, spans: (s: ReportStep, style: string) => string): string {
+  const step = Math.max(1, group.legs.length / TIMELINE_LEGS);
+  const drawn: ReportStep[] = [];
+  for (let i = 0; i < group.legs.length; i += step) drawn.push(group.legs[Math.floor(i)]!);
+  const height = Math.min(120, Math.max(14, drawn.length * 2));
+  const line = height / drawn.length;
+  const bars = drawn.map((leg, i) => spans(leg, `;top:${(i * line).toFixed(2)}px;height:${Math.max(1, line).toFixed(2)}px`)).join('');
+  const time = groupDuration(group.legs);
+  return `<div class="tl-row" style="height:${height + 10}px"><code>${escapeHtml(group.step)} ×${group.legs.length}</code><div class="tl-bar" style="height:${height}px">${bars}</div><span class="muted">${time === undefined ? '–' : escapeHtml(formatMs(time))}</span></div>`;
+}
+
+function stepTable(groups: readonly ReportGroup[]): string {
   const e = escapeHtml;
-  const rows = report.steps.map(
-    (s) =>
+  const rows = groups.map((g) => {
+    if (g.many) {
+      const first = g.legs[0]!;
+      const time = groupDuration(g.legs);
+      return (
+        `<tr><td><a href="#${groupAnchor(groups, g)}"><code>${e(g.step)}</code> ×${g.legs.length}</a></td><td><code>${e([...new Set(g.legs.map((l) => l.uses))].join(', '))}</code></td><td>${e(first.backend)}${first.offline_preview ? ' <span class="badge offline">offline preview</span>' : ''}</td>` +
+        `<td>${e(statusCounts(g.legs))}</td><td class="n">${g.legs.reduce((n, l) => n + l.attempts, 0)}</td>` +
+        `<td class="n">${time === undefined ? '–' : e(formatMs(time))}</td><td class="n">${e(usd(sumUsd(g.legs, 'estimated_cost_usd')))}</td><td class="n">${e(usd(sumUsd(g.legs, 'cost_usd')))}</td></tr>`
+      );
+    }
+    const s = g.legs[0]!;
+    return (
       `<tr><td><a href="#step-${e(s.id)}"><code>${e(s.id)}</code></a></td><td><code>${e(s.uses)}</code></td><td>${e(s.backend)}${s.offline_preview ? ' <span class="badge offline">offline preview</span>' : ''}</td>` +
       `<td class="s-${e(s.status)}">${STATUS_ICON[s.status]} ${e(s.status)}${s.cached_from ? ` <span class="muted">(run ${e(s.cached_from)})</span>` : ''}</td><td class="n">${s.attempts}</td>` +
-      `<td class="n">${s.duration_ms === undefined ? '–' : e(formatMs(s.duration_ms))}</td><td class="n">${e(usd(s.estimated_cost_usd))}</td><td class="n">${e(usd(s.cost_usd))}</td></tr>`,
-  );
+      `<td class="n">${s.duration_ms === undefined ? '–' : e(formatMs(s.duration_ms))}</td><td class="n">${e(usd(s.estimated_cost_usd))}</td><td class="n">${e(usd(s.cost_usd))}</td></tr>`
+    );
+  });
   return `<table><thead><tr><th>step</th><th>model</th><th>backend</th><th>status</th><th class="n">attempts</th><th class="n">time</th><th class="n">estimated</th><th class="n">charged</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-function stepCard(s: ReportStep): string {
+/** Anchors by position: a step id is safe in an id attribute, a leg id with a label's spaces is not. */
+function groupAnchor(groups: readonly ReportGroup[], group: ReportGroup): string {
+  return `group-${groups.indexOf(group)}`;
+}
+
+function legAnchor(groups: readonly ReportGroup[], group: ReportGroup, leg: ReportStep): string {
+  return `${groupAnchor(groups, group)}-leg-${group.legs.indexOf(leg)}`;
+}
+
+/** `<code>remove</code> ×300`, or a step's own id. */
+function groupName(group: ReportGroup): string {
+  return group.many ? `<code>${escapeHtml(group.step)}</code> ×${group.legs.length}` : `<code>${escapeHtml(group.legs[0]!.id)}</code>`;
+}
+
+/**
+ * A matrix step: its legs counted, a contact sheet of their posters (each opening its leg's file), a
+ * table of every leg, and each leg's card — failed ones open, the rest folded: 300 open cards of
+ * parameters would bury the page.
+ */
+function groupSection(groups: readonly ReportGroup[], group: ReportGroup): string {
+  const e = escapeHtml;
+  const first = group.legs[0]!;
+  const failed = group.legs.filter((l) => l.status === 'failed');
+  const parts = [
+    `<section class="card" id="${groupAnchor(groups, group)}">`,
+    `<h3>${groupName(group)} <span class="muted">${e(statusCounts(group.legs))}</span>${first.offline_preview ? '<span class="badge offline">offline preview</span>' : ''}</h3>`,
+    `<div class="muted"><code>${e(first.uses)}</code> on ${e(first.backend)} · charged ${e(usd(sumUsd(group.legs, 'cost_usd')))}${failed.length ? ` · ${failed.length} failed: a re-run redoes only them, the others come from the cache` : ''}</div>`,
+    contactSheet(groups, group),
+    legTable(groups, group),
+  ];
+  const cards = (legs: ReportStep[]) => legs.map((leg) => stepCard(leg, legAnchor(groups, group, leg))).join('\n');
+  if (failed.length) parts.push(cards(failed));
+  const rest = group.legs.filter((l) => l.status !== 'failed');
+  if (rest.length) parts.push(`<details><summary>each leg's request and outputs (${rest.length})</summary>`, cards(rest), '</details>');
+  parts.push('</section>');
+  return parts.join('\n');
+}
+
+/** The legs' posters in a grid, lazily loaded: the page opens at once even with 300 of them. */
+function contactSheet(groups: readonly ReportGroup[], group: ReportGroup): string {
+  const e = escapeHtml;
+  const cells = group.legs.map((leg) => {
+    const picture = legPicture(leg);
+    const link = picture ? legLink(picture) : undefined;
+    const image = picture?.poster ?? picture?.image;
+    const thumb = image ? `<img src="${href(image)}" alt="${e(leg.id)}" loading="lazy">` : `<div class="none s-${e(leg.status)}">${STATUS_ICON[leg.status]} ${e(leg.status)}</div>`;
+    const caption = `<figcaption><span class="s-${e(leg.status)}">${STATUS_ICON[leg.status]}</span> <a href="#${legAnchor(groups, group, leg)}">${e(legLabel(leg))}</a></figcaption>`;
+    return `<figure>${link ? `<a href="${href(link)}">${thumb}</a>` : thumb}${caption}</figure>`;
+  });
+  return `<div class="sheet">${cells.join('')}</div>`;
+}
+
+/** Every leg of a matrix step: its values, status, time, cost and output. */
+function legTable(groups: readonly ReportGroup[], group: ReportGroup): string {
+  const e = escapeHtml;
+  const rows = group.legs.map((leg) => {
+    const output = Object.entries(leg.outputs).find(([, o]) => legLink(o));
+    return (
+      `<tr><td><a href="#${legAnchor(groups, group, leg)}">${e(legLabel(leg))}</a></td><td class="s-${e(leg.status)}">${STATUS_ICON[leg.status]} ${e(leg.status)}${leg.cached_from ? ` <span class="muted">(run ${e(leg.cached_from)})</span>` : ''}</td>` +
+      `<td class="n">${leg.duration_ms === undefined ? '–' : e(formatMs(leg.duration_ms))}</td><td class="n">${e(usd(leg.cost_usd))}</td><td>${output ? `<a href="${href(legLink(output[1])!)}">${e(output[0])}</a>` : '–'}</td></tr>`
+    );
+  });
+  return `<details><summary>every leg (${group.legs.length})</summary><table><thead><tr><th>leg</th><th>status</th><th class="n">time</th><th class="n">charged</th><th>output</th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`;
+}
+
+function stepCard(s: ReportStep, anchor = `step-${s.id}`): string {
   const e = escapeHtml;
   const parts = [
-    `<section class="card" id="step-${e(s.id)}">`,
+    `<section class="card" id="${e(anchor)}">`,
     `<h3><code>${e(s.id)}</code> <span class="badge s-${e(s.status)}">${STATUS_ICON[s.status]} ${e(s.status)}</span>${s.offline_preview ? '<span class="badge offline">offline preview</span>' : ''}</h3>`,
     `<div class="muted"><code>${e(s.uses)}</code> on ${e(s.backend)}${s.task_id ? ` · task <code>${e(s.task_id)}</code>` : ''}${s.cached_from ? ` · cached from run <code>${e(s.cached_from)}</code>` : ''}</div>`,
   ];

@@ -12,6 +12,8 @@ export interface MediaView {
   poster?: string;
   strip?: string;
   animation?: string;
+  /** The file itself under its extension, for a leg shown by its poster alone (no playable copy made). */
+  file?: string;
   width?: number;
   height?: number;
 }
@@ -21,6 +23,8 @@ export interface MediaWants {
   strip?: boolean;
   video?: boolean;
   animation?: boolean;
+  /** Link the file itself (`<digest>.source.<ext>`): costs no ffmpeg, unlike a playable copy. */
+  file?: { ext: string };
 }
 
 /** `previews/<digest>/meta.json`: what was made of a blob, so a later report reuses it. */
@@ -67,6 +71,8 @@ export class ReportMedia {
     if (wants.strip && meta.strip) view.strip = this.link(join(dir, meta.strip), `${short}.strip.png`);
     if (wants.animation && meta.animation) view.animation = this.link(join(dir, meta.animation), `${short}.${meta.animation}`);
     if (meta.kind === 'image' && view.poster) view.image = view.poster;
+    // Not `<digest>.mp4`: that name is the playable copy's, which may differ from the file.
+    if (wants.file) view.file = this.link(file, `${short}.source${/^\.[a-z0-9]{1,5}$/.test(wants.file.ext) ? wants.file.ext : ''}`);
     if (wants.video && meta.kind === 'video') {
       if (meta.playable) view.video = this.link(file, `${short}.mp4`);
       else if (meta.video) view.video = this.link(join(dir, meta.video), `${short}.mp4`);

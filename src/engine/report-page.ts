@@ -40,6 +40,10 @@ img.strip { display: block; max-width: 100%; border-radius: 4px; }
 .ba-controls { display: flex; gap: 8px; align-items: center; width: 640px; max-width: 100%; margin-top: 6px; }
 .ba-controls input { flex: 1; }
 .notes li { margin: 4px 0; }
+.sheet { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 10px; margin: 12px 0; }
+.sheet figure { min-width: 0; } .sheet figcaption { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.sheet img, .sheet .none { display: block; width: 100%; aspect-ratio: 16 / 9; object-fit: contain; background: #000; border-radius: 4px; }
+.sheet .none { display: flex; align-items: center; justify-content: center; background: var(--bg); border: 1px dashed var(--line); font-size: 13px; }
 `;
 
 export const PAGE_SCRIPT = `

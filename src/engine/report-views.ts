@@ -3,6 +3,7 @@ import type { StepMediaInput } from './step-facts.js';
 import type { RunReport } from './report.js';
 import type { ReportMedia } from './report-media.js';
 import type { RunResult } from './run.js';
+import { groupLegs } from './legs.js';
 
 /**
  * The video a step edits: its first video parameter that is not a mask (VOID's `video`, VACE's
@@ -17,9 +18,17 @@ export function editedInput(inputs: Record<string, StepMediaInput | StepMediaInp
 }
 
 /**
+ * Legs of a matrix step shown in full (players, strips, before/after); the others by their poster alone.
+ * A batch of 300 clips would otherwise transcode and decode 600 files for a page nobody scrolls through,
+ * while a poster is one decode of one frame — and, like every preview, made once per content digest.
+ */
+export const FULL_VIEWS_PER_STEP = 4;
+
+/**
  * Fills the report with what the page shows: for every step output a poster and a playable copy, for
  * every edited video a frame strip and its input beside it, and for the recipe's outputs a strip and an
- * animated preview as well. `blobPath` is where the store keeps a digest.
+ * animated preview as well. Legs of a matrix step past the first {@link FULL_VIEWS_PER_STEP} get a poster
+ * and a link to their file only. `blobPath` is where the store keeps a digest.
  */
 export async function attachMedia(report: RunReport, result: RunResult, media: ReportMedia, blobPath: (digest: string) => string): Promise<void> {
   const jobs: Promise<void>[] = [];
@@ -28,8 +37,16 @@ export async function attachMedia(report: RunReport, result: RunResult, media: R
     if (existsSync(blob)) return blob;
     return fallback && existsSync(fallback) ? fallback : undefined;
   };
+  const postersOnly = new Set(groupLegs(result.steps).flatMap((g) => (g.matrix || g.legs.length > 1 ? g.legs.slice(FULL_VIEWS_PER_STEP) : [])));
   for (const [i, step] of result.steps.entries()) {
     const entry = report.steps[i]!;
+    if (postersOnly.has(step)) {
+      for (const [name, output] of Object.entries(step.outputs)) {
+        const file = sourceOf(output.digest);
+        if (file) jobs.push(media.view(output.digest, file, { file: { ext: output.ext } }).then((view) => void Object.assign(entry.outputs[name]!, view)));
+      }
+      continue;
+    }
     const edited = step.facts && Object.values(step.outputs).some((o) => o.kind === 'video') ? editedInput(step.facts.inputs) : undefined;
     for (const [name, output] of Object.entries(step.outputs)) {
       const file = sourceOf(output.digest);
@@ -45,6 +62,8 @@ export async function attachMedia(report: RunReport, result: RunResult, media: R
     }
   }
   for (const [name, output] of Object.entries(report.outputs)) {
+    // A matrix output's legs are shown by their steps' posters; the folder itself has no picture.
+    if (output.legs) continue;
     const file = sourceOf(output.digest, result.outputs[name]?.file);
     if (!file) continue;
     jobs.push(

@@ -14,6 +14,7 @@ import { attachMedia } from './report-views.js';
 import { stepTimeline, type TimelineSpan } from './report-timeline.js';
 import { StateDir } from './state-dir.js';
 import { reportMarkdown } from './report-markdown.js';
+import { legFields, matrixGroupsJson } from './legs.js';
 
 /** `runs/<id>/report.json`: the whole run, for tools. Snake case, like every JSON vidrecipe prints. */
 export interface RunReport {
@@ -35,7 +36,10 @@ export interface RunReport {
   /** What made the outputs, for reproducing them. */
   tools: { vidrecipe: string; node: string; ffmpeg?: string };
   steps: {
+    /** The leg id; `step` and `matrix` for a matrix leg (see legFields). */
     id: string;
+    step?: string;
+    matrix?: Record<string, string>;
     uses: string;
     backend: string;
     status: StepView['status'];
@@ -63,7 +67,10 @@ export interface RunReport {
     before?: { param: string; digest: string } & MediaView;
     outputs: Record<string, { kind: string; digest: string; bytes: number } & MediaView>;
   }[];
-  outputs: Record<string, { file: string; kind: string; digest: string; step?: string; poster?: string } & MediaView>;
+  /** Per matrix step, its legs counted (as in `run --json`); absent when no step has a matrix. */
+  groups?: Record<string, { legs: number; succeeded: number; cached: number; failed: number; skipped: number; running_at_provider?: number; cost_usd: number; duration_ms?: number; failed_legs: string[] }>;
+  /** A matrix output is a folder (`file`) of one file per leg (`legs`), its `digest` empty. */
+  outputs: Record<string, { file: string; kind: string; digest: string; step?: string; poster?: string; legs?: { leg: string; file: string; digest: string }[] } & MediaView>;
 }
 
 const { version: VERSION } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -97,7 +104,9 @@ export function writeReportFiles(runDir: string, report: RunReport): void {
 export function reportOf(plan: Plan, result: RunResult, cwd: string): RunReport {
   const outputs: RunReport['outputs'] = {};
   for (const [name, output] of Object.entries(result.outputs)) {
-    outputs[name] = { file: relative(cwd, output.file) || output.file, kind: output.kind, digest: output.digest, step: output.step };
+    const shown = (file: string) => relative(cwd, file) || file;
+    outputs[name] = { file: shown(output.file), kind: output.kind, digest: output.digest, step: output.step };
+    if (output.legs) outputs[name]!.legs = output.legs.map((l) => ({ leg: l.leg, file: shown(l.file), digest: l.digest }));
   }
   const offline = (s: StepView) => s.backend === 'local' && !s.uses.startsWith('local/');
   const left = leftRunning(result.steps);
@@ -118,6 +127,7 @@ export function reportOf(plan: Plan, result: RunResult, cwd: string): RunReport 
     tools: { vidrecipe: VERSION, node: process.version },
     steps: result.steps.map((s) => ({
       id: s.id,
+      ...legFields(s),
       uses: s.uses,
       backend: s.backend,
       status: s.status,
@@ -137,6 +147,7 @@ export function reportOf(plan: Plan, result: RunResult, cwd: string): RunReport 
       timeline: stepTimeline(s, result.startedAt, result.endedAt),
       outputs: Object.fromEntries(Object.entries(s.outputs).map(([n, o]) => [n, { kind: o.kind, digest: o.digest, bytes: size(o.path) }])),
     })),
+    ...matrixGroupsJson(result.steps),
     outputs,
   };
 }

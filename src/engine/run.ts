@@ -15,7 +15,7 @@ import { Limiters } from './limiter.js';
 import { interruptedTask } from './interrupted-task.js';
 import { processAlive, StepLocks, type StepLock } from './lock.js';
 import { MediaFiles } from './media-files.js';
-import { publishOutputs, type PublishedOutput } from './publish.js';
+import { publishRun, type OutFolder, type PublishedOutput } from './publish.js';
 import { Quarantine, type SetAside } from './quarantine.js';
 import { roundUsd } from '../models/price.js';
 import { StateDir } from './state-dir.js';
@@ -60,6 +60,8 @@ export interface RunResult {
   /** In plan order. */
   steps: StepView[];
   outputs: Record<string, PublishedOutput>;
+  /** What the out folder holds after the run (absent when it could not be written). */
+  outFolder?: OutFolder;
   runDir: string;
   /** The step that failed first, shown first. */
   firstFailure?: string;
@@ -135,12 +137,13 @@ class Run {
     this.journal.append({ event: 'run-start', run: this.id, recipe: this.plan.recipe.file, steps: this.plan.order, pid: process.pid });
     const errors: string[] = [];
     let outputs: Record<string, PublishedOutput> = {};
+    let outFolder: OutFolder | undefined;
     let status: RunStatus = 'failed';
     let costUsd = 0;
     try {
       await this.schedule();
       try {
-        outputs = await publishOutputs(this.plan, this.views, this.options.outDir, this.media);
+        ({ outputs, folder: outFolder } = await publishRun(this.plan, this.views, this.options.outDir, this.media, { runId: this.id, interrupted: this.signal.aborted }));
       } catch (error) {
         errors.push(`the outputs could not be copied to ${this.options.outDir}: ${(error as Error).message}; they are in the cache, run again with another --out`);
       }
@@ -160,6 +163,7 @@ class Run {
       endedAt: Date.now(),
       steps: this.plan.order.map((id) => this.views.get(id)!),
       outputs,
+      outFolder,
       runDir: this.runDir,
       firstFailure: this.firstFailure,
       errors,

@@ -38,7 +38,8 @@ describe('run loop and cache', () => {
     expect(first.status).toBe('succeeded');
     expect(statuses(first)).toEqual({ cut_a: 'succeeded', cut_b: 'succeeded', join: 'succeeded', frame: 'succeeded' });
     expect(calls.runs.map((r) => r.step).sort()).toEqual(['cut_a', 'cut_b', 'frame', 'join']);
-    expect(readdirSync(ws.outDir).sort()).toEqual(['frame.png', 'video.mp4']);
+    // the outputs, and the manifest that says they are vidrecipe's (a later run replaces them, nothing else)
+    expect(readdirSync(ws.outDir).sort()).toEqual(['.vidrecipe-out.json', 'frame.png', 'video.mp4']);
     // join received both cuts, in order, as files with their extension
     const join_ = calls.runs.find((r) => r.step === 'join')!;
     expect((join_.params.videos as string[]).map((p) => p.endsWith('.mp4'))).toEqual([true, true]);
