@@ -4,7 +4,7 @@
  * The list is read from the folder, so a new example is covered the day it is added. The commands the docs
  * show on those examples are run too, as written.
  */
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, startCli } from './support/cli.js';
@@ -93,10 +93,12 @@ describe('every example in recipes/', () => {
       // Each declared output exists, decodes, and is of the kind its producing model says.
       const recipe = readFileSync(join(dir, file), 'utf8');
       const declared = recipe.slice(recipe.indexOf('\noutputs:')).match(/^ {2}[a-z_][\w-]*:/gm) ?? [];
-      // A matrix step's output is published once per leg, as `name/leg`.
-      expect([...new Set(Object.keys(json.outputs).map((k) => k.split('/')[0]))].sort()).toEqual(declared.map((d) => d.trim().slice(0, -1)).sort());
+      expect(Object.keys(json.outputs).sort()).toEqual(declared.map((d) => d.trim().slice(0, -1)).sort());
       for (const [name, path] of Object.entries(json.outputs)) {
-        expect(await kindOf(path), name).toBe(path.endsWith('.png') ? 'image' : 'video');
+        // A matrix step's output is a folder of one file per leg.
+        const files = statSync(path).isDirectory() ? readdirSync(path, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)) : [path];
+        expect(files.length, name).toBeGreaterThan(0);
+        for (const file of files) expect(await kindOf(file), name).toBe(file.endsWith('.png') ? 'image' : 'video');
       }
     }, 120_000);
   }
