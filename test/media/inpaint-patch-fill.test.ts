@@ -133,35 +133,46 @@ describe('synthesizeTexture', () => {
 });
 
 describe('followField', () => {
-  it('copies half-resolution planes from where the luma came from, so colour follows the texture', () => {
-    // Chroma made from the luma itself (its top-left pixel of each 2×2), so a copy that follows the luma's
-    // sources gives chroma that still matches the synthesized luma.
+  it('fills half-resolution planes from where the luma was copied, so colour follows the texture', () => {
+    // Chroma made from the luma itself (its top-left pixel of each 2×2): chroma that follows the luma's
+    // copies still matches the synthesized luma, where a fill of its own would not.
     const truth = texture(W, H, 5);
     const cw = W / 2;
-    const u = Uint8Array.from({ length: cw * (H / 2) }, (_, c) => truth[2 * Math.floor(c / cw) * W + 2 * (c % cw)]!);
+    const ch = H / 2;
+    const cbox = { x0: HOLE.x0 >> 1, y0: HOLE.y0 >> 1, x1: HOLE.x1 >> 1, y1: HOLE.y1 >> 1 };
+    const chroma = () => {
+      const u = Uint8Array.from({ length: cw * ch }, (_, c) => truth[2 * Math.floor(c / cw) * W + 2 * (c % cw)]!);
+      const known = new Uint8Array(cw * ch).fill(1);
+      const hole = new Uint8Array(cw * ch);
+      for (let cy = cbox.y0; cy < cbox.y1; cy++) {
+        for (let cx = cbox.x0; cx < cbox.x1; cx++) {
+          known[cy * cw + cx] = 0;
+          hole[cy * cw + cx] = 1;
+          u[cy * cw + cx] = 0;
+        }
+      }
+      return { u, known, hole };
+    };
     const { known, hole } = holeMaps();
     const plane = punched(truth);
     const field = synthesizeTexture(plane, W, known, hole, { x0: 0, y0: 0, x1: W, y1: H })!;
-    const cknown = new Uint8Array(cw * (H / 2)).fill(1);
-    const chole = new Uint8Array(cw * (H / 2));
-    const cbox = { x0: HOLE.x0 >> 1, y0: HOLE.y0 >> 1, x1: HOLE.x1 >> 1, y1: HOLE.y1 >> 1 };
-    for (let cy = cbox.y0; cy < cbox.y1; cy++) {
-      for (let cx = cbox.x0; cx < cbox.x1; cx++) {
-        cknown[cy * cw + cx] = 0;
-        chole[cy * cw + cx] = 1;
-        u[cy * cw + cx] = 0;
+    const followed = chroma();
+    expect(followField(field, [followed.u], cw, followed.known, followed.hole, cbox)).toBe(0);
+    expect(followed.known.every((k) => k === 1)).toBe(true);
+    const own = chroma();
+    fillFromBoundary([own.u], cw, own.known, own.hole, { x0: 0, y0: 0, x1: cw, y1: ch });
+    const off = (u: Uint8Array) => {
+      let sum = 0;
+      let samples = 0;
+      for (let cy = cbox.y0; cy < cbox.y1; cy++) {
+        for (let cx = cbox.x0; cx < cbox.x1; cx++) {
+          sum += Math.abs(u[cy * cw + cx]! - plane[2 * cy * W + 2 * cx]!);
+          samples++;
+        }
       }
-    }
-    expect(followField(field, [u], cw, cknown, chole, cbox)).toBe(0);
-    let off = 0;
-    let samples = 0;
-    for (let cy = cbox.y0; cy < cbox.y1; cy++) {
-      for (let cx = cbox.x0; cx < cbox.x1; cx++) {
-        off += Math.abs(u[cy * cw + cx]! - plane[2 * cy * W + 2 * cx]!);
-        samples++;
-      }
-    }
-    expect(off / samples).toBeLessThan(1);
+      return sum / samples;
+    };
+    expect(off(followed.u)).toBeLessThan(off(own.u) / 2);
   });
 });
 

@@ -34,10 +34,14 @@ const MAX_LEVELS = 6;
 /** A level needs room around the hole for whole patches to copy from. */
 const MIN_LEVEL_SIDE = 3 * SIDE;
 
-/** Search-and-vote rounds per level, from full resolution (index 0) up; the coarsest decide the layout. */
-const ROUNDS = [0, 1, 2, 3];
-/** Random search radius below the coarsest level: the coarser field already placed each patch. */
-const REFINE_RADIUS = 6;
+/**
+ * Search-and-vote rounds per level, from full resolution (index 0) up. The coarse levels decide the layout and
+ * are cheap: more rounds there make larger coherent copies (with [0, 1, 2, 3] a quarter-frame hole came out
+ * a busy patchwork of small pieces beside the surroundings' broad shapes).
+ */
+const ROUNDS = [0, 2, 4, 6];
+/** Random search radius below the coarsest level: the coarser field already placed each patch, roughly. */
+const REFINE_RADIUS = 16;
 /**
  * Patch comparisons the boundary-inward start may make (hole pixels × sources at the coarsest level): about
  * 80 × 800 for a quarter-frame object at 720p; sources are thinned beyond it.
@@ -48,8 +52,11 @@ const PEEL_BUDGET = 400_000;
 export interface PatchField {
   /** The area synthesized, in the plane's coordinates. */
   area: Box;
-  /** Per pixel of `area` (row length = its width): the area index of the known pixel it copies; -1 where none. */
-  from: Int32Array;
+  /**
+   * Per pixel of `area` (row length = its width), taken as a patch centre: the centre of the known patch it
+   * copies, as an index into the area; -1 where no synthesized patch is centred.
+   */
+  source: Int32Array;
 }
 
 interface Level {
@@ -120,44 +127,59 @@ export function synthesizeTexture(plane: Uint8Array, stride: number, known: Uint
       known[row + x] = 1;
     }
   }
-  return { area, from };
+  return { area, source: field };
 }
 
 /**
  * Fills the `hole` samples in `box` of planes sampled at half the synthesized plane's resolution (chroma of
- * yuv420p) with the same copies, and marks them known: each sample takes the sample over the source of its
- * 2×2 luma pixels (the first whose sample is known). The field's area must start on even coordinates.
- * Returns how many hole samples got no value.
+ * yuv420p) by voting with the same field, and marks them known: each sample takes the mean of the samples
+ * under the copies, in the patches covering it, of its top-left luma pixel. A mean, not the best patch's copy
+ * as for luma: colour has no grain to keep, and hard edges between copies from differently coloured places
+ * showed as blotches. The field's area must start on even coordinates. Returns how many hole samples got no
+ * value (outside the field, or no known sample under any copy).
  */
 export function followField(field: PatchField, planes: readonly Uint8Array[], stride: number, known: Uint8Array, hole: Uint8Array, box: Box): number {
-  const { area, from } = field;
+  const { area, source } = field;
   const w = area.x1 - area.x0;
   const h = area.y1 - area.y0;
+  const sums = new Float64Array(planes.length);
+  const done: number[] = [];
   let missed = 0;
   for (let cy = box.y0; cy < box.y1; cy++) {
     for (let cx = box.x0; cx < box.x1; cx++) {
       const c = cy * stride + cx;
       if (!hole[c]) continue;
-      let s = -1;
-      for (let k = 0; k < 4 && s < 0; k++) {
-        const lx = 2 * cx + (k & 1) - area.x0;
-        const ly = 2 * cy + (k >> 1) - area.y0;
-        if (lx < 0 || ly < 0 || lx >= w || ly >= h) continue;
-        const q = from[ly * w + lx]!;
-        if (q < 0) continue;
-        const sx = (q % w) + area.x0;
-        const sy = Math.floor(q / w) + area.y0;
-        const t = (sy >> 1) * stride + (sx >> 1);
-        if (known[t]) s = t;
+      const lx = 2 * cx - area.x0;
+      const ly = 2 * cy - area.y0;
+      sums.fill(0);
+      let n = 0;
+      for (let dy = -R; dy <= R; dy++) {
+        const py = ly + dy;
+        if (py < 0 || py >= h) continue;
+        for (let dx = -R; dx <= R; dx++) {
+          const px = lx + dx;
+          if (px < 0 || px >= w) continue;
+          const q = source[py * w + px]!;
+          if (q < 0) continue;
+          // (lx, ly) lies at (−dx, −dy) from this patch's centre, so its copy lies there from the source's.
+          const sx = (q % w) - dx + area.x0;
+          const sy = Math.floor(q / w) - dy + area.y0;
+          const s = (sy >> 1) * stride + (sx >> 1);
+          if (!known[s]) continue;
+          for (let p = 0; p < planes.length; p++) sums[p]! += planes[p]![s]!;
+          n++;
+        }
       }
-      if (s < 0) {
+      if (!n) {
         missed++;
         continue;
       }
-      for (const plane of planes) plane[c] = plane[s]!;
-      known[c] = 1;
+      for (let p = 0; p < planes.length; p++) planes[p]![c] = Math.round(sums[p]! / n);
+      done.push(c);
     }
   }
+  // Only now: a sample filled above must not be read as a source by its neighbours.
+  for (const c of done) known[c] = 1;
   return missed;
 }
 
