@@ -94,6 +94,20 @@ describe('synthesizeTexture', () => {
     for (let i = 0; i < W * H; i++) if (!hole[i]) expect(plane[i]).toBe(truth[i]);
   });
 
+  it('textures a small hole too, synthesized at full resolution only', () => {
+    const truth = texture(W, H, 9);
+    const small = { x0: 40, y0: 30, x1: 52, y1: 40 };
+    const inSmall = (x: number, y: number) => x >= small.x0 && x < small.x1 && y >= small.y0 && y < small.y1;
+    const known = Uint8Array.from({ length: W * H }, (_, i) => (inSmall(i % W, Math.floor(i / W)) ? 0 : 1));
+    const hole = Uint8Array.from(known, (k) => 1 - k);
+    const plane = Uint8Array.from(truth, (v, i) => (hole[i] ? 0 : v));
+    synthesizeTexture(plane, W, known, hole, { x0: 24, y0: 14, x1: 68, y1: 56 });
+    const around = localVariance(truth, W, { x0: 24, y0: 14, x1: 68, y1: 56 }, (x, y) => !inSmall(x, y));
+    const filled = localVariance(plane, W, small, inSmall);
+    expect(filled).toBeGreaterThan(around / 2);
+    expect(filled).toBeLessThan(around * 2);
+  });
+
   it('gives the same fill on every run', () => {
     const truth = texture(W, H, 11);
     const runs = [0, 1].map(() => {

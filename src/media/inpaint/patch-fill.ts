@@ -35,7 +35,8 @@ const MAX_LEVELS = 6;
 const MIN_LEVEL_SIDE = 3 * SIDE;
 
 /**
- * Search-and-vote rounds per level, from full resolution (index 0) up. The coarse levels decide the layout and
+ * Search-and-vote rounds per level, from full resolution (index 0) up, the last for the coarsest level
+ * whichever it is (a small hole has only one). The coarse levels decide the layout and
  * are cheap: more rounds there make larger coherent copies (with [0, 1, 2, 3] a quarter-frame hole came out
  * a busy patchwork of small pieces beside the surroundings' broad shapes).
  */
@@ -109,7 +110,8 @@ export function synthesizeTexture(plane: Uint8Array, stride: number, known: Uint
     }
     cost = costs(level, field);
     const radius = level === top ? Math.max(level.w, level.h) : REFINE_RADIUS;
-    const rounds = ROUNDS[Math.min(l, ROUNDS.length - 1)]!;
+    // The coarsest level has nothing to start from but the peel and a random field, whichever level it is.
+    const rounds = ROUNDS[level === top ? ROUNDS.length - 1 : Math.min(l, ROUNDS.length - 1)]!;
     for (let round = 0; round < rounds; round++) {
       search(level, field, cost, radius, round % 2 === 0, random);
       vote(level, field);
