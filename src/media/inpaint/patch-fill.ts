@@ -37,16 +37,17 @@ const MIN_LEVEL_SIDE = 3 * SIDE;
 
 /**
  * Search-and-vote rounds per level, from full resolution (index 0) up, the last for the coarsest level
- * whichever it is (a small hole has only one). The coarse levels decide the layout and
- * are cheap: more rounds there make larger coherent copies (with [0, 1, 2, 3] a quarter-frame hole came out
- * a busy patchwork of small pieces beside the surroundings' broad shapes).
+ * whichever it is (a small hole has only one). The coarse levels decide the layout and are cheap: more
+ * rounds there make larger coherent copies (with [0, 1, 2, 3] a quarter-frame hole came out a busy
+ * patchwork of small pieces beside the surroundings' broad shapes).
  */
 const ROUNDS = [0, 2, 4, 6];
 /** Random search radius below the coarsest level: the coarser field already placed each patch, roughly. */
 const REFINE_RADIUS = 16;
 /**
- * Patch comparisons the boundary-inward start may make (hole pixels × sources at the coarsest level): about
- * 80 × 800 for a quarter-frame object at 720p; sources are thinned beyond it.
+ * Patch comparisons the boundary-inward start may make (hole pixels × sources at the coarsest level). The
+ * pyramid normally makes both small; when the area around the hole is too small for it to, every n-th source
+ * is tried instead of all, so the start costs no more.
  */
 const PEEL_BUDGET = 400_000;
 
