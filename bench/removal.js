@@ -2,7 +2,7 @@
 // against the true background beside OpenCV's cv2.inpaint and ffmpeg's delogo, the picture outside it beside a
 // plain re-encode, speed beside a plain ffmpeg decode+encode of the same clip in the same round, and peak memory.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -214,6 +214,16 @@ function memory(kind, width, height, frames) {
 }
 
 export async function run() {
+  return render(await measureAll());
+}
+
+/** Writes the section from results `run` returned (JSON), without measuring again: `node bench/removal.js --render FILE`. */
+export function render(results) {
+  writeSection('removal', report(results.scenes, results.memory, results.opencv ? { version: results.opencv } : undefined, results.load));
+  return results;
+}
+
+async function measureAll() {
   rmSync(WORK, { recursive: true, force: true });
   mkdirSync(WORK, { recursive: true });
   const py = python();
@@ -227,17 +237,7 @@ export async function run() {
   }
   const mem = [memory('still', 320, 180, 180), memory('still', 320, 180, 1800), memory('large', 1280, 720, FRAMES)];
   rmSync(WORK, { recursive: true, force: true });
-  writeSection('removal', report(scenes, mem, py, median(load)));
-  return { scenes, memory: mem, opencv: py?.version ?? null };
-}
-
-// `node bench/removal.js KIND WIDTHxHEIGHT …`: those scenes only, printed as JSON, docs left alone.
-if (import.meta.url === `file://${process.argv[1]}` && process.argv.length > 2) {
-  mkdirSync(WORK, { recursive: true });
-  const sizes = process.argv.slice(2).filter((a) => /^\d+x\d+$/.test(a)).map((a) => a.split('x').map(Number));
-  const kinds = process.argv.slice(2).filter((a) => KINDS.includes(a));
-  const py = python();
-  for (const [width, height] of sizes.length ? sizes : SIZES) for (const kind of kinds.length ? kinds : KINDS) console.log(JSON.stringify(await measure(kind, width, height, py)));
+  return { scenes, memory: mem, opencv: py?.version ?? null, load: median(load) };
 }
 
 const LABELS = {
@@ -263,13 +263,14 @@ function report(scenes, mem, py, load) {
   });
   const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`;
   const opencvNote = py
-    ? `OpenCV ${py.version} (\`cv2.inpaint\`, radius 3, on luma, over the same grown region as ours), scored and timed on every ${OPENCV_EVERY}th frame.`
-    : '`cv2.inpaint` was skipped: no Python with OpenCV here (install python3-opencv, or point $PYTHON at a Python that has it).';
+    ? `OpenCV ${py.version}: \`cv2.inpaint\`, radius 3, on luma, over the same grown region as ours;\nscored and timed on every ${OPENCV_EVERY}th frame.`
+    : '`cv2.inpaint` was skipped: no Python with OpenCV here (install python3-opencv, or set $PYTHON to a\nPython that has it).';
   return `## Local object removal (\`--offline\` VOID)
 
-Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}; load average ${load.toFixed(1)} on
-${cpus().length} cores during the run (median over the scenes: other work shared the machine, which the
-interleaved runs below share alike, so ratios hold better than times).
+Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}.
+Load average during the run: ${load.toFixed(1)} on ${cpus().length} cores (the median over the scenes). Above the
+core count, other work shared the machine: the interleaved runs below share it alike, so their ratios hold
+better than their times.
 
 The scenes (\`bench/removal-scenes.js\`) are made for this bench, not the ones the removal was developed on:
 a background of fractal noise, hard-edged shapes and slow colour, a box-shaped object, its exact mask, and
@@ -282,9 +283,11 @@ texture, the last being the mean variance of 5×5 windows in the region divided 
 the fill is as textured as the background; a blur scores far less, though PSNR and SSIM favour it where the
 background must be guessed). The truth has no grain and the clip was compressed once before the removal,
 so even a perfect fill scores well under 40 dB: "ceiling" is the clip's own decoded background against the
-truth, away from the object, which is what a fill copied from other frames can reach. "Never seen" is the share of the background behind the object that no
-frame shows (the step warns with it): there the removal synthesizes texture, which cannot match the truth
-pixel for pixel. ${opencvNote} delogo gets the bounding box of every frame's mask.
+truth, away from the object, which is what a fill copied from other frames can reach. "Never seen" is the
+share of the background behind the object that no frame shows (the step warns with it): there the removal
+synthesizes texture, which cannot match the truth pixel for pixel. delogo gets the bounding box of every
+frame's mask.
+${opencvNote}
 
 | scene | size | never seen | ours | cv2.inpaint TELEA | cv2.inpaint NS | delogo | input (object left in) | ceiling |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
@@ -315,4 +318,16 @@ object), the second pass decodes the clip again instead.
 | clip | peak memory | time |
 | --- | --- | --- |
 ${mem.map((m) => `| ${m.kind}, ${m.width}×${m.height}, ${m.frames} frames (${(m.frames / 30).toFixed(0)} s) | ${mb(m.maxRssKb)} (idle process after loading: ${mb(m.baselineRssKb)}) | ${(m.ms / 1000).toFixed(1)} s |`).join('\n')}`;
+}
+
+// `node bench/removal.js KIND WIDTHxHEIGHT …`: those scenes only, printed as JSON, docs left alone;
+// `node bench/removal.js --render FILE`: the section again from the JSON that `npm run bench` printed.
+if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === '--render') {
+  render(JSON.parse(readFileSync(process.argv[3], 'utf8')));
+} else if (import.meta.url === `file://${process.argv[1]}` && process.argv.length > 2) {
+  mkdirSync(WORK, { recursive: true });
+  const sizes = process.argv.slice(2).filter((a) => /^\d+x\d+$/.test(a)).map((a) => a.split('x').map(Number));
+  const kinds = process.argv.slice(2).filter((a) => KINDS.includes(a));
+  const py = python();
+  for (const [width, height] of sizes.length ? sizes : SIZES) for (const kind of kinds.length ? kinds : KINDS) console.log(JSON.stringify(await measure(kind, width, height, py)));
 }
