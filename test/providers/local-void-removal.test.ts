@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { voidVideoInpaintingMask as model } from '../../src/models/wavespeed/void-video-inpainting-mask.js';
 import { localExecutors } from '../../src/providers/local/index.js';
+import { neverSeenNote } from '../../src/providers/local/void-removal.js';
 import { PermanentError } from '../../src/providers/types.js';
 import { runCli } from '../support/cli.js';
 import { decode, execContext, ffmpeg, makeTmpDir, makeWorkDir, probeFile, removeDir } from '../support/media.js';
@@ -119,6 +120,18 @@ describe('local VOID removal', () => {
     expect(info.hasAudio).toBe(true);
     expect(info.audioDuration).toBeCloseTo(FRAMES / FPS, 0);
     expect(warnings).toEqual([expect.stringMatching(/does not use num_inference_steps, seed/)]);
+  });
+
+  it('says how much of the removed region no frame showed, where the preview guesses', async () => {
+    // The object never moves: what it hides is never seen, and is synthesized.
+    const stuck = await scene('stuck', join(dir, 'background.png'), `crop=${W}:${H}:0:0`, '66', '34');
+    const { warnings } = await run({ video: stuck.video, mask_video: stuck.mask });
+    expect(warnings).toEqual([expect.stringMatching(/^100 % of the background behind the removed object is never visible in any frame; .*synthesized/)]);
+    // Where every place is uncovered by some frame, there is nothing to say.
+    expect((await run({ video: still.video, mask_video: still.mask })).warnings).toEqual([]);
+    expect(neverSeenNote({ neededPixels: 1000, neverSeenPixels: 420 })).toMatch(/^42 % of/);
+    expect(neverSeenNote({ neededPixels: 1000, neverSeenPixels: 3 })).toMatch(/^under 1 % of/);
+    expect(neverSeenNote({ neededPixels: 1000, neverSeenPixels: 998 })).toMatch(/^over 99 % of/);
   });
 
   it('refuses a mask of another size or length, naming both and the fix', async () => {

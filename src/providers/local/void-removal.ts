@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { probe } from '../../media/probe.js';
-import { removeObject } from '../../media/remove-object.js';
+import { type RemovalStats, removeObject } from '../../media/remove-object.js';
 import type { MediaInfo } from '../../media/types.js';
 import type { voidVideoInpaintingMask as voidModel } from '../../models/wavespeed/void-video-inpainting-mask.js';
 import { type ExecContext, type LocalExecutor, PermanentError } from '../types.js';
@@ -20,8 +20,9 @@ const TUNING: readonly (keyof VoidParams)[] = ['negative_prompt', 'enable_pass2_
 
 /**
  * VOID object removal, offline: a classical preview (src/media/remove-object.ts) that fills the masked object
- * with the background other frames show, and spatially where none does. It removes what the mask covers and
- * nothing else: no shadows or reflections outside the mask, no generation from the prompt.
+ * with the background other frames show, and with texture synthesized from the surroundings where none does
+ * (it then warns how much that is). It removes what the mask covers and nothing else: no shadows or
+ * reflections outside the mask, no generation from the prompt.
  */
 export const voidRemoval: LocalExecutor = {
   kind: 'local',
@@ -35,7 +36,7 @@ export const voidRemoval: LocalExecutor = {
     checkInputs(video, mask);
     warnIgnored(params, ctx);
     const out = join(ctx.workDir, 'video.mp4');
-    await removeObject({
+    const stats = await removeObject({
       video: params.video,
       mask: params.mask_video,
       output: out,
@@ -47,6 +48,7 @@ export const voidRemoval: LocalExecutor = {
       signal,
       onProgress: (fraction) => ctx.progress({ state: 'running', fraction }),
     });
+    if (stats.neverSeenPixels) ctx.warn(neverSeenNote(stats));
     return { outputs: { video: out } };
   },
 };
@@ -72,6 +74,14 @@ function checkInputs(video: MediaInfo, mask: MediaInfo): void {
           : 'Cut the video to the mask with a local/trim step, or make the mask at the video\'s frame rate with local/transcode (fps).'),
     );
   }
+}
+
+/** Where the preview guesses: a reviewer should know how much of the removed region no frame showed. */
+export function neverSeenNote(stats: Pick<RemovalStats, 'neededPixels' | 'neverSeenPixels'>): string {
+  const percent = (100 * stats.neverSeenPixels) / stats.neededPixels;
+  // Never "0 %" for some, nor "100 %" for not all.
+  const share = percent < 1 ? 'under 1 %' : percent > 99 && percent < 100 ? 'over 99 %' : `${Math.round(percent)} %`;
+  return `${share} of the background behind the removed object is never visible in any frame; there the preview shows texture synthesized from the surroundings, a guess`;
 }
 
 function warnIgnored(params: VoidParams, ctx: ExecContext): void {
