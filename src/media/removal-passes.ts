@@ -6,12 +6,14 @@ import { FrameCursor } from './frame-cursor.js';
 import { openFrameWriter, readFrames } from './frames.js';
 import { composeFill } from './inpaint/compose.js';
 import { DEFAULT_FILL_MASK, FillMask } from './inpaint/fill-mask.js';
+import { CameraPath } from './inpaint/camera-path.js';
 import { yuvPlanes } from './inpaint/frame.js';
 import type { Handoff } from './inpaint/handoff.js';
 import { MotionEstimator } from './inpaint/motion.js';
 import type { Mosaic } from './inpaint/mosaic.js';
 import { fillNeverSeen } from './inpaint/never-seen.js';
 import type { PassProgress } from './inpaint/pass-progress.js';
+import type { Similarity } from './inpaint/similarity.js';
 import { abortReason } from './process.js';
 import type { RemovalStats, RemoveObjectOptions } from './remove-object.js';
 import { MediaError } from './types.js';
@@ -26,8 +28,8 @@ export interface HandedFrame {
 export interface Pass {
   options: RemoveObjectOptions;
   mosaic: Mosaic;
-  /** Per frame recorded by pass 1: its placement (ox, oy) in the mosaic. */
-  offsets: number[];
+  /** Per frame recorded by pass 1: its placement in the mosaic (frame pixel → global position). */
+  placements: Similarity[];
   handoff: Handoff<HandedFrame>;
   first: PassProgress;
   second: PassProgress;
@@ -46,24 +48,21 @@ const READ_AHEAD = 3;
 const STEADY_LEAD = 6;
 
 export async function firstPass(pass: Pass): Promise<void> {
-  const { options, mosaic, offsets, handoff, first, second } = pass;
+  const { options, mosaic, placements, handoff, first, second } = pass;
   const { width, height, signal } = options;
   const fill = new FillMask(width, height, options.fill ?? DEFAULT_FILL_MASK);
   const motion = new MotionEstimator(width, height);
+  const path = new CameraPath(width, height);
   let framesWithMask = 0;
-  let ox = 0;
-  let oy = 0;
   const spentMasks: Buffer[] = [];
   for await (const [video, mask] of framePairs(options, pass.spent, spentMasks)) {
     const box = fill.decode(mask);
     spentMasks.push(mask);
     if (box) framesWithMask++;
     const planes = yuvPlanes(video, width, height);
-    const shift = motion.next(planes.y, fill.weight, box);
-    ox += shift.dx;
-    oy += shift.dy;
-    offsets.push(ox, oy);
-    mosaic.recordFirst(planes, ox, oy, fill);
+    const placement = path.next(motion.next(planes.y, fill.weight, box));
+    placements.push(placement);
+    mosaic.recordFirst(planes, placement, fill, placements.length - 1);
     // Never waits while pass 2 waits for this pass: that would deadlock, so the queue outgrows its budget
     // and is dropped instead.
     while (!handoff.overflowed && handoff.length >= STEADY_LEAD && !second.blocked) await second.changed();
@@ -80,7 +79,7 @@ export async function firstPass(pass: Pass): Promise<void> {
 }
 
 export async function secondPass(pass: Pass): Promise<void> {
-  const { options, mosaic, offsets, handoff, first, second } = pass;
+  const { options, mosaic, placements, handoff, first, second } = pass;
   const { width, height, signal } = options;
   const fill = new FillMask(width, height, options.fill ?? DEFAULT_FILL_MASK);
   // Used only once the handoff has been dropped: they catch up with this pass's frame.
@@ -112,15 +111,14 @@ export async function secondPass(pass: Pass): Promise<void> {
         if (!mask) throw changed(options.mask);
         fill.decode(mask);
       }
-      const fx = offsets[2 * index]!;
-      const fy = offsets[2 * index + 1]!;
+      const placement = placements[index]!;
       // The scan resumes where it last found a place without a value: places only ever gain one.
       let unknown = 0;
-      await waitForFirst(() => first.finished || (unknown = mosaic.firstUnknown(fill, fx, fy, unknown)) < 0);
+      await waitForFirst(() => first.finished || (unknown = mosaic.firstUnknown(fill, placement, unknown)) < 0);
       const planes = yuvPlanes(video, width, height);
       // Either order: the fill writes only where the weights are above 0, and recordLast reads only where they are 0.
-      composeFill(planes, fill, mosaic, fx, fy);
-      mosaic.recordLast(planes, fx, fy, fill);
+      composeFill(planes, fill, mosaic, placement);
+      mosaic.recordLast(planes, placement, fill, index);
       await writing;
       // Pass 1 is done with the frame (it is a frame ahead, see above), and so is the encoder once this resolves.
       writing = writer.write(video).then(() => void (handed && pass.spent.push(video)));

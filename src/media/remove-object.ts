@@ -65,7 +65,10 @@ export interface RemovalStats {
   /** Distinct background places under some frame's fill region, and how many of them no frame ever showed. */
   neededPixels: number;
   neverSeenPixels: number;
-  /** How far the camera moved over the clip, in pixels (the mosaic's extent beyond one frame). */
+  /**
+   * How far the camera moved over the clip, in pixels: the extent of the area the frames cover, at the first
+   * frame's scale, beyond one frame (a zoom in adds nothing, a zoom out its border).
+   */
   panX: number;
   panY: number;
 }
@@ -89,7 +92,7 @@ export async function removeObject(options: RemoveObjectOptions): Promise<Remova
   const pass: Pass = {
     options: { ...options, signal: stop.signal },
     mosaic: new Mosaic(width, height),
-    offsets: [],
+    placements: [],
     handoff: new Handoff(options.handoffMemory ?? HANDOFF_MEMORY),
     first: new PassProgress(),
     second: new PassProgress(),
@@ -112,7 +115,8 @@ export async function removeObject(options: RemoveObjectOptions): Promise<Remova
   }
   if (failure) throw failure.error;
   const counts = pass.counts!;
-  return { ...counts, panX: pass.mosaic.width - width, panY: pass.mosaic.height - height };
+  const covered = pass.mosaic.covered!;
+  return { ...counts, panX: Math.max(0, covered.x1 - covered.x0 - width), panY: Math.max(0, covered.y1 - covered.y0 - height) };
 }
 
 function progress(options: RemoveObjectOptions): (pass: 1 | 2, frames: number) => void {

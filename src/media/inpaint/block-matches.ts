@@ -40,7 +40,6 @@ export function blockMatches(cur: Level, prev: Level, predicted: Similarity, rad
   const left = (w - BLOCK - (across - 1) * step) >> 1;
   const top = (h - BLOCK - (down - 1) * step) >> 1;
   const side = 2 * radius + 1;
-  const costs = new Float64Array(side * side);
   for (let j = 0; j < down; j++) {
     const by = top + j * step;
     for (let i = 0; i < across; i++) {
@@ -54,8 +53,7 @@ export function blockMatches(cur: Level, prev: Level, predicted: Similarity, rad
       let bi = -1;
       for (let dy = -radius; dy <= radius; dy++) {
         for (let dx = -radius; dx <= radius; dx++) {
-          const c = blockCost(cs, ps, w, h, bx, by, bx + ox + dx, by + oy + dy);
-          costs[(dy + radius) * side + dx + radius] = c;
+          const c = blockCost(cs, ps, w, h, bx, by, bx + ox + dx, by + oy + dy, best);
           if (c < best) {
             best = c;
             bi = (dy + radius) * side + dx + radius;
@@ -66,8 +64,11 @@ export function blockMatches(cur: Level, prev: Level, predicted: Similarity, rad
       const ix = bi % side;
       const iy = (bi - ix) / side;
       if (ix === 0 || iy === 0 || ix === side - 1 || iy === side - 1) continue;
-      const fx = vertex(costs[bi - 1]!, best, costs[bi + 1]!);
-      const fy = vertex(costs[bi - side]!, best, costs[bi + side]!);
+      // The neighbours' costs in full (the search stopped summing them once they passed the best).
+      const mx = bx + ox + ix - radius;
+      const my = by + oy + iy - radius;
+      const fx = vertex(blockCost(cs, ps, w, h, bx, by, mx - 1, my, Infinity), best, blockCost(cs, ps, w, h, bx, by, mx + 1, my, Infinity));
+      const fy = vertex(blockCost(cs, ps, w, h, bx, by, mx, my - 1, Infinity), best, blockCost(cs, ps, w, h, bx, by, mx, my + 1, Infinity));
       const n = matches.count++;
       matches.x[n] = cx;
       matches.y[n] = cy;
@@ -107,8 +108,11 @@ function textured(samples: Int16Array, w: number, bx: number, by: number): boole
   return least >= MIN_TEXTURE * (BLOCK - 1) * (BLOCK - 1);
 }
 
-/** Sum of squared differences of the block at (bx, by) of `cur` and at (px, py) of `prev`; Infinity when that leaves the frame or meets the fill region. */
-function blockCost(cur: Int16Array, prev: Int16Array, w: number, h: number, bx: number, by: number, px: number, py: number): number {
+/**
+ * Sum of squared differences of the block at (bx, by) of `cur` and at (px, py) of `prev`; Infinity when that
+ * leaves the frame or meets the fill region. Stops early, with a partial sum, once it reaches `bound`.
+ */
+function blockCost(cur: Int16Array, prev: Int16Array, w: number, h: number, bx: number, by: number, px: number, py: number, bound: number): number {
   if (px < 0 || py < 0 || px + BLOCK > w || py + BLOCK > h) return Infinity;
   let sum = 0;
   for (let y = 0; y < BLOCK; y++) {
@@ -120,6 +124,7 @@ function blockCost(cur: Int16Array, prev: Int16Array, w: number, h: number, bx: 
       const d = cur[c + x]! - b;
       sum += d * d;
     }
+    if (sum >= bound) return sum;
   }
   return sum;
 }

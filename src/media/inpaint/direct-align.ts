@@ -1,13 +1,26 @@
+import type { Box } from './frame.js';
 import type { Level } from './luma-pyramid.js';
 import { compose, invert, type Similarity } from './similarity.js';
+
+/**
+ * A frame to align with: its luma smoothed (see `smoothed`), and where its fill region lies, grown by the
+ * smoothing's reach.
+ */
+export interface Reference {
+  w: number;
+  h: number;
+  values: Float32Array;
+  blocked: Uint8Array;
+  box: Box | undefined;
+}
 
 /** Pixels whose gradient is compared, at most: the fit's precision grows with their square root. */
 const TARGET_SAMPLES = 12000;
 /** Squared luma gradient (levels per pixel) below which a pixel says too little about motion to be worth its time. */
 const MIN_GRADIENT2 = 9;
-const MAX_ITERATIONS = 8;
+const MAX_ITERATIONS = 6;
 /** Largest move of a frame corner, in pixels, under which an update counts as converged. */
-const CONVERGED = 0.002;
+const CONVERGED = 0.005;
 /** Tukey's biweight constant: 95 % efficiency on Gaussian noise, no influence from larger residuals. */
 const TUKEY = 4.685;
 /** Least residual scale (levels): compression and grain never make two views of one place agree better. */
@@ -22,33 +35,45 @@ const FEW_SAMPLES = 64;
  * A brightness offset is fitted alongside, so a change of exposure does not pass for motion. Fill-region
  * pixels of either frame are left out.
  *
- * Inverse compositional: gradients and Jacobians are the current frame's, computed once; each iteration only
- * resamples the previous frame.
+ * Both frames are smoothed by a 3×3 binomial first. Without it, grain biases the fit towards half pixels:
+ * bilinear sampling between two pixels averages their noise away, so a fractional position matches a noisy
+ * frame better than the true whole-pixel one (a still camera read as moving by a tenth of a pixel).
+ *
+ * Inverse compositional: gradients and Jacobians are the template frame's, computed once (`template`); each
+ * iteration of each `align` only resamples the other frame.
  */
 export class DirectAligner {
   private capacity = 0;
   private sx = new Float32Array(0);
   private sy = new Float32Array(0);
-  private template = new Float32Array(0);
+  private values = new Float32Array(0);
   /** Per sample, the five Jacobian entries: zoom, turn, x, y, brightness (1, implicit). */
   private jacobian = new Float32Array(0);
   private residual = new Float32Array(0);
   private readonly histogram = new Int32Array(256);
 
+  private count = 0;
+  private cx = 0;
+  private cy = 0;
+  private radius = 1;
+  private w = 0;
+  private h = 0;
+
   /**
-   * Refines `model` (current → previous, full-resolution pixels); returns it unchanged when the frames have
-   * too little texture outside the fill region to say more.
+   * Takes the frame to align (the current one): picks its samples and computes their Jacobians, once for any
+   * number of `align` calls against other frames. Returns how many samples it has.
    */
-  refine(cur: Level, prev: Level, model: Similarity): Similarity {
-    const n = this.select(cur);
-    if (n < FEW_SAMPLES) return model;
+  template(cur: Level): number {
+    const n = (this.count = this.select(cur));
     const { w, h } = cur;
     // Zoom and turn act on coordinates about the centre, scaled by the half-diagonal: the five unknowns then
     // have like magnitudes, and the normal equations stay well conditioned.
-    const cx = (w - 1) / 2;
-    const cy = (h - 1) / 2;
-    const radius = Math.hypot(w, h) / 2;
-    const { sx, sy, jacobian } = this;
+    this.w = w;
+    this.h = h;
+    this.cx = (w - 1) / 2;
+    this.cy = (h - 1) / 2;
+    this.radius = Math.hypot(w, h) / 2;
+    const { sx, sy, jacobian, cx, cy, radius } = this;
     for (let k = 0; k < n; k++) {
       const gx = jacobian[5 * k + 2]!;
       const gy = jacobian[5 * k + 3]!;
@@ -57,14 +82,27 @@ export class DirectAligner {
       jacobian[5 * k] = gx * x + gy * y;
       jacobian[5 * k + 1] = -gx * y + gy * x;
     }
+    return n;
+  }
+
+  /**
+   * Refines `model` (template frame → `other`, full-resolution pixels). Returns it with the share of the
+   * samples that `other` shows outside its fill region, or undefined when too few samples remain to say
+   * anything (a featureless picture, or frames that barely overlap).
+   */
+  align(other: Reference, model: Similarity): { model: Similarity; overlap: number } | undefined {
+    const n = this.count;
+    if (n < FEW_SAMPLES) return undefined;
     let current = model;
+    let overlap = 0;
     for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
-      const step = this.step(prev, current, n, cx, cy, radius);
-      if (!step) break;
-      current = compose(current, invert(step));
-      if (largestMove(step, w, h) < CONVERGED) break;
+      const step = this.step(other, current);
+      if (!step) return iteration ? { model: current, overlap } : undefined;
+      overlap = step.valid / n;
+      current = compose(current, invert(step.update));
+      if (largestMove(step.update, this.w, this.h) < CONVERGED) break;
     }
-    return current;
+    return { model: current, overlap };
   }
 
   /**
@@ -79,24 +117,24 @@ export class DirectAligner {
       this.capacity = most;
       this.sx = new Float32Array(most);
       this.sy = new Float32Array(most);
-      this.template = new Float32Array(most);
+      this.values = new Float32Array(most);
       this.jacobian = new Float32Array(5 * most);
       this.residual = new Float32Array(most);
     }
     let n = 0;
-    // Offset by half a cell so the frame's border rows and columns, which have no neighbour outside, are skipped.
-    const start = grid >> 1 || 1;
-    for (let y = start; y < h - 1; y += grid) {
-      const nearBox = box !== undefined && y >= box.y0 - 1 && y <= box.y1;
-      for (let x = start; x < w - 1; x += grid) {
+    // Offset by half a cell and two pixels in from the edge: the smoothed gradient reads two pixels around.
+    const start = Math.max(2, grid >> 1);
+    for (let y = start; y < h - 2; y += grid) {
+      const nearBox = box !== undefined && y >= box.y0 - 2 && y < box.y1 + 2;
+      for (let x = start; x < w - 2; x += grid) {
         const i = y * w + x;
-        if (nearBox && x >= box.x0 - 1 && x <= box.x1 && (blocked[i] || blocked[i - 1] || blocked[i + 1] || blocked[i - w] || blocked[i + w])) continue;
-        const gx = (luma[i + 1]! - luma[i - 1]!) / 2;
-        const gy = (luma[i + w]! - luma[i - w]!) / 2;
+        if (nearBox && x >= box.x0 - 2 && x < box.x1 + 2 && blockedAround(blocked, w, i)) continue;
+        const gx = (binomial(luma, w, i + 1) - binomial(luma, w, i - 1)) / 2;
+        const gy = (binomial(luma, w, i + w) - binomial(luma, w, i - w)) / 2;
         if (gx * gx + gy * gy < MIN_GRADIENT2) continue;
         this.sx[n] = x;
         this.sy[n] = y;
-        this.template[n] = luma[i]!;
+        this.values[n] = binomial(luma, w, i);
         this.jacobian[5 * n + 2] = gx;
         this.jacobian[5 * n + 3] = gy;
         n++;
@@ -105,10 +143,13 @@ export class DirectAligner {
     return n;
   }
 
-  /** One reweighted Gauss-Newton step: the small similarity to undo from `model`, or undefined when there is nothing to fit. */
-  private step(prev: Level, model: Similarity, n: number, cx: number, cy: number, radius: number): Similarity | undefined {
-    const { w, h, luma, blocked, box } = prev;
-    const { sx, sy, template, residual, histogram } = this;
+  /**
+   * One reweighted Gauss-Newton step: the small similarity to undo from `model`, and how many samples `prev`
+   * showed; undefined when there is nothing to fit.
+   */
+  private step(prev: Reference, model: Similarity): { update: Similarity; valid: number } | undefined {
+    const { w, h, values: luma, blocked, box } = prev;
+    const { sx, sy, values, residual, histogram, count: n, cx, cy, radius } = this;
     const { a, b, tx, ty } = model;
     histogram.fill(0);
     let valid = 0;
@@ -132,7 +173,7 @@ export class DirectAligner {
       const fy = v - y0;
       const top = luma[i]! + (luma[i + 1]! - luma[i]!) * fx;
       const bottom = luma[i + w]! + (luma[i + w + 1]! - luma[i + w]!) * fx;
-      const r = top + (bottom - top) * fy - template[k]!;
+      const r = top + (bottom - top) * fy - values[k]!;
       residual[k] = r;
       histogram[Math.min(255, Math.floor(Math.abs(r) * 4))]!++;
       valid++;
@@ -182,8 +223,58 @@ export class DirectAligner {
     // The update as a similarity in pixels: x ↦ x + (zoom, turn)·(x − c)/radius + (dx, dy).
     const da = d[0]! / radius;
     const db = d[1]! / radius;
-    return { a: 1 + da, b: db, tx: d[2]! - (da * cx - db * cy), ty: d[3]! - (db * cx + da * cy) };
+    return { update: { a: 1 + da, b: db, tx: d[2]! - (da * cx - db * cy), ty: d[3]! - (db * cx + da * cy) }, valid };
   }
+}
+
+/**
+ * `level`'s luma smoothed by a 3×3 binomial (edges repeated), and its fill region grown by a pixel, since
+ * smoothing spreads the object's pixels by one; into `out`'s buffers when they fit.
+ */
+export function smoothed(level: Level, out?: Reference): Reference {
+  const { w, h, luma, blocked, box } = level;
+  const ref: Reference = out && out.w === w && out.h === h ? out : { w, h, values: new Float32Array(w * h), blocked: new Uint8Array(w * h), box: undefined };
+  const across = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) across[row + x] = luma[row + Math.max(0, x - 1)]! + 2 * luma[row + x]! + luma[row + Math.min(w - 1, x + 1)]!;
+  }
+  const values = ref.values;
+  for (let y = 0; y < h; y++) {
+    const up = Math.max(0, y - 1) * w;
+    const row = y * w;
+    const down = Math.min(h - 1, y + 1) * w;
+    for (let x = 0; x < w; x++) values[row + x] = (across[up + x]! + 2 * across[row + x]! + across[down + x]!) / 16;
+  }
+  if (ref.box) for (let y = ref.box.y0; y < ref.box.y1; y++) ref.blocked.fill(0, y * w + ref.box.x0, y * w + ref.box.x1);
+  ref.box = undefined;
+  if (box) {
+    const grown = { x0: Math.max(0, box.x0 - 1), y0: Math.max(0, box.y0 - 1), x1: Math.min(w, box.x1 + 1), y1: Math.min(h, box.y1 + 1) };
+    for (let y = box.y0; y < box.y1; y++) {
+      for (let x = box.x0; x < box.x1; x++) {
+        if (!blocked[y * w + x]) continue;
+        for (let v = Math.max(0, y - 1); v <= Math.min(h - 1, y + 1); v++) ref.blocked.fill(1, v * w + Math.max(0, x - 1), v * w + Math.min(w, x + 2));
+      }
+    }
+    ref.box = grown;
+  }
+  return ref;
+}
+
+/** The 3×3 binomial average around pixel i (not on the frame's edge). */
+function binomial(luma: Uint8Array, w: number, i: number): number {
+  const up = i - w;
+  const down = i + w;
+  return (luma[up - 1]! + 2 * luma[up]! + luma[up + 1]! + 2 * (luma[i - 1]! + 2 * luma[i]! + luma[i + 1]!) + luma[down - 1]! + 2 * luma[down]! + luma[down + 1]!) / 16;
+}
+
+/** True when a fill-region pixel lies within two pixels of pixel i, which the smoothed gradient reads. */
+function blockedAround(blocked: Uint8Array, w: number, i: number): boolean {
+  for (let dy = -2; dy <= 2; dy++) {
+    const row = i + dy * w;
+    if (blocked[row - 2] || blocked[row - 1] || blocked[row] || blocked[row + 1] || blocked[row + 2]) return true;
+  }
+  return false;
 }
 
 /** How far `p` moves the farthest corner of a w × h frame. */

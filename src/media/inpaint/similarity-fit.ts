@@ -1,8 +1,14 @@
 import type { Matches } from './block-matches.js';
 import { applyX, applyY, type Similarity } from './similarity.js';
 
-/** Random pairs tried: with half the matches on the camera's motion, the chance of never drawing two of them is 0.75¹²⁸. */
+/**
+ * Random pairs tried, at most: with half the matches on the camera's motion, the chance of never drawing two
+ * of them is 0.75¹²⁸. Fewer when more agree (see `enough`).
+ */
 const TRIALS = 128;
+const MIN_TRIALS = 8;
+/** Wanted chance that some pair drawn was all on the camera's motion. */
+const CONFIDENCE = 0.999;
 /** Pairs closer than this (level pixels) pin down a turn or a zoom too loosely to be worth scoring. */
 const MIN_SPREAD = 4;
 
@@ -21,9 +27,10 @@ export function fitSimilarity(matches: Matches, prior: Similarity, threshold: nu
   const t2 = threshold * threshold;
   let best = prior;
   let bestScore = score(matches, prior, t2);
+  let trials = enough(countInliers(matches, prior, t2), n);
   let state = 0x9e3779b9;
   const random = (): number => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) % n;
-  for (let trial = 0; trial < TRIALS && n >= 2; trial++) {
+  for (let trial = 0; trial < trials && n >= 2; trial++) {
     const i = random();
     const j = random();
     const model = fromPair(matches, i, j);
@@ -32,6 +39,7 @@ export function fitSimilarity(matches: Matches, prior: Similarity, threshold: nu
     if (s < bestScore) {
       bestScore = s;
       best = model;
+      trials = Math.min(trials, enough(countInliers(matches, model, t2), n));
     }
   }
   let inliers = countInliers(matches, best, t2);
@@ -42,6 +50,14 @@ export function fitSimilarity(matches: Matches, prior: Similarity, threshold: nu
     inliers = countInliers(matches, best, t2);
   }
   return { model: best, inliers };
+}
+
+/** Pairs to draw so that, with `inliers` of `n` matches agreeing, one pair is all agreeing with CONFIDENCE (Hartley & Zisserman, 4.7.1). */
+function enough(inliers: number, n: number): number {
+  const share = n ? inliers / n : 0;
+  if (share <= 0) return TRIALS;
+  if (share >= 1) return MIN_TRIALS;
+  return Math.max(MIN_TRIALS, Math.min(TRIALS, Math.ceil(Math.log(1 - CONFIDENCE) / Math.log(1 - share * share))));
 }
 
 function fromPair(m: Matches, i: number, j: number): Similarity | undefined {
