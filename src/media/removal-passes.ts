@@ -91,7 +91,7 @@ export async function secondPass(pass: Pass): Promise<void> {
     while (!ready()) await first.changed();
     second.setBlocked(false);
   };
-  const writer = openFrameWriter(options.output, { width, height, fps: options.fps, pixFmt: 'yuv420p', audioFrom: options.audioFrom, signal });
+  const writer = openFrameWriter(options.output, { width, height, fps: options.fps, pixFmt: 'yuv420p', audioFrom: options.audioFrom, lossless: options.lossless, signal });
   // The frame before is still being handed to the encoder while this one is filled; each frame is its own
   // buffer, so the two never share memory.
   let writing: Promise<void> | undefined;

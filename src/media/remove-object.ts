@@ -46,7 +46,17 @@ export interface RemoveObjectOptions {
   frames?: number;
   /** Copy the first audio stream of this file into the output. */
   audioFrom?: FrameWriterOptions['audioFrom'];
+  /**
+   * The fill region: the mask grown by `grow` px (a square), cross-faded over its outer `feather` px. Outside
+   * it, the output frames are the decoded input frames byte for byte, before the encode (a chroma sample
+   * counts as inside when any of its four luma pixels is). Default DEFAULT_FILL_MASK.
+   */
   fill?: FillMaskOptions;
+  /**
+   * Encode losslessly (libx264 -qp 0): the file then holds exactly the frames the fill produced. For tests and
+   * measurements; see FrameWriterOptions.lossless for why not for people.
+   */
+  lossless?: boolean;
   /**
    * Bytes of decoded frames (and their fill regions) the first pass may hand to the second, which runs behind
    * it (default 32 MiB). When the second pass falls further behind than that, waiting for a place to be

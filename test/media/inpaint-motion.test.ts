@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MotionEstimator } from '../../src/media/inpaint/motion.js';
 import { angleOf, applyX, applyY, compose, invert, scaleOf, type Similarity } from '../../src/media/inpaint/similarity.js';
-
-/** Deterministic pseudo-random numbers, so a failure reproduces. */
-function lcg(seed: number): () => number {
-  let state = seed;
-  return () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-}
+import { camera, lcg, shoot, waves } from '../support/synthetic-scene.js';
 
 /** A large textured image: smooth waves plus fine noise, like footage. */
 function texture(width: number, height: number, seed = 1): Uint8Array {
@@ -22,43 +17,6 @@ function crop(image: Uint8Array, iw: number, x: number, y: number, w: number, h:
   const out = new Uint8Array(w * h);
   for (let r = 0; r < h; r++) out.set(image.subarray((y + r) * iw + x, (y + r) * iw + x + w), r * w);
   return out;
-}
-
-/**
- * A scene defined everywhere, not only on pixels: waves of wavelengths 7 to 60 px in many directions. A frame
- * of it under any camera transform is exact, so a recovered motion can be checked to a hundredth of a pixel.
- */
-function waves(seed: number): (x: number, y: number) => number {
-  const random = lcg(seed);
-  const parts = Array.from({ length: 14 }, (_, i) => {
-    const wavelength = 7 + 53 * random();
-    const direction = Math.PI * random();
-    const k = (2 * Math.PI) / wavelength;
-    return { kx: k * Math.cos(direction), ky: k * Math.sin(direction), phase: 2 * Math.PI * random(), amplitude: i < 4 ? 25 : 9 };
-  });
-  return (x, y) => {
-    let v = 128;
-    for (const p of parts) v += p.amplitude * Math.sin(p.kx * x + p.ky * y + p.phase);
-    return v;
-  };
-}
-
-/** Frame luma showing `scene` through `camera` (frame pixel → scene coordinates). */
-function shoot(scene: (x: number, y: number) => number, camera: Similarity, w: number, h: number): Uint8Array {
-  const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = Math.max(0, Math.min(255, Math.round(scene(applyX(camera, x, y), applyY(camera, x, y)))));
-  return out;
-}
-
-/** A camera about the frame's centre: zoom (> 1 magnifies), turn in degrees, then a shift of the scene. */
-function camera(w: number, h: number, zoom: number, degrees: number, dx: number, dy: number): Similarity {
-  const s = 1 / zoom;
-  const t = (degrees * Math.PI) / 180;
-  const a = s * Math.cos(t);
-  const b = s * Math.sin(t);
-  const cx = w / 2;
-  const cy = h / 2;
-  return { a, b, tx: cx + dx - (a * cx - b * cy), ty: cy + dy - (b * cx + a * cy) };
 }
 
 /** Largest distance, over the frame's corners, between where two models put a pixel. */
