@@ -20,6 +20,7 @@ export interface FillMaskOptions {
   feather: number;
 }
 
+/** The offline removal's fill region; documented as its `dilation` and `feather` settings (src/models/wavespeed). */
 export const DEFAULT_FILL_MASK: FillMaskOptions = { grow: 3, feather: 2 };
 
 /**

@@ -15,6 +15,6 @@ export const LOCAL_VERSIONS: Readonly<Record<string, number>> = {
   'local/compare': 1,
   'alibaba/wan2.1-vace-plus/video_outpainting': 1,
   'alibaba/wan2.1-vace-plus/video_extension': 1,
-  'wavespeed-ai/void-video-inpainting/mask': 1,
+  'wavespeed-ai/void-video-inpainting/mask': 2,
 };
 
