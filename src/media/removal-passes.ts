@@ -18,8 +18,9 @@ import { abortReason } from './process.js';
 import type { RemovalStats, RemoveObjectOptions } from './remove-object.js';
 import { MediaError } from './types.js';
 
-/** A decoded frame and its packed fill region (FillMask.pack), on their way from pass 1 to pass 2. */
+/** A decoded frame, its index and its packed fill region (FillMask.pack), on their way from pass 1 to pass 2. */
 export interface HandedFrame {
+  index: number;
   video: Buffer;
   fill: Uint8Array;
 }
@@ -63,11 +64,17 @@ export async function firstPass(pass: Pass): Promise<void> {
     const placement = path.next(motion.next(planes.y, fill.weight, box));
     placements.push(placement);
     mosaic.recordFirst(planes, placement, fill, placements.length - 1);
+    const index = placements.length - 1;
     // Never waits while pass 2 waits for this pass: that would deadlock, so the queue outgrows its budget
     // and is dropped instead.
     while (!handoff.overflowed && handoff.length >= STEADY_LEAD && !second.blocked) await second.changed();
+    // Once the queue was dropped, pass 2 decodes the files again itself. When it no longer waits for this pass
+    // (the object has uncovered what it hid), this pass lets it catch up and hands frames over again, so a long
+    // wait at the start of a clip does not cost a second decode of all the rest.
+    while (handoff.overflowed && !second.blocked && !second.finished && index - second.frames > STEADY_LEAD) await second.changed();
+    if (handoff.overflowed && index - second.frames <= STEADY_LEAD) handoff.resume();
     const packed = fill.pack();
-    handoff.add({ video, fill: packed }, video.length + packed.length);
+    handoff.add({ index, video, fill: packed }, video.length + packed.length);
     first.advance();
     pass.report(1, first.frames);
   }
@@ -101,7 +108,8 @@ export async function secondPass(pass: Pass): Promise<void> {
       // which is all the fill changes, but there is no need to rely on that).
       await waitForFirst(() => first.frames > index + 1 || first.finished);
       if (index >= first.frames) break;
-      const handed = handoff.take();
+      // The queue holds this frame unless it was dropped: after a drop it starts again at a later frame.
+      const handed = handoff.peek()?.index === index ? handoff.take() : undefined;
       second.advance();
       const video = handed?.video ?? (await videos.at(index));
       if (!video) throw changed(options.video);

@@ -15,7 +15,7 @@ export interface Reference {
 }
 
 /** Pixels whose gradient is compared, at most: the fit's precision grows with their square root. */
-const TARGET_SAMPLES = 12000;
+const TARGET_SAMPLES = 8000;
 /** Squared luma gradient (levels per pixel) below which a pixel says too little about motion to be worth its time. */
 const MIN_GRADIENT2 = 9;
 const MAX_ITERATIONS = 6;
@@ -175,7 +175,8 @@ export class DirectAligner {
       const bottom = luma[i + w]! + (luma[i + w + 1]! - luma[i + w]!) * fx;
       const r = top + (bottom - top) * fy - values[k]!;
       residual[k] = r;
-      histogram[Math.min(255, Math.floor(Math.abs(r) * 4))]!++;
+      const bin = ((r < 0 ? -r : r) * 4) | 0;
+      histogram[bin < 255 ? bin : 255]!++;
       valid++;
     }
     if (valid < FEW_SAMPLES) return undefined;
