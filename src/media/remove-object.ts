@@ -4,16 +4,18 @@
  * Two streaming passes, the second running behind the first, so memory is the size of the background mosaic
  * and a bounded queue between the passes, never the clip's length:
  *
- * 1. Reads video and mask. Per frame: the fill region (mask below 192, grown a little), the camera's
- *    translation since the previous frame (on small luma, the fill region left out), and the frame's visible
- *    background written into the mosaic where the mosaic has nothing yet ("first seen"). The frame and its
- *    packed fill region then go to pass 2. At the end every place any frame's fill region covers ("needed")
- *    holds either the first background any frame showed there, or, where no frame ever did, a spatial fill
- *    from the boundary, made once so it is the same in every frame.
+ * 1. Reads video and mask. Per frame: the fill region (mask below 192, grown a little), the camera's motion
+ *    since the previous frame — a similarity: zoom, roll and pan to a fraction of a pixel (inpaint/motion.ts),
+ *    the fill region left out — and the frame's visible background written into the mosaic where the mosaic
+ *    has nothing yet ("first seen"), resampled when the frame does not sit on the mosaic's pixel grid. The
+ *    frame and its packed fill region then go to pass 2. At the end every place any frame's fill region
+ *    reads ("needed") holds either the first background any frame showed there, or, where no frame ever did,
+ *    a spatial fill from the boundary, made once so it is the same in every frame.
  * 2. Per frame, in order: once the mosaic has a value for every place of the frame's fill region — pass 1 has
  *    reached the frame that first shows each, or has finished and made the rest — replaces the region from the
- *    mosaic, cross-faded at the edge, writes the frame's visible background over the mosaic ("last seen"), and
- *    encodes it.
+ *    mosaic, cross-faded at the edge, writes the frame's visible background over the mosaic where the next
+ *    frame's fill reads ("last seen"), and encodes it. Nothing outside the fill region is written: there the
+ *    output is the decoded input, byte for byte.
  *
  * So a frame's hole takes the most recent earlier view of that place when there is one and otherwise the
  * earliest later view — the temporally nearest in whichever direction has it — which a forward and a backward
@@ -22,8 +24,9 @@
  * The look-ahead: pass 2 trails pass 1 by as many frames as the object takes to uncover what it hides (all of
  * the clip where it never does). The frames in between wait in a queue (see removal-passes.ts): a few frames
  * normally, up to `handoffMemory` while pass 2 waits for a place to be uncovered; past that the queue is
- * dropped and pass 2 decodes video and mask again itself, from its frame on. So a clip is decoded once unless
- * the object hides something for longer than the queue holds.
+ * dropped and pass 2 decodes video and mask again itself, from its frame on, until it has caught up with pass 1
+ * and the queue takes frames again. So a clip is decoded once, except the frames around a wait longer than
+ * the queue holds.
  */
 import type { FrameWriterOptions } from './frames.js';
 import type { FillMaskOptions } from './inpaint/fill-mask.js';
