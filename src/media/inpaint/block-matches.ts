@@ -12,7 +12,7 @@ export interface Matches {
 
 const BLOCK = 8;
 /** Blocks tried per frame, on a regular grid: enough for a robust fit, few enough to search each cheaply. */
-const TARGET_BLOCKS = 240;
+const TARGET_BLOCKS = 160;
 /**
  * Least eigenvalue of a block's gradient structure tensor, per pixel, below which it is not matched: a flat
  * block matches anywhere, and a block with one straight edge only across the edge (the aperture problem).

@@ -235,17 +235,22 @@ export class DirectAligner {
 export function smoothed(level: Level, out?: Reference): Reference {
   const { w, h, luma, blocked, box } = level;
   const ref: Reference = out && out.w === w && out.h === h ? out : { w, h, values: new Float32Array(w * h), blocked: new Uint8Array(w * h), box: undefined };
-  const across = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    for (let x = 0; x < w; x++) across[row + x] = luma[row + Math.max(0, x - 1)]! + 2 * luma[row + x]! + luma[row + Math.min(w - 1, x + 1)]!;
-  }
   const values = ref.values;
+  // Down the columns into `values`, then along each row through a row's buffer; edges repeated. Plain loops
+  // with the edges outside them: this runs once per key frame, too rarely for the optimiser to help much.
   for (let y = 0; y < h; y++) {
-    const up = Math.max(0, y - 1) * w;
     const row = y * w;
-    const down = Math.min(h - 1, y + 1) * w;
-    for (let x = 0; x < w; x++) values[row + x] = (across[up + x]! + 2 * across[row + x]! + across[down + x]!) / 16;
+    const up = y > 0 ? row - w : row;
+    const down = y < h - 1 ? row + w : row;
+    for (let x = 0; x < w; x++) values[row + x] = luma[up + x]! + 2 * luma[row + x]! + luma[down + x]!;
+  }
+  const line = new Float32Array(w);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    line.set(values.subarray(row, row + w));
+    values[row] = (3 * line[0]! + line[1]!) / 16;
+    for (let x = 1; x < w - 1; x++) values[row + x] = (line[x - 1]! + 2 * line[x]! + line[x + 1]!) / 16;
+    values[row + w - 1] = (line[w - 2]! + 3 * line[w - 1]!) / 16;
   }
   if (ref.box) for (let y = ref.box.y0; y < ref.box.y1; y++) ref.blocked.fill(0, y * w + ref.box.x0, y * w + ref.box.x1);
   ref.box = undefined;
@@ -254,7 +259,7 @@ export function smoothed(level: Level, out?: Reference): Reference {
     for (let y = box.y0; y < box.y1; y++) {
       for (let x = box.x0; x < box.x1; x++) {
         if (!blocked[y * w + x]) continue;
-        for (let v = Math.max(0, y - 1); v <= Math.min(h - 1, y + 1); v++) ref.blocked.fill(1, v * w + Math.max(0, x - 1), v * w + Math.min(w, x + 2));
+        for (let v = grown.y0 > y - 1 ? grown.y0 : y - 1; v <= y + 1 && v < grown.y1; v++) ref.blocked.fill(1, v * w + Math.max(0, x - 1), v * w + Math.min(w, x + 2));
       }
     }
     ref.box = grown;

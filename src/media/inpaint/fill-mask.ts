@@ -162,43 +162,53 @@ export class FillMask {
   }
 }
 
-const KEPT_WORD = 0xc0c0c0c0 | 0;
-
 /**
- * Bounding box of the pixels below FILL_BELOW, or undefined. Reads four pixels at a time across row ends (a
- * mask is mostly white), and looks at single pixels only in words that hold a marked one.
+ * Bounding box of the pixels below FILL_BELOW, or undefined. Row by row: from the left to the first marked
+ * pixel and from the right to the last, four pixels at a time (a mask is mostly white), so the object's own
+ * pixels between them are never read.
  */
 export function findMarked(gray: Uint8Array, width: number, height: number): Box | undefined {
-  const size = width * height;
   let x0 = width;
   let x1 = 0;
   let y0 = height;
   let y1 = 0;
-  const look = (i: number): void => {
-    if (gray[i]! >= FILL_BELOW) return;
-    const y = Math.floor(i / width);
-    const x = i - y * width;
-    if (x < x0) x0 = x;
-    if (x >= x1) x1 = x + 1;
-    if (y < y0) y0 = y;
-    if (y >= y1) y1 = y + 1;
-  };
+  // Words start at the first 4-byte-aligned byte of the buffer; they may straddle row ends.
   const head = (4 - (gray.byteOffset % 4)) % 4;
-  for (let i = 0; i < Math.min(head, size); i++) look(i);
-  const count = Math.max(0, (size - head) >> 2);
   // Signed words and a signed constant: unsigned values above 2³¹ would leave V8's fast integer path.
-  const words = new Int32Array(gray.buffer, gray.byteOffset + head, count);
-  for (let w = 0; w < count; w++) {
-    // Every byte has its two top bits set: all four pixels are ≥ 192 and kept.
-    if ((words[w]! & KEPT_WORD) === KEPT_WORD) continue;
-    const i = head + 4 * w;
-    look(i);
-    look(i + 1);
-    look(i + 2);
-    look(i + 3);
+  const words = new Int32Array(gray.buffer, gray.byteOffset + head, Math.max(0, (gray.length - head) >> 2));
+  for (let y = 0; y < height; y++) {
+    const start = y * width;
+    const end = start + width;
+    const first = firstMarked(gray, words, head, start, end);
+    if (first < 0) continue;
+    const last = lastMarked(gray, words, head, first, end);
+    if (first - start < x0) x0 = first - start;
+    if (last - start >= x1) x1 = last - start + 1;
+    if (y < y0) y0 = y;
+    y1 = y + 1;
   }
-  for (let i = head + 4 * count; i < size; i++) look(i);
   return y1 > y0 ? { x0, y0, x1, y1 } : undefined;
+}
+
+/** Every byte has its two top bits set: all four pixels are ≥ 192 and kept. */
+const KEPT_WORD = 0xc0c0c0c0 | 0;
+
+/** Index of the first byte in [from, to) below FILL_BELOW, or −1. */
+function firstMarked(gray: Uint8Array, words: Int32Array, head: number, from: number, to: number): number {
+  let i = from;
+  while (i < to && (i - head) & 3) if (gray[i++]! < FILL_BELOW) return i - 1;
+  while (i + 4 <= to && (words[(i - head) >> 2]! & KEPT_WORD) === KEPT_WORD) i += 4;
+  for (; i < to; i++) if (gray[i]! < FILL_BELOW) return i;
+  return -1;
+}
+
+/** Index of the last byte in [from, to) below FILL_BELOW; `from` is one. */
+function lastMarked(gray: Uint8Array, words: Int32Array, head: number, from: number, to: number): number {
+  let i = to;
+  while (i > from && (i - head) & 3) if (gray[--i]! < FILL_BELOW) return i;
+  while (i - 4 >= from && (words[(i - 4 - head) >> 2]! & KEPT_WORD) === KEPT_WORD) i -= 4;
+  for (i--; i > from; i--) if (gray[i]! < FILL_BELOW) return i;
+  return from;
 }
 
 /** Math.min of four small integers without its generic path (the feather's inner loop). */

@@ -78,14 +78,13 @@ export function sampleFrame(planes: MosaicPlanes, sources: readonly Uint8Array[]
   return found;
 }
 
-/** Marks the places the fill of this frame reads as needed; returns their bounding box in the mosaic. */
-export function markReads(planes: MosaicPlanes, weight: Uint8Array, fw: number, box: Box, toMosaic: Similarity): Box | undefined {
+/**
+ * Marks the places the fill of this frame reads as needed; returns a box around them in the mosaic (around the
+ * fill box's corners: a little larger than the places themselves, and no per-pixel work).
+ */
+export function markReads(planes: MosaicPlanes, weight: Uint8Array, fw: number, box: Box, toMosaic: Similarity): Box {
   const { needed, width } = planes;
   const { a, b, tx, ty } = toMosaic;
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
   for (let y = box.y0; y < box.y1; y++) {
     const row = y * fw;
     const rowX = -b * y + tx;
@@ -94,22 +93,18 @@ export function markReads(planes: MosaicPlanes, weight: Uint8Array, fw: number, 
       if (!weight[row + x]) continue;
       const qx = ((a * x + rowX) * ONE + 0.5) | 0;
       const qy = ((b * x + rowY) * ONE + 0.5) | 0;
-      const gx = qx >> BITS;
-      const gy = qy >> BITS;
+      const g = (qy >> BITS) * width + (qx >> BITS);
       const right = qx & (ONE - 1) ? 1 : 0;
-      const down = qy & (ONE - 1) ? 1 : 0;
-      const g = gy * width + gx;
+      const down = qy & (ONE - 1) ? width : 0;
       needed[g] = 1;
       needed[g + right] = 1;
-      needed[g + down * width] = 1;
-      needed[g + down * width + right] = 1;
-      if (gx < x0) x0 = gx;
-      if (gx + right >= x1) x1 = gx + right + 1;
-      if (gy < y0) y0 = gy;
-      if (gy + down >= y1) y1 = gy + down + 1;
+      needed[g + down] = 1;
+      needed[g + down + right] = 1;
     }
   }
-  return x1 > x0 ? { x0, y0, x1, y1 } : undefined;
+  const xs = [box.x0, box.x1 - 1].flatMap((x) => [a * x - b * box.y0 + tx, a * x - b * (box.y1 - 1) + tx]);
+  const ys = [box.x0, box.x1 - 1].flatMap((x) => [b * x + a * box.y0 + ty, b * x + a * (box.y1 - 1) + ty]);
+  return { x0: Math.floor(Math.min(...xs)), y0: Math.floor(Math.min(...ys)), x1: Math.floor(Math.max(...xs)) + 2, y1: Math.floor(Math.max(...ys)) + 2 };
 }
 
 /**

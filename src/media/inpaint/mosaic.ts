@@ -47,7 +47,7 @@ export class Mosaic {
   height = 0;
   luma: MosaicPlanes = emptyPlanes(1);
   chroma: MosaicPlanes = emptyPlanes(2);
-  /** Bounding box of luma `needed`, in mosaic coordinates; undefined while nothing is needed. */
+  /** A box around luma `needed` (at least its bounding box), in mosaic coordinates; undefined while nothing is needed. */
   neededBox: Box | undefined;
   /** Bounding box of the frames recorded so far, in global coordinates (the first frame's pixels). */
   covered: Box | undefined;
@@ -127,7 +127,7 @@ export class Mosaic {
     }
     const box = fill.box;
     if (!box || !fill.chromaBox) return;
-    let reads: Box | undefined;
+    let reads: Box;
     if (whole) {
       markNeeded(this.luma, fill.weight, fw, box, mx, my);
       markNeeded(this.chroma, fill.chromaWeight, fw >> 1, fill.chromaBox, mx >> 1, my >> 1);
@@ -136,7 +136,6 @@ export class Mosaic {
       reads = markReads(this.luma, fill.weight, fw, box, to.luma);
       markReads(this.chroma, fill.chromaWeight, fw >> 1, fill.chromaBox, to.chroma);
     }
-    if (!reads) return;
     this.neededBox = union(this.neededBox, reads);
     this.reads.set(index, { x0: reads.x0 + this.x0, y0: reads.y0 + this.y0, x1: reads.x1 + this.x0, y1: reads.y1 + this.y0 });
   }
