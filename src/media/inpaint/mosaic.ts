@@ -107,19 +107,20 @@ export class Mosaic {
     const chromaBack = whole ? undefined : invert(to.chroma);
     const mx = placement.tx - this.x0;
     const my = placement.ty - this.y0;
-    for (let ty = Math.floor(area.y0 / TILE); ty < Math.ceil(area.y1 / TILE); ty++) {
-      for (let tx = Math.floor(area.x0 / TILE); tx < Math.ceil(area.x1 / TILE); tx++) {
+    // The tiles either plane's footprint reaches (a resampled chroma footprint can reach a pixel further).
+    const tiles = union(area, { x0: 2 * carea.x0, y0: 2 * carea.y0, x1: 2 * carea.x1, y1: 2 * carea.y1 });
+    for (let ty = Math.floor(tiles.y0 / TILE); ty < Math.ceil(tiles.y1 / TILE); ty++) {
+      for (let tx = Math.floor(tiles.x0 / TILE); tx < Math.ceil(tiles.x1 / TILE); tx++) {
         const tile = ty * this.tilesAcross + tx;
         if (!this.unseenInTile[tile]) continue;
         const part = intersect(area, tileBox(tx, ty, 1));
         const cpart = intersect(carea, tileBox(tx, ty, 2));
-        if (!part) continue;
         let found = 0;
         if (lumaBack && chromaBack) {
-          found += sampleFrame(this.luma, [frame.y], fw, fh, fill.weight, fill.box, lumaBack, part, 'first');
+          if (part) found += sampleFrame(this.luma, [frame.y], fw, fh, fill.weight, fill.box, lumaBack, part, 'first');
           if (cpart) found += sampleFrame(this.chroma, [frame.u, frame.v], fw >> 1, fh >> 1, fill.chromaWeight, fill.chromaBox, chromaBack, cpart, 'first');
         } else {
-          found += firstSeen(this.luma, [frame.y], fw, fill.weight, mx, my, part);
+          if (part) found += firstSeen(this.luma, [frame.y], fw, fill.weight, mx, my, part);
           if (cpart) found += firstSeen(this.chroma, [frame.u, frame.v], fw >> 1, fill.chromaWeight, mx >> 1, my >> 1, cpart);
         }
         this.unseenInTile[tile]! -= found;
