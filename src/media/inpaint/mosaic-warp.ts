@@ -50,7 +50,11 @@ export function sampleFrame(planes: MosaicPlanes, sources: readonly Uint8Array[]
     const rowX = -b * gy + tx;
     const rowY = a * gy + ty;
     const grow = gy * width;
-    for (let gx = area.x0; gx < area.x1; gx++) {
+    // Only the stretch of the row that maps into the frame, with a pixel to spare (the check below decides):
+    // a turned or panned frame covers a slanted or shifted part of the area.
+    const [in0, in1] = inside(a, rowX, fw - 1, area.x0, area.x1);
+    const [from, to] = inside(b, rowY, fh - 1, in0, in1);
+    for (let gx = from; gx < to; gx++) {
       const g = grow + gx;
       if (first && state[g] !== UNKNOWN) continue;
       const qx = ((a * gx + rowX) * ONE + 0.5) | 0;
@@ -76,6 +80,19 @@ export function sampleFrame(planes: MosaicPlanes, sources: readonly Uint8Array[]
     }
   }
   return found;
+}
+
+/**
+ * The whole numbers x in [x0, x1) for which slope·x + offset lies within [−1, last + 1], as [from, to): a
+ * little wider than where the position is in the plane, never narrower.
+ */
+function inside(slope: number, offset: number, last: number, x0: number, x1: number): [number, number] {
+  if (slope === 0) return offset >= -1 && offset <= last + 1 ? [x0, x1] : [x0, x0];
+  const p = (-1 - offset) / slope;
+  const q = (last + 1 - offset) / slope;
+  const from = Math.max(x0, Math.floor(Math.min(p, q)) - 1);
+  const to = Math.min(x1, Math.ceil(Math.max(p, q)) + 2);
+  return to > from ? [from, to] : [x0, x0];
 }
 
 /**

@@ -8,6 +8,8 @@ export { MADE, SEEN, UNKNOWN } from './mosaic-state.js';
 
 /** Side of the mosaic's tiles, in luma pixels: the unit in which work is skipped. The mosaic's origin is a multiple. */
 const TILE = 32;
+/** Pixels a side of the mosaic grows by the first time (see cover). */
+const GROWTH = 64;
 /** Pixels around a frame's reads that the frame before writes as well (see recordLast). */
 const MARGIN = 2;
 
@@ -52,6 +54,8 @@ export class Mosaic {
   /** Bounding box of the frames recorded so far, in global coordinates (the first frame's pixels). */
   covered: Box | undefined;
   private tilesAcross = 0;
+  /** Times the mosaic grew to the left, top, right and bottom. */
+  private readonly growths = [0, 0, 0, 0];
   /** Luma pixels and chroma samples not seen yet, per TILE×TILE block of luma. */
   private unseenInTile = new Int32Array(0);
   /**
@@ -65,29 +69,36 @@ export class Mosaic {
     readonly frameHeight: number,
   ) {}
 
-  /** Makes room for a frame at `placement`, growing by at least half a frame at a time. */
+  /**
+   * Makes room for a frame at `placement`. A side grows by 64 px the first time, twice as much each time after,
+   * up to half a frame: a camera that drifts by a pixel costs 64 px of mosaic, and one that pans on costs a
+   * few copies of the mosaic in all.
+   */
   cover(placement: Similarity): void {
     const fw = this.frameWidth;
     const fh = this.frameHeight;
-    const { x0: ox, y0: oy, x1, y1 } = footprint(placement, fw, fh);
+    const chroma = footprint(onChroma(placement), fw >> 1, fh >> 1);
+    const { x0: ox, y0: oy, x1, y1 } = union(footprint(placement, fw, fh), { x0: 2 * chroma.x0, y0: 2 * chroma.y0, x1: 2 * chroma.x1, y1: 2 * chroma.y1 });
     if (this.width && ox >= this.x0 && oy >= this.y0 && x1 <= this.x0 + this.width && y1 <= this.y0 + this.height) return;
     if (!this.width) {
       this.resize(floorTile(ox), floorTile(oy), ceilTile(x1) - floorTile(ox), ceilTile(y1) - floorTile(oy));
       return;
     }
-    const left = floorTile(ox < this.x0 ? Math.min(ox, this.x0 - (fw >> 1)) : this.x0);
-    const top = floorTile(oy < this.y0 ? Math.min(oy, this.y0 - (fh >> 1)) : this.y0);
-    const right = ceilTile(x1 > this.x0 + this.width ? Math.max(x1, this.x0 + this.width + (fw >> 1)) : this.x0 + this.width);
-    const bottom = ceilTile(y1 > this.y0 + this.height ? Math.max(y1, this.y0 + this.height + (fh >> 1)) : this.y0 + this.height);
+    const step = (side: number, half: number): number => Math.min(half, GROWTH * 2 ** this.growths[side]!++);
+    const left = floorTile(ox < this.x0 ? Math.min(ox, this.x0 - step(0, fw >> 1)) : this.x0);
+    const top = floorTile(oy < this.y0 ? Math.min(oy, this.y0 - step(1, fh >> 1)) : this.y0);
+    const right = ceilTile(x1 > this.x0 + this.width ? Math.max(x1, this.x0 + this.width + step(2, fw >> 1)) : this.x0 + this.width);
+    const bottom = ceilTile(y1 > this.y0 + this.height ? Math.max(y1, this.y0 + this.height + step(3, fh >> 1)) : this.y0 + this.height);
     this.resize(left, top, right - left, bottom - top);
   }
 
   /** `placement` (frame → global) on the luma and the chroma planes, in mosaic coordinates. */
   toMosaic(placement: Similarity): { luma: Similarity; chroma: Similarity } {
     const chroma = onChroma(placement);
+    // Literals of one shape, like every other similarity: the per-pixel loops then see one kind of object.
     return {
-      luma: { ...placement, tx: placement.tx - this.x0, ty: placement.ty - this.y0 },
-      chroma: { ...chroma, tx: chroma.tx - (this.x0 >> 1), ty: chroma.ty - (this.y0 >> 1) },
+      luma: { a: placement.a, b: placement.b, tx: placement.tx - this.x0, ty: placement.ty - this.y0 },
+      chroma: { a: chroma.a, b: chroma.b, tx: chroma.tx - (this.x0 >> 1), ty: chroma.ty - (this.y0 >> 1) },
     };
   }
 
@@ -232,21 +243,18 @@ export class Mosaic {
     if (this.neededBox) this.neededBox = { x0: this.neededBox.x0 + dx, y0: this.neededBox.y0 + dy, x1: this.neededBox.x1 + dx, y1: this.neededBox.y1 + dy };
     const across = width / TILE;
     const down = height / TILE;
+    // Origins are multiples of TILE: the old tiles move whole, and every new tile is wholly unseen.
+    const unseen = new Int32Array(across * down).fill(TILE * TILE + (TILE / 2) * (TILE / 2));
+    const oldAcross = this.tilesAcross;
+    for (let ty = 0; ty < this.height / TILE; ty++) {
+      unseen.set(this.unseenInTile.subarray(ty * oldAcross, (ty + 1) * oldAcross), (ty + dy / TILE) * across + dx / TILE);
+    }
+    this.unseenInTile = unseen;
     this.x0 = x0;
     this.y0 = y0;
     this.width = width;
     this.height = height;
     this.tilesAcross = across;
-    this.unseenInTile = new Int32Array(across * down);
-    for (let y = 0; y < height; y++) {
-      const trow = Math.floor(y / TILE) * across;
-      for (let x = 0; x < width; x++) if (this.luma.state[y * width + x] === UNKNOWN) this.unseenInTile[trow + Math.floor(x / TILE)]!++;
-    }
-    const cw = width >> 1;
-    for (let y = 0; y < height >> 1; y++) {
-      const trow = Math.floor((2 * y) / TILE) * across;
-      for (let x = 0; x < cw; x++) if (this.chroma.state[y * cw + x] === UNKNOWN) this.unseenInTile[trow + Math.floor((2 * x) / TILE)]!++;
-    }
   }
 }
 
@@ -334,7 +342,7 @@ function markNeeded(planes: MosaicPlanes, weight: Uint8Array, fw: number, box: B
 }
 
 /**
- * The pixels a frame at `placement` covers, and those next to them that bilinear reads may touch: a box in
+ * The pixels a frame at `placement` covers, with the next column and row that bilinear reads touch: a box in
  * the placement's target coordinates.
  */
 function footprint(placement: Similarity, fw: number, fh: number): Box {
@@ -356,7 +364,7 @@ function footprint(placement: Similarity, fw: number, fh: number): Box {
     x1 = Math.max(x1, gx);
     y1 = Math.max(y1, gy);
   }
-  return { x0: Math.floor(x0) - 1, y0: Math.floor(y0) - 1, x1: Math.floor(x1) + 3, y1: Math.floor(y1) + 3 };
+  return { x0: Math.floor(x0), y0: Math.floor(y0), x1: Math.floor(x1) + 2, y1: Math.floor(y1) + 2 };
 }
 
 /** The box around the frame's corners at `placement`, rounded to whole pixels. */
