@@ -23,6 +23,7 @@ describe('vidrecipe models', () => {
     expect(result.stdout).toContain('Give mask_video or mask_prompt');
     expect(result.stdout).toContain('$0.05 per run; ×2 with enable_pass2_refinement; +$0.05 with a mask_video');
     expect(result.stdout).toMatch(/Offline .*accepted but not honoured: prompt, negative_prompt/);
+    expect(result.stdout).toMatch(/^ {2}dilation: 3 px — The fill region is the mask/m);
   });
 
   it('shows in which half of the DashScope body each VACE field travels', () => {

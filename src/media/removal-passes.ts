@@ -6,18 +6,21 @@ import { FrameCursor } from './frame-cursor.js';
 import { openFrameWriter, readFrames } from './frames.js';
 import { composeFill } from './inpaint/compose.js';
 import { DEFAULT_FILL_MASK, FillMask } from './inpaint/fill-mask.js';
+import { CameraPath } from './inpaint/camera-path.js';
 import { yuvPlanes } from './inpaint/frame.js';
 import type { Handoff } from './inpaint/handoff.js';
 import { MotionEstimator } from './inpaint/motion.js';
 import type { Mosaic } from './inpaint/mosaic.js';
 import { fillNeverSeen } from './inpaint/never-seen.js';
 import type { PassProgress } from './inpaint/pass-progress.js';
+import type { Similarity } from './inpaint/similarity.js';
 import { abortReason } from './process.js';
 import type { RemovalStats, RemoveObjectOptions } from './remove-object.js';
 import { MediaError } from './types.js';
 
-/** A decoded frame and its packed fill region (FillMask.pack), on their way from pass 1 to pass 2. */
+/** A decoded frame, its index and its packed fill region (FillMask.pack), on their way from pass 1 to pass 2. */
 export interface HandedFrame {
+  index: number;
   video: Buffer;
   fill: Uint8Array;
 }
@@ -26,8 +29,8 @@ export interface HandedFrame {
 export interface Pass {
   options: RemoveObjectOptions;
   mosaic: Mosaic;
-  /** Per frame recorded by pass 1: its placement (ox, oy) in the mosaic. */
-  offsets: number[];
+  /** Per frame recorded by pass 1: its placement in the mosaic (frame pixel → global position). */
+  placements: Similarity[];
   handoff: Handoff<HandedFrame>;
   first: PassProgress;
   second: PassProgress;
@@ -46,29 +49,32 @@ const READ_AHEAD = 3;
 const STEADY_LEAD = 6;
 
 export async function firstPass(pass: Pass): Promise<void> {
-  const { options, mosaic, offsets, handoff, first, second } = pass;
+  const { options, mosaic, placements, handoff, first, second } = pass;
   const { width, height, signal } = options;
   const fill = new FillMask(width, height, options.fill ?? DEFAULT_FILL_MASK);
   const motion = new MotionEstimator(width, height);
+  const path = new CameraPath(width, height);
   let framesWithMask = 0;
-  let ox = 0;
-  let oy = 0;
   const spentMasks: Buffer[] = [];
   for await (const [video, mask] of framePairs(options, pass.spent, spentMasks)) {
     const box = fill.decode(mask);
     spentMasks.push(mask);
     if (box) framesWithMask++;
     const planes = yuvPlanes(video, width, height);
-    const shift = motion.next(planes.y, fill.weight, box);
-    ox += shift.dx;
-    oy += shift.dy;
-    offsets.push(ox, oy);
-    mosaic.recordFirst(planes, ox, oy, fill);
+    const placement = path.next(motion.next(planes.y, fill.weight, box));
+    placements.push(placement);
+    mosaic.recordFirst(planes, placement, fill, placements.length - 1);
+    const index = placements.length - 1;
     // Never waits while pass 2 waits for this pass: that would deadlock, so the queue outgrows its budget
     // and is dropped instead.
     while (!handoff.overflowed && handoff.length >= STEADY_LEAD && !second.blocked) await second.changed();
+    // Once the queue was dropped, pass 2 decodes the files again itself. When it no longer waits for this pass
+    // (the object has uncovered what it hid), this pass lets it catch up and hands frames over again, so a long
+    // wait at the start of a clip does not cost a second decode of all the rest.
+    while (handoff.overflowed && !second.blocked && !second.finished && index - second.frames > STEADY_LEAD) await second.changed();
+    if (handoff.overflowed && index - second.frames <= STEADY_LEAD) handoff.resume();
     const packed = fill.pack();
-    handoff.add({ video, fill: packed }, video.length + packed.length);
+    handoff.add({ index, video, fill: packed }, video.length + packed.length);
     first.advance();
     pass.report(1, first.frames);
   }
@@ -80,7 +86,7 @@ export async function firstPass(pass: Pass): Promise<void> {
 }
 
 export async function secondPass(pass: Pass): Promise<void> {
-  const { options, mosaic, offsets, handoff, first, second } = pass;
+  const { options, mosaic, placements, handoff, first, second } = pass;
   const { width, height, signal } = options;
   const fill = new FillMask(width, height, options.fill ?? DEFAULT_FILL_MASK);
   // Used only once the handoff has been dropped: they catch up with this pass's frame.
@@ -92,7 +98,7 @@ export async function secondPass(pass: Pass): Promise<void> {
     while (!ready()) await first.changed();
     second.setBlocked(false);
   };
-  const writer = openFrameWriter(options.output, { width, height, fps: options.fps, pixFmt: 'yuv420p', audioFrom: options.audioFrom, signal });
+  const writer = openFrameWriter(options.output, { width, height, fps: options.fps, pixFmt: 'yuv420p', audioFrom: options.audioFrom, lossless: options.lossless, signal });
   // The frame before is still being handed to the encoder while this one is filled; each frame is its own
   // buffer, so the two never share memory.
   let writing: Promise<void> | undefined;
@@ -102,7 +108,8 @@ export async function secondPass(pass: Pass): Promise<void> {
       // which is all the fill changes, but there is no need to rely on that).
       await waitForFirst(() => first.frames > index + 1 || first.finished);
       if (index >= first.frames) break;
-      const handed = handoff.take();
+      // The queue holds this frame unless it was dropped: after a drop it starts again at a later frame.
+      const handed = handoff.peek()?.index === index ? handoff.take() : undefined;
       second.advance();
       const video = handed?.video ?? (await videos.at(index));
       if (!video) throw changed(options.video);
@@ -112,15 +119,14 @@ export async function secondPass(pass: Pass): Promise<void> {
         if (!mask) throw changed(options.mask);
         fill.decode(mask);
       }
-      const fx = offsets[2 * index]!;
-      const fy = offsets[2 * index + 1]!;
+      const placement = placements[index]!;
       // The scan resumes where it last found a place without a value: places only ever gain one.
       let unknown = 0;
-      await waitForFirst(() => first.finished || (unknown = mosaic.firstUnknown(fill, fx, fy, unknown)) < 0);
+      await waitForFirst(() => first.finished || (unknown = mosaic.firstUnknown(fill, placement, unknown)) < 0);
       const planes = yuvPlanes(video, width, height);
       // Either order: the fill writes only where the weights are above 0, and recordLast reads only where they are 0.
-      composeFill(planes, fill, mosaic, fx, fy);
-      mosaic.recordLast(planes, fx, fy, fill);
+      composeFill(planes, fill, mosaic, placement);
+      mosaic.recordLast(planes, placement, fill, index);
       await writing;
       // Pass 1 is done with the frame (it is a frame ahead, see above), and so is the encoder once this resolves.
       writing = writer.write(video).then(() => void (handed && pass.spent.push(video)));

@@ -4,16 +4,18 @@
  * Two streaming passes, the second running behind the first, so memory is the size of the background mosaic
  * and a bounded queue between the passes, never the clip's length:
  *
- * 1. Reads video and mask. Per frame: the fill region (mask below 192, grown a little), the camera's
- *    translation since the previous frame (on small luma, the fill region left out), and the frame's visible
- *    background written into the mosaic where the mosaic has nothing yet ("first seen"). The frame and its
- *    packed fill region then go to pass 2. At the end every place any frame's fill region covers ("needed")
- *    holds either the first background any frame showed there, or, where no frame ever did, a spatial fill
- *    from the boundary, made once so it is the same in every frame.
+ * 1. Reads video and mask. Per frame: the fill region (mask below 192, grown a little), the camera's motion
+ *    since the previous frame — a similarity: zoom, roll and pan to a fraction of a pixel (inpaint/motion.ts),
+ *    the fill region left out — and the frame's visible background written into the mosaic where the mosaic
+ *    has nothing yet ("first seen"), resampled when the frame does not sit on the mosaic's pixel grid. The
+ *    frame and its packed fill region then go to pass 2. At the end every place any frame's fill region
+ *    reads ("needed") holds either the first background any frame showed there, or, where no frame ever did,
+ *    a spatial fill from the boundary, made once so it is the same in every frame.
  * 2. Per frame, in order: once the mosaic has a value for every place of the frame's fill region — pass 1 has
  *    reached the frame that first shows each, or has finished and made the rest — replaces the region from the
- *    mosaic, cross-faded at the edge, writes the frame's visible background over the mosaic ("last seen"), and
- *    encodes it.
+ *    mosaic, cross-faded at the edge, writes the frame's visible background over the mosaic where the next
+ *    frame's fill reads ("last seen"), and encodes it. Nothing outside the fill region is written: there the
+ *    output is the decoded input, byte for byte.
  *
  * So a frame's hole takes the most recent earlier view of that place when there is one and otherwise the
  * earliest later view — the temporally nearest in whichever direction has it — which a forward and a backward
@@ -22,8 +24,9 @@
  * The look-ahead: pass 2 trails pass 1 by as many frames as the object takes to uncover what it hides (all of
  * the clip where it never does). The frames in between wait in a queue (see removal-passes.ts): a few frames
  * normally, up to `handoffMemory` while pass 2 waits for a place to be uncovered; past that the queue is
- * dropped and pass 2 decodes video and mask again itself, from its frame on. So a clip is decoded once unless
- * the object hides something for longer than the queue holds.
+ * dropped and pass 2 decodes video and mask again itself, from its frame on, until it has caught up with pass 1
+ * and the queue takes frames again. So a clip is decoded once, except the frames around a wait longer than
+ * the queue holds.
  */
 import type { FrameWriterOptions } from './frames.js';
 import type { FillMaskOptions } from './inpaint/fill-mask.js';
@@ -46,7 +49,17 @@ export interface RemoveObjectOptions {
   frames?: number;
   /** Copy the first audio stream of this file into the output. */
   audioFrom?: FrameWriterOptions['audioFrom'];
+  /**
+   * The fill region: the mask grown by `grow` px (a square), cross-faded over its outer `feather` px. Outside
+   * it, the output frames are the decoded input frames byte for byte, before the encode (a chroma sample
+   * counts as inside when any of its four luma pixels is). Default DEFAULT_FILL_MASK.
+   */
   fill?: FillMaskOptions;
+  /**
+   * Encode losslessly (libx264 -qp 0): the file then holds exactly the frames the fill produced. For tests and
+   * measurements; see FrameWriterOptions.lossless for why not for people.
+   */
+  lossless?: boolean;
   /**
    * Bytes of decoded frames (and their fill regions) the first pass may hand to the second, which runs behind
    * it (default 32 MiB). When the second pass falls further behind than that, waiting for a place to be
@@ -65,7 +78,10 @@ export interface RemovalStats {
   /** Distinct background places under some frame's fill region, and how many of them no frame ever showed. */
   neededPixels: number;
   neverSeenPixels: number;
-  /** How far the camera moved over the clip, in pixels (the mosaic's extent beyond one frame). */
+  /**
+   * How far the camera moved over the clip, in pixels: the extent of the area the frames cover, at the first
+   * frame's scale, beyond one frame (a zoom in adds nothing, a zoom out its border).
+   */
   panX: number;
   panY: number;
 }
@@ -89,7 +105,7 @@ export async function removeObject(options: RemoveObjectOptions): Promise<Remova
   const pass: Pass = {
     options: { ...options, signal: stop.signal },
     mosaic: new Mosaic(width, height),
-    offsets: [],
+    placements: [],
     handoff: new Handoff(options.handoffMemory ?? HANDOFF_MEMORY),
     first: new PassProgress(),
     second: new PassProgress(),
@@ -112,7 +128,8 @@ export async function removeObject(options: RemoveObjectOptions): Promise<Remova
   }
   if (failure) throw failure.error;
   const counts = pass.counts!;
-  return { ...counts, panX: pass.mosaic.width - width, panY: pass.mosaic.height - height };
+  const covered = pass.mosaic.covered!;
+  return { ...counts, panX: Math.max(0, covered.x1 - covered.x0 - width), panY: Math.max(0, covered.y1 - covered.y0 - height) };
 }
 
 function progress(options: RemoveObjectOptions): (pass: 1 | 2, frames: number) => void {

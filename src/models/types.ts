@@ -40,10 +40,23 @@ export interface PriceEstimate {
   basis: string;
 }
 
+/**
+ * A choice the local implementation makes that the hosted model has no parameter for, with its value: shown
+ * by `vidrecipe models ID` and in docs/models.md, and read by the implementation, so the two cannot disagree.
+ */
+export interface LocalSetting {
+  name: string;
+  value: number;
+  unit?: string;
+  description: string;
+}
+
 /** What a local implementation of a remote model cannot honour, and when it cannot run at all. */
 export interface LocalSupport {
   /** Parameters accepted but ignored by the local implementation. */
   ignores: readonly string[];
+  /** The local implementation's own settings, by name. */
+  settings?: readonly LocalSetting[];
   /** Why these params cannot run locally, or undefined when they can. */
   refuse?(params: RuleParams): string | undefined;
 }

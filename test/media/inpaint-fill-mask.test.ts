@@ -67,6 +67,26 @@ describe('FillMask', () => {
     }
   });
 
+  it('finds the same box as a pixel-by-pixel scan, whatever the row length and the buffer’s alignment', () => {
+    let state = 7;
+    const random = () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    for (let trial = 0; trial < 200; trial++) {
+      const width = 1 + Math.floor(random() * 23);
+      const height = 1 + Math.floor(random() * 9);
+      const offset = Math.floor(random() * 4);
+      const gray = new Uint8Array(offset + width * height).fill(255).subarray(offset);
+      for (let k = Math.floor(random() * 4); k > 0; k--) gray[Math.floor(random() * gray.length)] = Math.floor(random() * 192);
+      let expected: { x0: number; y0: number; x1: number; y1: number } | undefined;
+      for (let i = 0; i < gray.length; i++) {
+        if (gray[i]! >= FILL_BELOW) continue;
+        const x = i % width;
+        const y = Math.floor(i / width);
+        expected = expected ? { x0: Math.min(expected.x0, x), y0: Math.min(expected.y0, y), x1: Math.max(expected.x1, x + 1), y1: Math.max(expected.y1, y + 1) } : { x0: x, y0: y, x1: x + 1, y1: y + 1 };
+      }
+      expect(findMarked(gray, width, height), `${width}x${height} at offset ${offset}`).toEqual(expected);
+    }
+  });
+
   it('packs its weights small and unpacks them to what decode made, clearing the region before', () => {
     const source = new FillMask(W, H, { grow: 2, feather: 2 });
     const copy = new FillMask(W, H, { grow: 2, feather: 2 });

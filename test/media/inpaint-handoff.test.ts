@@ -29,9 +29,16 @@ describe('Handoff', () => {
     expect(handoff.overflowed).toBe(true);
     expect(handoff.length).toBe(0);
     expect(handoff.take()).toBeUndefined();
-    // Nothing is kept after the drop: the receiver has to make its own from here on.
+    // Nothing is kept after the drop: the receiver has to make its own from here on…
     handoff.add('e', 1);
     expect(handoff.take()).toBeUndefined();
+    // … until the sender resumes, with the budget whole again.
+    handoff.resume();
+    handoff.add('f', 10);
+    expect(handoff.overflowed).toBe(false);
+    expect(handoff.peek()).toBe('f');
+    expect(handoff.take()).toBe('f');
+    expect(handoff.peek()).toBeUndefined();
   });
 });
 

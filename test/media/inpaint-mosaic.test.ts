@@ -3,6 +3,7 @@ import { composeFill } from '../../src/media/inpaint/compose.js';
 import { FillMask } from '../../src/media/inpaint/fill-mask.js';
 import { yuvPlanes } from '../../src/media/inpaint/frame.js';
 import { MADE, Mosaic, SEEN, UNKNOWN } from '../../src/media/inpaint/mosaic.js';
+import { IDENTITY, translation } from '../../src/media/inpaint/similarity.js';
 
 const W = 24;
 const H = 8;
@@ -28,13 +29,13 @@ function remove(levels: number[], masks: Uint8Array[]): Uint8Array[] {
   const frames = levels.map((level) => frame(level));
   frames.forEach((f, i) => {
     fill.decode(masks[i]!);
-    mosaic.recordFirst(yuvPlanes(f, W, H), 0, 0, fill);
+    mosaic.recordFirst(yuvPlanes(f, W, H), IDENTITY, fill, i);
   });
   return frames.map((f, i) => {
     const out = Uint8Array.from(f);
     fill.decode(masks[i]!);
-    composeFill(yuvPlanes(out, W, H), fill, mosaic, 0, 0);
-    mosaic.recordLast(yuvPlanes(f, W, H), 0, 0, fill);
+    composeFill(yuvPlanes(out, W, H), fill, mosaic, IDENTITY);
+    mosaic.recordLast(yuvPlanes(f, W, H), IDENTITY, fill, i);
     return out;
   });
 }
@@ -63,9 +64,10 @@ describe('background mosaic', () => {
       for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) f[y * W + x] = 100 + x + 3 * k;
       return f;
     };
-    for (let k = 0; k < 4; k++) mosaic.recordFirst(yuvPlanes(shot(k), W, H), 3 * k, -1, fill);
+    for (let k = 0; k < 4; k++) mosaic.recordFirst(yuvPlanes(shot(k), W, H), translation(3 * k, -1), fill, k);
     expect(mosaic.x0).toBe(0);
-    expect(mosaic.y0).toBe(-2);
+    // The origin is a multiple of the mosaic's 32 px tiles.
+    expect(mosaic.y0).toBe(-32);
     expect(mosaic.width).toBeGreaterThanOrEqual(W + 9);
     const row = (1 - mosaic.y0) * mosaic.width;
     for (let g = 0; g < W + 9; g++) {
@@ -79,11 +81,12 @@ describe('background mosaic', () => {
     const mosaic = new Mosaic(W, H);
     const fill = new FillMask(W, H, { grow: 0, feather: 0 });
     fill.decode(columns(4, 8));
-    mosaic.recordFirst(yuvPlanes(frame(60), W, H), 0, 0, fill);
+    mosaic.recordFirst(yuvPlanes(frame(60), W, H), IDENTITY, fill, 0);
     expect(mosaic.neededBox).toEqual({ x0: 4, y0: 0, x1: 8, y1: H });
-    expect(mosaic.luma.needed[3 * W + 5]).toBe(1);
-    expect(mosaic.luma.state[3 * W + 5]).toBe(UNKNOWN);
-    expect(mosaic.chroma.needed[1 * (W >> 1) + 2]).toBe(1);
-    expect([SEEN, MADE]).not.toContain(mosaic.luma.state[3 * W + 5]);
+    const mw = mosaic.luma.width;
+    expect(mosaic.luma.needed[3 * mw + 5]).toBe(1);
+    expect(mosaic.luma.state[3 * mw + 5]).toBe(UNKNOWN);
+    expect(mosaic.chroma.needed[1 * mosaic.chroma.width + 2]).toBe(1);
+    expect([SEEN, MADE]).not.toContain(mosaic.luma.state[3 * mw + 5]);
   });
 });

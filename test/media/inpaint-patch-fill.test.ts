@@ -6,6 +6,7 @@ import { yuvPlanes } from '../../src/media/inpaint/frame.js';
 import { MADE, Mosaic } from '../../src/media/inpaint/mosaic.js';
 import { fillNeverSeen } from '../../src/media/inpaint/never-seen.js';
 import { followField, synthesizeTexture } from '../../src/media/inpaint/patch-fill.js';
+import { IDENTITY } from '../../src/media/inpaint/similarity.js';
 import { fillFromBoundary } from '../../src/media/inpaint/spatial-fill.js';
 
 /** Deterministic pseudo-random numbers, so a failure reproduces. */
@@ -206,13 +207,13 @@ describe('fillNeverSeen', () => {
     const fill = new FillMask(W, H, { grow: 0, feather: 0 });
     fill.decode(mask);
     const mosaic = new Mosaic(W, H);
-    for (const frame of frames) mosaic.recordFirst(yuvPlanes(frame, W, H), 0, 0, fill);
+    for (const [i, frame] of frames.entries()) mosaic.recordFirst(yuvPlanes(frame, W, H), IDENTITY, fill, i);
     expect(fillNeverSeen(mosaic)).toEqual({ needed: 26 * 22, neverSeen: 26 * 22 });
     expect(mosaic.luma.state[30 * W + 40]).toBe(MADE);
 
     const out = frames.map((frame) => {
       const copy = Uint8Array.from(frame);
-      composeFill(yuvPlanes(copy, W, H), fill, mosaic, 0, 0);
+      composeFill(yuvPlanes(copy, W, H), fill, mosaic, IDENTITY);
       return copy;
     });
     const region = (frame: Uint8Array) => Array.from({ length: HOLE.y1 - HOLE.y0 }, (_, r) => Array.from(frame.subarray((HOLE.y0 + r) * W + HOLE.x0, (HOLE.y0 + r) * W + HOLE.x1)));

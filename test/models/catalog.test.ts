@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { DEFAULT_FILL_MASK } from '../../src/media/inpaint/fill-mask.js';
 import { MODEL_IDS, MODELS, findModel } from '../../src/models/catalog.js';
 import { HALF_KEYWORD, MEDIA_KEYWORD } from '../../src/models/param.js';
 import { type AnyModel, type RuleParams, UNKNOWN } from '../../src/models/types.js';
@@ -352,5 +353,10 @@ describe('local support', () => {
     const out = model('alibaba/wan2.1-vace-plus/video_outpainting').local;
     expect(out?.ignores).not.toContain('left_scale');
     expect(out?.ignores).toContain('prompt');
+  });
+
+  it('documents the offline removal’s fill region as the code draws it', () => {
+    const settings = Object.fromEntries((model('wavespeed-ai/void-video-inpainting/mask').local?.settings ?? []).map((s) => [s.name, s.value]));
+    expect(settings).toEqual({ dilation: DEFAULT_FILL_MASK.grow, feather: DEFAULT_FILL_MASK.feather });
   });
 });

@@ -68,9 +68,14 @@ export async function makePng(file: string, options: { width?: number; height?: 
 
 /** Encodes gray frames losslessly into an MP4, so tests know every pixel of their input. */
 export async function encodeGray(file: string, width: number, height: number, fps: number, frames: Buffer[]): Promise<string> {
+  return encodeRaw(file, width, height, fps, 'gray', frames);
+}
+
+/** Encodes raw frames (gray, or yuv420p: decoded back byte for byte) losslessly into an MP4. */
+export async function encodeRaw(file: string, width: number, height: number, fps: number, pixFmt: 'gray' | 'yuv420p', frames: Uint8Array[]): Promise<string> {
   const child = spawn(ffmpegPath(), [
     '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${width}x${height}`, '-framerate', String(fps), '-i', 'pipe:0',
+    '-f', 'rawvideo', '-pix_fmt', pixFmt, '-s', `${width}x${height}`, '-framerate', String(fps), '-i', 'pipe:0',
     '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', file,
   ], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
@@ -78,7 +83,7 @@ export async function encodeGray(file: string, width: number, height: number, fp
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   child.stdin.end(Buffer.concat(frames));
   const code = await exited;
-  if (code !== 0) throw new Error(`encodeGray failed: ${stderr}`);
+  if (code !== 0) throw new Error(`encodeRaw failed: ${stderr}`);
   return file;
 }
 
@@ -117,14 +122,14 @@ export interface Decoded {
 }
 
 /** Every frame of a video (or the image) as packed gray or rgb24, via ffmpeg directly. */
-export async function decode(file: string, pixFmt: 'gray' | 'rgb24' = 'gray'): Promise<Decoded> {
+export async function decode(file: string, pixFmt: 'gray' | 'rgb24' | 'yuv420p' = 'gray'): Promise<Decoded> {
   const info = await probeFile(file);
   const { stdout } = await run(
     ffmpegPath(),
     ['-hide_banner', '-loglevel', 'error', '-i', file, '-map', '0:v:0', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1'],
     { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 },
   );
-  const size = info.width * info.height * (pixFmt === 'gray' ? 1 : 3);
+  const size = info.width * info.height * { gray: 1, rgb24: 3, yuv420p: 1.5 }[pixFmt];
   const frames: Buffer[] = [];
   for (let offset = 0; offset + size <= stdout.length; offset += size) frames.push(stdout.subarray(offset, offset + size));
   return { width: info.width, height: info.height, frames };

@@ -1,5 +1,5 @@
 import { HALF_KEYWORD, MEDIA_KEYWORD } from '../../models/param.js';
-import type { AnyModel } from '../../models/types.js';
+import type { AnyModel, LocalSetting } from '../../models/types.js';
 import { paramsSchema, type JsonSchema } from '../../recipe/schema.js';
 import { markdownTable, textTable } from './table.js';
 
@@ -88,6 +88,7 @@ export function modelText(model: AnyModel): string {
     ...(model.rules.length ? ['', 'Rules:', ...model.rules.map((r) => `  - ${r.description}`)] : []),
     ...(model.limits ? ['', `Input limits on ${model.provider} (checked before anything is paid for):`, ...limitLines(model).map((l) => `  - ${l}`)] : []),
     ...(model.local ? ['', `Offline (--offline or backend: local): accepted but not honoured: ${model.local.ignores.join(', ')}`] : []),
+    ...(model.local?.settings?.length ? ['Offline settings:', ...model.local.settings.map((s) => `  ${s.name}: ${settingValue(s)} — ${s.description}`)] : []),
     '',
   ].join('\n');
 }
@@ -105,6 +106,7 @@ export function modelJson(model: AnyModel) {
     parameters: paramRows(model),
     rules: model.rules.map((r) => r.description),
     offline_ignores: model.local?.ignores ?? [],
+    offline_settings: model.local?.settings ?? [],
     input_limits: model.limits ?? null,
     schema: paramsSchema(model),
   };
@@ -145,8 +147,13 @@ export function modelsMarkdown(models: readonly AnyModel[]): string {
     if (model.rules.length) out.push('Rules:', '', ...model.rules.map((r) => `- ${r.description}`), '');
     if (model.limits) out.push(`Input limits on ${model.provider}, checked before anything is paid for:`, '', ...limitLines(model).map((l) => `- ${l}`), '');
     if (model.local) out.push(`Offline (\`--offline\` or \`backend: local\`): a classical preview; accepted but not honoured: ${model.local.ignores.map((p) => `\`${p}\``).join(', ')}.`, '');
+    if (model.local?.settings?.length) out.push('Offline settings (fixed):', '', ...model.local.settings.map((s) => `- \`${s.name}\`: ${settingValue(s)}. ${s.description}`), '');
   }
   return out.join('\n');
+}
+
+function settingValue(setting: LocalSetting): string {
+  return `${setting.value}${setting.unit ? ` ${setting.unit}` : ''}`;
 }
 
 /** A model's documented input limits in words, one line per parameter or relation. */

@@ -1,19 +1,30 @@
 import type { FillMask } from './fill-mask.js';
 import type { YuvPlanes } from './frame.js';
 import { type Mosaic, UNKNOWN } from './mosaic.js';
+import { composeWarped } from './mosaic-warp.js';
+import { isWholeShift, type Similarity } from './similarity.js';
 
 /**
- * Replaces the fill region of one frame, placed at (ox, oy), with the mosaic's background, cross-fading over
- * the feather at the region's edge. Places the mosaic has nothing for (none should be left after the spatial
- * fill) keep the frame's own pixels.
+ * Replaces the fill region of one frame, at `placement` in the mosaic, with the mosaic's background,
+ * cross-fading over the feather at the region's edge. Places the mosaic has nothing for (none should be left
+ * after the spatial fill) keep the frame's own pixels. Only pixels whose fill weight is above 0 are written:
+ * outside the fill region the frame stays as decoded, byte for byte.
  *
  * No brightness matching: the background comes from the nearest frame that showed it, usually a few frames
  * away, and a correction measured on the ring around the region would compare against yet other frames.
  */
-export function composeFill(frame: YuvPlanes, fill: FillMask, mosaic: Mosaic, ox: number, oy: number): void {
+export function composeFill(frame: YuvPlanes, fill: FillMask, mosaic: Mosaic, placement: Similarity): void {
   const box = fill.box;
   if (!box) return;
   const { width } = frame;
+  if (!isWholeShift(placement)) {
+    const to = mosaic.toMosaic(placement);
+    composeWarped([frame.y], fill.weight, width, box, mosaic.luma, to.luma);
+    if (fill.chromaBox) composeWarped([frame.u, frame.v], fill.chromaWeight, width >> 1, fill.chromaBox, mosaic.chroma, to.chroma);
+    return;
+  }
+  const ox = placement.tx;
+  const oy = placement.ty;
   const weight = fill.weight;
   const mx = ox - mosaic.x0;
   const my = oy - mosaic.y0;

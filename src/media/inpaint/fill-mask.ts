@@ -16,10 +16,11 @@ export interface FillMaskOptions {
    * a ghost outline, and would be copied into the background mosaic as if it were background.
    */
   grow: number;
-  /** Width of the cross-fade at the region's edge, inside the grown margin, so no seam shows. */
+  /** Width of the cross-fade at the region's edge, inside the grown margin (at most `grow` of it), so no seam shows. */
   feather: number;
 }
 
+/** The offline removal's fill region; documented as its `dilation` and `feather` settings (src/models/wavespeed). */
 export const DEFAULT_FILL_MASK: FillMaskOptions = { grow: 3, feather: 2 };
 
 /**
@@ -37,8 +38,7 @@ export class FillMask {
    */
   readonly chromaWeight: Uint8Array;
   chromaBox: Box | undefined;
-  private readonly rowHits: Uint8Array;
-  private readonly columnCounts: Int32Array;
+  /** Chessboard distance to the nearest marked pixel → weight. */
   private readonly ramp: Uint8Array;
   private padded = new Uint8Array(0);
 
@@ -48,12 +48,12 @@ export class FillMask {
     readonly options: FillMaskOptions = DEFAULT_FILL_MASK,
   ) {
     this.weight = new Uint8Array(width * height);
-    this.rowHits = new Uint8Array(width * height);
-    this.columnCounts = new Int32Array(width);
     this.chromaWeight = new Uint8Array((width >> 1) * (height >> 1));
-    // Distance to the nearest kept pixel → weight.
+    // A pixel d from the mask is g + 1 − d from the first pixel kept (g = grow), across a straight edge: the
+    // feather's steps count from there. Marked pixels are always filled whole: the feather lies in the margin.
     const steps = options.feather + 1;
-    this.ramp = Uint8Array.from({ length: 256 }, (_, d) => (d === 0 ? 0 : d >= steps ? 255 : Math.round((255 * d) / steps)));
+    const g = options.grow;
+    this.ramp = Uint8Array.from({ length: 256 }, (_, d) => (d > g ? 0 : d === 0 || g + 1 - d >= steps ? 255 : Math.round((255 * (g + 1 - d)) / steps)));
   }
 
   /** Reads a gray mask frame (width × height bytes); returns the new `box`. */
@@ -63,8 +63,7 @@ export class FillMask {
     const core = findMarked(gray, width, height);
     if (!core) return (this.box = undefined);
     const box = grow(core, this.options.grow, width, height);
-    this.dilate(gray, core, box);
-    this.feather(box);
+    this.weigh(gray, core, box);
     this.chromaBox = this.halve(box);
     return (this.box = box);
   }
@@ -104,87 +103,45 @@ export class FillMask {
     this.chromaBox = undefined;
   }
 
-  /** weight := 1 where a marked pixel lies within the square of radius `grow`, inside `box`. */
-  private dilate(gray: Uint8Array, core: Box, box: Box): void {
-    const { width, weight, rowHits } = this;
-    const r = this.options.grow;
-    // Along rows: each run of marked pixels, widened by r either side. Marked pixels lie only in `core`, and
-    // `box` is `core` grown by r, so rows outside `core` have no hits and are never read.
-    for (let y = core.y0; y < core.y1; y++) {
-      const row = y * width;
-      rowHits.fill(0, row + box.x0, row + box.x1);
-      let x = core.x0;
-      while (x < core.x1) {
-        if (gray[row + x]! >= FILL_BELOW) {
-          x++;
-          continue;
-        }
-        const start = x;
-        while (x < core.x1 && gray[row + x]! < FILL_BELOW) x++;
-        rowHits.fill(1, row + Math.max(box.x0, start - r), row + Math.min(box.x1, x + r));
-      }
-    }
-    // Down columns: a sliding count of hit rows in [y − r, y + r], over whole rows so memory is read in order.
-    const counts = this.columnCounts;
-    counts.fill(0, box.x0, box.x1);
-    for (let y = Math.max(core.y0, box.y0 - r); y < Math.min(core.y1, box.y0 + r); y++) addRow(counts, rowHits, y * width, box.x0, box.x1, 1);
-    for (let y = box.y0; y < box.y1; y++) {
-      const enter = y + r;
-      const leave = y - r - 1;
-      if (enter >= core.y0 && enter < core.y1) addRow(counts, rowHits, enter * width, box.x0, box.x1, 1);
-      if (leave >= core.y0 && leave < core.y1) addRow(counts, rowHits, leave * width, box.x0, box.x1, -1);
-      const row = y * width;
-      for (let x = box.x0; x < box.x1; x++) weight[row + x] = counts[x]! > 0 ? 1 : 0;
-    }
-  }
-
   /**
-   * Chessboard distance of each region pixel to the nearest kept pixel (two chamfer passes over a copy of the
-   * box with a one-pixel border, so the inner loops need no bounds checks), turned into a ramp. Beyond the
-   * frame's edge counts as inside the region: there is nothing there to fade into.
+   * The weights of `box` from one distance transform: the chessboard distance of each pixel to the nearest
+   * marked one (two chamfer passes over a copy of the box with a one-pixel border, so the inner loops need no
+   * bounds checks), then `ramp`. Within `grow` of the mask is the region (the square dilation), and its outer
+   * `feather` pixels fade. The frame's edge plays no part: the distance is to the mask.
    */
-  private feather(box: Box): void {
-    const { width, height, weight } = this;
-    const steps = this.options.feather + 1;
-    const far = Math.min(254, steps);
+  private weigh(gray: Uint8Array, core: Box, box: Box): void {
+    const { width, weight } = this;
+    const far = 254;
     const pw = box.x1 - box.x0 + 2;
     const ph = box.y1 - box.y0 + 2;
     if (this.padded.length < pw * ph) this.padded = new Uint8Array(pw * ph);
     const d = this.padded;
-    // The border is kept (0) where it lies in the frame, and `far` beyond the frame's edge.
-    const left = box.x0 === 0 ? far : 0;
-    const right = box.x1 === width ? far : 0;
-    d.fill(box.y0 === 0 ? far : 0, 0, pw);
-    d.fill(box.y1 === height ? far : 0, (ph - 1) * pw, ph * pw);
-    for (let py = 1; py < ph - 1; py++) {
-      const row = (box.y0 + py - 1) * width + box.x0 - 1;
-      const i = py * pw;
-      d[i] = left;
-      d[i + pw - 1] = right;
-      for (let px = 1; px < pw - 1; px++) d[i + px] = weight[row + px] ? far : 0;
+    d.fill(far, 0, pw * ph);
+    // Marked pixels lie only in `core`.
+    for (let y = core.y0; y < core.y1; y++) {
+      const row = y * width;
+      const at = (y - box.y0 + 1) * pw + 1 - box.x0;
+      for (let x = core.x0; x < core.x1; x++) if (gray[row + x]! < FILL_BELOW) d[at + x] = 0;
     }
-    if (left) d[0] = d[(ph - 1) * pw] = far;
-    if (right) d[pw - 1] = d[ph * pw - 1] = far;
     for (let py = 1; py < ph - 1; py++) {
-      for (let px = 1; px < pw - 1; px++) {
-        const i = py * pw + px;
+      for (let i = py * pw + 1, end = i + pw - 2; i < end; i++) {
         if (!d[i]) continue;
         const m = min4(d[i - 1]!, d[i - pw - 1]!, d[i - pw]!, d[i - pw + 1]!) + 1;
         if (m < d[i]!) d[i] = m;
       }
     }
+    const ramp = this.ramp;
     for (let py = ph - 2; py >= 1; py--) {
+      const row = (box.y0 + py - 1) * width + box.x0 - 1;
       for (let px = pw - 2; px >= 1; px--) {
         const i = py * pw + px;
-        if (!d[i]) continue;
-        const m = min4(d[i + 1]!, d[i + pw + 1]!, d[i + pw]!, d[i + pw - 1]!) + 1;
-        if (m < d[i]!) d[i] = m;
+        let v = d[i]!;
+        if (v) {
+          const m = min4(d[i + 1]!, d[i + pw + 1]!, d[i + pw]!, d[i + pw - 1]!) + 1;
+          if (m < v) d[i] = v = m;
+        }
+        weight[row + px] = ramp[v]!;
       }
-    }
-    const ramp = this.ramp;
-    for (let py = 1; py < ph - 1; py++) {
-      const row = (box.y0 + py - 1) * width + box.x0 - 1;
-      for (let px = 1; px < pw - 1; px++) weight[row + px] = ramp[d[py * pw + px]!]!;
     }
   }
 
@@ -205,43 +162,53 @@ export class FillMask {
   }
 }
 
-const KEPT_WORD = 0xc0c0c0c0 | 0;
-
 /**
- * Bounding box of the pixels below FILL_BELOW, or undefined. Reads four pixels at a time across row ends (a
- * mask is mostly white), and looks at single pixels only in words that hold a marked one.
+ * Bounding box of the pixels below FILL_BELOW, or undefined. Row by row: from the left to the first marked
+ * pixel and from the right to the last, four pixels at a time (a mask is mostly white), so the object's own
+ * pixels between them are never read.
  */
 export function findMarked(gray: Uint8Array, width: number, height: number): Box | undefined {
-  const size = width * height;
   let x0 = width;
   let x1 = 0;
   let y0 = height;
   let y1 = 0;
-  const look = (i: number): void => {
-    if (gray[i]! >= FILL_BELOW) return;
-    const y = Math.floor(i / width);
-    const x = i - y * width;
-    if (x < x0) x0 = x;
-    if (x >= x1) x1 = x + 1;
-    if (y < y0) y0 = y;
-    if (y >= y1) y1 = y + 1;
-  };
+  // Words start at the first 4-byte-aligned byte of the buffer; they may straddle row ends.
   const head = (4 - (gray.byteOffset % 4)) % 4;
-  for (let i = 0; i < Math.min(head, size); i++) look(i);
-  const count = Math.max(0, (size - head) >> 2);
   // Signed words and a signed constant: unsigned values above 2³¹ would leave V8's fast integer path.
-  const words = new Int32Array(gray.buffer, gray.byteOffset + head, count);
-  for (let w = 0; w < count; w++) {
-    // Every byte has its two top bits set: all four pixels are ≥ 192 and kept.
-    if ((words[w]! & KEPT_WORD) === KEPT_WORD) continue;
-    const i = head + 4 * w;
-    look(i);
-    look(i + 1);
-    look(i + 2);
-    look(i + 3);
+  const words = new Int32Array(gray.buffer, gray.byteOffset + head, Math.max(0, (gray.length - head) >> 2));
+  for (let y = 0; y < height; y++) {
+    const start = y * width;
+    const end = start + width;
+    const first = firstMarked(gray, words, head, start, end);
+    if (first < 0) continue;
+    const last = lastMarked(gray, words, head, first, end);
+    if (first - start < x0) x0 = first - start;
+    if (last - start >= x1) x1 = last - start + 1;
+    if (y < y0) y0 = y;
+    y1 = y + 1;
   }
-  for (let i = head + 4 * count; i < size; i++) look(i);
   return y1 > y0 ? { x0, y0, x1, y1 } : undefined;
+}
+
+/** Every byte has its two top bits set: all four pixels are ≥ 192 and kept. */
+const KEPT_WORD = 0xc0c0c0c0 | 0;
+
+/** Index of the first byte in [from, to) below FILL_BELOW, or −1. */
+function firstMarked(gray: Uint8Array, words: Int32Array, head: number, from: number, to: number): number {
+  let i = from;
+  while (i < to && (i - head) & 3) if (gray[i++]! < FILL_BELOW) return i - 1;
+  while (i + 4 <= to && (words[(i - head) >> 2]! & KEPT_WORD) === KEPT_WORD) i += 4;
+  for (; i < to; i++) if (gray[i]! < FILL_BELOW) return i;
+  return -1;
+}
+
+/** Index of the last byte in [from, to) below FILL_BELOW; `from` is one. */
+function lastMarked(gray: Uint8Array, words: Int32Array, head: number, from: number, to: number): number {
+  let i = to;
+  while (i > from && (i - head) & 3) if (gray[--i]! < FILL_BELOW) return i;
+  while (i - 4 >= from && (words[(i - 4 - head) >> 2]! & KEPT_WORD) === KEPT_WORD) i -= 4;
+  for (i--; i > from; i--) if (gray[i]! < FILL_BELOW) return i;
+  return from;
 }
 
 /** Math.min of four small integers without its generic path (the feather's inner loop). */
@@ -249,10 +216,6 @@ function min4(a: number, b: number, c: number, d: number): number {
   const ab = a < b ? a : b;
   const cd = c < d ? c : d;
   return ab < cd ? ab : cd;
-}
-
-function addRow(counts: Int32Array, hits: Uint8Array, row: number, x0: number, x1: number, sign: number): void {
-  for (let x = x0; x < x1; x++) counts[x]! += sign * hits[row + x]!;
 }
 
 function clearBox(plane: Uint8Array, width: number, box: Box): void {

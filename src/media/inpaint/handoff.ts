@@ -1,7 +1,7 @@
 /**
  * Items one pass hands to another running behind it, in order, within a byte budget. Going over the budget
- * drops every item and takes no more: the receiver then makes its own (decodes the files again) from where it
- * is, so memory stays bounded however far the passes drift apart.
+ * drops every item and takes no more until the sender `resume`s: the receiver meanwhile makes its own (decodes
+ * the files again) from where it is, so memory stays bounded however far the passes drift apart.
  */
 export class Handoff<T> {
   private readonly queue: T[] = [];
@@ -35,6 +35,16 @@ export class Handoff<T> {
     this.queue.push(item);
     this.sizes.push(size);
     this.bytes += size;
+  }
+
+  /** Takes items again after an overflow; the receiver finds out from them where they start. */
+  resume(): void {
+    this.dropped = false;
+  }
+
+  /** The oldest item not taken yet, left in place; undefined when none is waiting. */
+  peek(): T | undefined {
+    return this.head < this.queue.length ? this.queue[this.head] : undefined;
   }
 
   /** The oldest item not taken yet; undefined when none is waiting or they were dropped. */

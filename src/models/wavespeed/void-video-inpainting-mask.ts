@@ -51,6 +51,16 @@ export const voidVideoInpaintingMask: ModelDef<typeof params> = {
   },
   local: {
     ignores: ['prompt', 'negative_prompt', 'enable_pass2_refinement', 'num_inference_steps', 'guidance_scale', 'strength', 'num_frames', 'seed'],
+    settings: [
+      {
+        name: 'dilation',
+        value: 3,
+        unit: 'px',
+        description:
+          'The fill region is the mask (grey below 192) grown by this much, a square: segmentation masks are tight and H.264 smears an edge over a pixel or two. Outside the fill region every output frame is the decoded input frame, byte for byte, before the encode (a chroma sample is inside when any of its four pixels is).',
+      },
+      { name: 'feather', value: 2, unit: 'px', description: 'The outermost pixels of the fill region cross-fade between the fill and the frame, so no seam shows; within the dilation.' },
+    ],
     refuse: (p) =>
       given(p.mask_video) ? undefined : 'the local removal needs a mask_video; mask_prompt (SAM-3 auto-masking) only runs on WaveSpeed',
   },
