@@ -78,6 +78,10 @@ describe('vidrecipe runs', () => {
     expect(runCli(['runs', 'show', ids[0]!.slice(0, -2)], { cwd: dir }).stdout).toBe(md);
     const last = runCli(['runs', 'show', 'last'], { cwd: dir });
     expect(last.stdout).toMatch(/^## vidrecipe run: cutter ❌ failed/);
+    // --state-dir after the subcommand is the state dir it reads, not the default one.
+    const elsewhere = runCli(['runs', 'show', 'last', '--state-dir', 'no-such-state'], { cwd: dir });
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toMatch(/there are no runs in this state dir yet/);
     const unknown = runCli(['runs', 'show', 'nope'], { cwd: dir });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^vidrecipe: runs show nope: no run "nope"; the newest are \d{8}-.* \(see vidrecipe runs\), or say "last"\n$/);

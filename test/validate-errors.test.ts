@@ -111,6 +111,64 @@ const MESSAGES: Record<string, [at: string, contains: string][]> = {
   'trim-end-before-start.yaml': [['10:12', 'end (1.5 s) must be after start (90 s)']],
   'obj-or-bg-length.yaml': [['10:18', 'obj_or_bg has 2 entries but ref_images_url has 3']],
   'compare-labels.yaml': [['24:15', 'labels has 2 entries but videos has 3']],
+  // Batches (issue 11): each message names the fix.
+  'batch-list-without-of.yaml': [['5:3', 'needs "of", the kind of its items']],
+  'batch-list-default-item.yaml': [
+    ['9:18', 'every item of input "seeds" must be a number (of: number), got "2"'],
+    ['9:23', 'got a map'],
+  ],
+  'batch-table-without-columns.yaml': [['5:3', 'needs "columns"']],
+  'batch-table-default-file.yaml': [['7:14', 'must be a .csv, .jsonl or .yaml file']],
+  'batch-table-column-name.yaml': [['8:30', 'rename the column in the file too']],
+  'batch-of-on-other-type.yaml': [
+    ['6:25', '"of" applies to type: list only'],
+    ['7:25', '"columns" applies to type: table only'],
+  ],
+  'batch-matrix-empty.yaml': [['6:5', 'matrix has no axis']],
+  'batch-matrix-axis-empty.yaml': [['7:12', 'axis "end" has no values']],
+  'batch-matrix-axis-one-value.yaml': [['7:12', 'for one value, write [3]']],
+  'batch-matrix-axis-mixed.yaml': [
+    ['8:19', 'axis "end" mixes a number and text ("3")'],
+    ['8:24', 'end[3]: a matrix value is text, a number or true/false; got a map'],
+  ],
+  'batch-matrix-axis-scalar-input.yaml': [
+    ['13:13', 'declare it { type: list, of: string }'],
+    ['14:13', "cannot read a step's output"],
+  ],
+  'batch-axis-unknown-input.yaml': [['9:13', 'unknown input "take"; did you mean "takes"?']],
+  'batch-files-outside-matrix.yaml': [['8:15', 'can only be the whole value of a matrix axis']],
+  'batch-files-unquoted.yaml': [
+    ['8:13', 'files() takes one glob in quotes'],
+    ['9:13', 'write the glob relative to the recipe'],
+  ],
+  'batch-exclude-unknown-axis.yaml': [
+    ['10:19', 'exclude names "sed", which is not an axis of this matrix; did you mean "seed"?'],
+    ['10:37', 'write 2 without quotes'],
+  ],
+  'batch-include-kinds.yaml': [
+    ['9:56', 'include gives "note" a number elsewhere and text here'],
+    ['19:16', 'include must be a list of maps'],
+  ],
+  'batch-matrix-value-no-matrix.yaml': [['8:14', 'step "cut" has none: add matrix: { clip: [...] }']],
+  'batch-matrix-unknown-axis.yaml': [['12:36', 'step "remove" has no matrix axis "sed"; did you mean "seed"?']],
+  'batch-table-row.yaml': [
+    ['13:14', 'name a column: ${{ matrix.shot.video }} (columns: video, mask, prompt)'],
+    ['14:19', 'no column "maks"; did you mean "mask"?'],
+  ],
+  'batch-matrix-media-in-text.yaml': [['14:33', 'matrix.shot.video is a video and cannot be interpolated']],
+  'batch-pairing-missing-axis.yaml': [['22:18', 'step "widen" has no axis "shot", so its legs cannot pick one. Give "widen" the same axis, shot: ${{ inputs.shots }}']],
+  'batch-pairing-other-source.yaml': [['17:14', "legs pair only over the same values: write clip: ${{ files('takes/*.mp4') }} in both"]],
+  'batch-fan-in-one-value.yaml': [['15:14', "is a list of videos, one per leg of \"cut\", and cannot fill video, which takes one value; read it from a list parameter such as local/concat's videos"]],
+  'batch-list-input-one-value.yaml': [
+    ['12:14', 'make it a matrix axis, matrix: { item: ${{ inputs.clips }} }'],
+    ['17:15', 'videos needs a list of videos, but inputs.ends is a list of numbers'],
+  ],
+  'batch-table-outside-matrix.yaml': [['10:15', 'a table can only be a matrix axis']],
+  'batch-max-parallel-no-matrix.yaml': [
+    ['8:5', 'step "cut" has no matrix: it does nothing here'],
+    ['15:19', 'max-parallel must be ≥ 1, got 0'],
+  ],
+  'batch-matrix-in-outputs.yaml': [['14:8', 'a recipe output cannot read matrix.end']],
 };
 
 const key = (d: JsonDiagnostic) => `${d.line}:${d.col} ${d.severity} ${d.rule}`;

@@ -63,7 +63,7 @@ describe('text format', () => {
   it('prints `file:line:col: severity: message [rule]` for every diagnostic, in order', () => {
     expect(blocks.map((b) => b.header)).toEqual(json.map((d) => `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message} [${d.rule}]`));
     expect(blocks[0]!.header).toBe(
-      'test/fixtures/invalid/expressions.yaml:12:14: error: unknown context "input" in "input.video"; did you mean "inputs"?: an expression reads inputs.NAME or steps.ID.outputs.NAME [expression]',
+      'test/fixtures/invalid/expressions.yaml:12:14: error: unknown context "input" in "input.video"; did you mean "inputs"?: an expression reads inputs.NAME, steps.ID.outputs.NAME or matrix.NAME [expression]',
     );
   });
 

@@ -64,12 +64,34 @@ function program(): Command {
     .argument('<id>', 'run id, a unique prefix, or last')
     .option('--state-dir <dir>', 'where the runs are', DEFAULT_STATE_DIR)
     .option('--open', "open the run's report.html in a browser and print its path", false)
-    .action(async (id: string, opts) => finish(await (await import('./runs.js')).runsShowCommand(id, opts)));
+    // `runs show last --state-dir X`: commander hands an option written after the subcommand to `runs`
+    // when both declare it, so the parent's value counts when this one was left at its default.
+    .action(async (id: string, opts) => finish(await (await import('./runs.js')).runsShowCommand(id, { ...opts, stateDir: opts.stateDir === DEFAULT_STATE_DIR ? runs.opts().stateDir : opts.stateDir })));
+
+  // Options live on the subcommands only: on `cache` too, commander would take them from `cache du --format json`.
+  const cache = cli.command('cache').description('the state dir: its size by kind (du, the default), cleaning it up (gc), checking every blob (verify)');
+  stateCommand(cache.command('du', { isDefault: true }))
+    .description('size of the state dir by kind: blobs, step records, task records, runs, previews, history, upload URLs, quarantine, tmp, locks')
+    .action(async (opts) => finish((await import('./cache.js')).cacheDuCommand(opts)));
+  stateCommand(cache.command('gc'))
+    .description('remove what was last used long ago, or the least recently used down to a size; never what a remote task or a run in progress needs')
+    .option('--older-than <age>', 'remove what was last used longer ago than this, e.g. 30d, 12h (the default is 30d unless --max-size is given)')
+    .option('--max-size <size>', 'then remove the least recently used until the state dir is at most this big, e.g. 5GB, 500MB')
+    .option('--dry-run', 'say what would be removed, remove nothing', false)
+    .action(async (opts) => finish((await import('./cache.js')).cacheGcCommand(opts)));
+  stateCommand(cache.command('verify'))
+    .description('hash every blob again; set damaged ones aside so the next run recomputes their steps (exit 1 when any was damaged)')
+    .action(async (opts) => finish(await (await import('./cache.js')).cacheVerifyCommand(opts)));
 
   return cli;
 }
 
 const DEFAULT_STATE_DIR = '.vidrecipe';
+
+/** `cache` and its subcommands read one state dir and print text or JSON. */
+function stateCommand(command: Command): Command {
+  return command.option('--state-dir <dir>', 'the state dir', DEFAULT_STATE_DIR).addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
+}
 
 /** `plan` and `run` take a recipe the same way: its file, input overrides, and the offline switch. */
 function recipeCommand(cli: Command, name: string): Command {

@@ -1,12 +1,15 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkCache } from '../engine/cache-status.js';
 import type { EngineConfig } from '../engine/config.js';
 import { waitingView } from '../engine/events.js';
 import { explainPlan } from '../engine/explain.js';
+import { enterStateDir, type StateDirUse } from '../engine/gc-lock.js';
 import { outDirConflict } from '../engine/out-dir.js';
 import { writeReport } from '../engine/report.js';
 import { runPlan, type RunResult } from '../engine/run.js';
+import { StateDir } from '../engine/state-dir.js';
 import type { KeyMaterial } from '../engine/step-key.js';
 import { checkStepMedia } from '../engine/step-media.js';
 import { mediaPathsOf } from '../graph/media-paths.js';
@@ -70,6 +73,16 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Announced before the cache is read, and kept until the report is written: a gc leaves the cache whole meanwhile.
+  let use: StateDirUse;
+  try {
+    use = await enterStateDir(new StateDir(stateDir), { signal: controller.signal, onWait: (gc) => process.stderr.write(`vidrecipe: waiting for vidrecipe cache gc (pid ${gc.pid}${gc.host === hostname() ? '' : ` on ${gc.host}`}) to finish cleaning the state dir\n`) });
+  } catch (error) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (controller.signal.aborted) return EXIT.interrupted;
+    throw error;
+  }
   const progress = options.json ? undefined : progressView(plan.steps.map(waitingView));
   let result: RunResult;
   try {
@@ -94,6 +107,7 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
     // The steps are done and paid for: a report that cannot be written must not hide their results.
     await writeReport(plan, result, cwd).catch((error: Error) => result.errors.push(`the report could not be written: ${error.message}`));
   } finally {
+    use.leave();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -7,9 +7,10 @@ import { isName, type NameKind } from './state-names.js';
  * a file that parses as JSON but lacks a field (a hand edit, a tool of another version, a disk that lost
  * a block) is reported as damaged, with what is wrong, instead of failing later far from the cause.
  * Plain checks rather than a schema library: they run on every cache lookup and cost nothing to load.
- * Each returns undefined when the record is sound, else what is wrong with it.
+ * Each returns undefined when the record is sound, else what is wrong with it. The quarantine holds these
+ * records, and blobs whose bytes no longer match their name (set aside by `cache verify`).
  */
-export type RecordKind = 'step record' | 'url record' | 'lock' | 'task record';
+export type RecordKind = 'step record' | 'url record' | 'lock' | 'task record' | 'blob';
 
 type Problem = string | undefined;
 type Obj = Record<string, unknown>;

@@ -22,7 +22,8 @@ export interface RunSummary {
   dir: string;
 }
 
-const RUN_ID = /^\d{8}-\d{6}-\d{3}-[0-9a-f]{4}$/;
+/** The folders of runs under `runs/`, as {@link newRunId} names them. */
+export const RUN_ID = /^\d{8}-\d{6}-\d{3}-[0-9a-f]{4}$/;
 
 /** The runs under a state dir, newest first (run ids sort by start time). Folders that are not runs are ignored. */
 export function listRuns(stateDir: string): RunSummary[] {

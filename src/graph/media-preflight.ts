@@ -33,6 +33,15 @@ export async function mediaPreflight(plan: Plan, source: RecipeSource, options: 
   const found: Diagnostic[] = [];
   let refused = false;
   const checks: Promise<void>[] = [];
+  // A table written in the recipe names files and prompts a run sends on: it is held to the same rule.
+  for (const [name, decl] of Object.entries(plan.recipe.inputs)) {
+    const value = plan.inputs[name];
+    if (decl.type !== 'table' || value !== decl.default || typeof value !== 'string') continue;
+    const file = resolve(plan.recipe.dir, value);
+    if (allowed.some((dir) => isInside(dir, file))) continue;
+    refused = true;
+    found.push(source.error(['inputs', name, 'default'], 'media-path' satisfies MediaPreflightRule, `table ${value} of input "${name}" is outside the recipe's work tree (${root}); move it into the repository, pass it with --input ${name}=PATH, or allow its folder with --allow-path DIR`));
+  }
   for (const path of mediaPathsOf(plan, source)) {
     if (path.origin !== 'cli' && !allowed.some((dir) => isInside(dir, path.file))) {
       refused = true;

@@ -16,6 +16,11 @@ const NAME = '[A-Za-z_][A-Za-z0-9_-]*';
 const INPUT = new RegExp(`^inputs\\.(${NAME})$`);
 const STEP_OUTPUT = new RegExp(`^steps\\.(${NAME})\\.outputs\\.(${NAME})$`);
 const STEP_PREFIX = new RegExp(`^steps\\.(${NAME})(?:\\.(.*))?$`);
+const MATRIX = new RegExp(`^matrix\\.(${NAME})(?:\\.(${NAME}))?$`);
+/** `files('GLOB')` or `files("GLOB")`; in single quotes, `''` is one quote (as in GitHub Actions). */
+const FILES = /^files\s*\(\s*(?:'((?:[^']|'')*)'|"([^"]*)")\s*\)$/s;
+const FILES_PREFIX = /^files\s*\(/;
+const FILES_EXAMPLE = "${{ files('clips/*.mp4') }}";
 const NAME_ONLY = new RegExp(`^${NAME}$`);
 
 /** Every expression in `value`, in order, including malformed ones (with an error). */
@@ -48,7 +53,7 @@ export function wholeExpression(value: unknown): ExpressionMatch | undefined {
 
 export function parseReference(source: string): { ref: Reference } | { error: string } {
   const body = source.trim();
-  if (body === '') return { error: 'empty expression: write ${{ inputs.NAME }} or ${{ steps.ID.outputs.NAME }}' };
+  if (body === '') return { error: 'empty expression: write ${{ inputs.NAME }}, ${{ steps.ID.outputs.NAME }} or ${{ matrix.NAME }}' };
   const input = INPUT.exec(body);
   if (input) return { ref: { context: 'inputs', name: input[1]! } };
   const output = STEP_OUTPUT.exec(body);
@@ -58,14 +63,45 @@ export function parseReference(source: string): { ref: Reference } | { error: st
     const name = step[2] && NAME_ONLY.test(step[2]) ? step[2] : 'NAME';
     return { error: `"${body}" does not name an output: write \${{ steps.${step[1]}.outputs.${name} }}` };
   }
+  const matrix = MATRIX.exec(body);
+  if (matrix) return { ref: { context: 'matrix', axis: matrix[1]!, ...(matrix[2] ? { column: matrix[2] } : {}) } };
+  if (FILES_PREFIX.test(body)) {
+    // A glob names many files: it can only be the values of an axis, one leg per file.
+    return { error: `files() gives one leg per matching file, so it can only be the whole value of a matrix axis, e.g. matrix: { clip: ${FILES_EXAMPLE} }, read as \${{ matrix.clip }}` };
+  }
   const [context = '', name = ''] = body.split(/\.(.*)/s);
   if (context === 'inputs') {
     return { error: `"${name}" is not an input name: names use letters, digits, _ and -` };
   }
+  if (context === 'matrix') {
+    return { error: `"${body}" does not name a matrix value: write \${{ matrix.NAME }}, or \${{ matrix.NAME.COLUMN }} for a column of a table axis` };
+  }
   const hint = context === 'input' || context === 'step' ? `; did you mean "${context}s"?` : '';
   return {
-    error: `unknown context "${context}" in "${body}"${hint}: an expression reads inputs.NAME or steps.ID.outputs.NAME`,
+    error: `unknown context "${context}" in "${body}"${hint}: an expression reads inputs.NAME, steps.ID.outputs.NAME or matrix.NAME`,
   };
+}
+
+/** The text of a found expression between `${{` and `}}`, trimmed; undefined when it is not closed. */
+export function expressionBody(value: string, match: ExpressionMatch): string | undefined {
+  if (!value.startsWith(CLOSE, match.end - CLOSE.length)) return undefined;
+  return value.slice(match.start + OPEN.length, match.end - CLOSE.length).trim();
+}
+
+/**
+ * The glob of `files('GLOB')`, when `body` (an expression's text) is a call of files(); undefined when it
+ * is something else. Only a matrix axis reads it (see recipe/matrix.ts).
+ */
+export function parseFilesCall(body: string): { glob: string } | { error: string } | undefined {
+  if (!FILES_PREFIX.test(body)) return undefined;
+  const m = FILES.exec(body);
+  if (!m) return { error: `files() takes one glob in quotes, relative to the recipe: ${FILES_EXAMPLE}` };
+  const glob = m[1] !== undefined ? m[1].replace(/''/g, "'") : m[2]!;
+  if (glob.trim() === '') return { error: `files() needs a glob, relative to the recipe: ${FILES_EXAMPLE}` };
+  if (/^(\/|\\|[A-Za-z]:[\\/])/.test(glob)) {
+    return { error: `files('${glob}') is an absolute path; write the glob relative to the recipe, so the recipe works in any checkout` };
+  }
+  return { glob };
 }
 
 export function formatReference(ref: Reference): string {

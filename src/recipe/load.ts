@@ -10,6 +10,7 @@ import { capPerFile } from './cap.js';
 import { UntrustedReadError, readUntrustedText } from './read-untrusted.js';
 import { checkInputs } from './inputs.js';
 import { isMap, type Raw } from './map.js';
+import { batchFields, readBatch, type StepBatch } from './matrix.js';
 import { checkOutputs, unusedOutputs } from './outputs.js';
 import { checkRecipeName, defaultRecipeName } from './recipe-name.js';
 import { checkReferences, collectExpressions, type Scope } from './references.js';
@@ -109,14 +110,18 @@ class RecipeChecker {
     if (badName) this.diagnostics.push(badName);
     const inputs = checkInputs(data.inputs, source, this.diagnostics);
     const rawSteps = isMap(data.steps) ? data.steps : {};
+    // Every step's matrix first: a reference to a later step pairs against its axes.
+    const batches = new Map<string, StepBatch>();
+    for (const [id, raw] of Object.entries(rawSteps)) if (isMap(raw)) batches.set(id, readBatch(id, raw, inputs, source, this.diagnostics));
+    const matrices = new Map([...batches].flatMap(([id, b]) => (b.matrix ? [[id, b.matrix] as const] : [])));
     const models = this.models(rawSteps);
     const subs = this.subRecipeSteps(rawSteps);
-    const scope: Scope = { inputs, steps: new Map([...models].map(([id, model]) => [id, subs.has(id) ? subs.get(id)?.outputs : model])) };
+    const scope: Scope = { inputs, steps: new Map([...models].map(([id, model]) => [id, subs.has(id) ? subs.get(id)?.outputs : model])), matrices };
     const steps = new Map<string, RecipeStep>();
     const deps: Dependency[] = [];
     for (const [id, raw] of Object.entries(rawSteps)) {
       const step = subs.has(id) ? this.subRecipeStep(id, raw, subs.get(id), scope, deps) : this.step(id, raw, models.get(id), scope, deps);
-      if (step) steps.set(id, step);
+      if (step) steps.set(id, { ...step, ...batchFields(batches.get(id)) });
     }
     const outputs = checkOutputs(data.outputs, scope, source, this.diagnostics);
     this.cycles([...Object.keys(rawSteps)], deps);

@@ -21,7 +21,7 @@ export function checkOutputs(raw: unknown, scope: Scope, source: RecipeSource, d
       diagnostics.push(source.error(at, 'expression', `output "${name}" must be one reference, e.g. \${{ steps.ID.outputs.video }}`));
       continue;
     }
-    const found = checkReferences(collectExpressions(value, at, source), scope, source, {});
+    const found = checkReferences(collectExpressions(value, at, source), scope, source, { output: true });
     diagnostics.push(...found.diagnostics);
     if (found.sites[0]) outputs[name] = found.sites[0];
   }

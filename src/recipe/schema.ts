@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HALF_KEYWORD, MEDIA_KEYWORD } from '../models/param.js';
 import { BACKENDS, type AnyModel, type MediaKind, type ValueKind } from '../models/types.js';
+import type { InputType } from './types.js';
 
 /**
  * JSON Schemas derived from the model catalog. One derivation serves three readers: the validator
@@ -16,7 +17,11 @@ export const NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]*$';
 export const DURATION_PATTERN = '^\\s*(\\d+(\\.\\d+)?\\s*(ms|s|m|h)\\s*)+$';
 /** `uses: ./cleanup.yaml`: another recipe, by a path relative to the including one (sub-recipe.ts). */
 export const SUB_RECIPE_PATTERN = '^\\.\\.?/.+\\.ya?ml$';
-export const INPUT_TYPES: readonly ValueKind[] = ['video', 'image', 'string', 'number', 'boolean'];
+/** The kinds of one value: what a list's items (`of`) and a table's columns are. */
+export const VALUE_KINDS: readonly ValueKind[] = ['video', 'image', 'string', 'number', 'boolean'];
+export const INPUT_TYPES: readonly InputType[] = [...VALUE_KINDS, 'list', 'table'];
+/** The keys of `matrix:` that are not axes. */
+export const MATRIX_KEYWORDS = ['include', 'exclude'] as const;
 /** Marks the schema branch that accepts a `${{ }}` expression, so validator errors from it can be told apart. */
 export const EXPRESSION_KEYWORD = 'x-expression';
 /** Our own keywords: the validator is told about them; {@link publishable} removes them for everyone else. */
@@ -27,8 +32,40 @@ export const EXPRESSION_SCHEMA: JsonSchema = {
   [EXPRESSION_KEYWORD]: true,
   type: 'string',
   pattern: EXPRESSION_PATTERN,
-  description: 'A reference: ${{ inputs.NAME }} or ${{ steps.ID.outputs.NAME }}.',
+  description: 'A reference: ${{ inputs.NAME }}, ${{ steps.ID.outputs.NAME }} or, in a step with a matrix, ${{ matrix.NAME }}.',
 };
+
+/** A value a matrix is written with: text, a number or a flag (bare types, so strict tools need no option). */
+const SCALAR: JsonSchema = { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] };
+
+/** `include:` / `exclude:` of a matrix: a list of maps of scalars. */
+function matrixEntries(description: string): JsonSchema {
+  return { type: 'array', items: { type: 'object', minProperties: 1, additionalProperties: SCALAR }, description };
+}
+
+/**
+ * `matrix:` as editors see it. The validator reports matrix problems itself (recipe/matrix.ts), with
+ * messages that say which axis and how to fix; this schema is for completion and hover.
+ */
+function matrixSchema(): JsonSchema {
+  return {
+    type: 'object',
+    minProperties: 1,
+    description: 'Runs the step once per leg: the cartesian product of the axes, with include and exclude as in GitHub Actions. Each leg reads its values as ${{ matrix.NAME }}.',
+    propertyNames: { type: 'string', pattern: NAME_PATTERN },
+    properties: {
+      include: matrixEntries('Legs to add, or extra keys for the legs whose axis values an entry matches.'),
+      exclude: matrixEntries('Legs to leave out: those whose values match every key of an entry.'),
+    },
+    additionalProperties: {
+      description: "An axis: a list of values, ${{ inputs.NAME }} of a list or table input, or ${{ files('GLOB') }} (relative to the recipe).",
+      anyOf: [
+        { type: 'array', minItems: 1, items: SCALAR },
+        { type: 'string', pattern: EXPRESSION_PATTERN },
+      ],
+    },
+  };
+}
 
 const paramsCache = new WeakMap<AnyModel, JsonSchema>();
 
@@ -153,7 +190,8 @@ const DURATION: JsonSchema = {
   description: 'Seconds, or a duration such as 90s, 30m, 1h30m.',
 };
 
-function stepProperties(): Record<string, JsonSchema> {
+/** `matrix` is passed in: the editor schema refers to one definition instead of repeating it per model. */
+function stepProperties(matrix: JsonSchema = matrixSchema()): Record<string, JsonSchema> {
   return {
     uses: { type: 'string', description: 'The model id from the catalog (see `vidrecipe models`), or another recipe by a relative path (./cleanup.yaml).' },
     name: { type: 'string', description: 'A display name for reports.' },
@@ -170,6 +208,40 @@ function stepProperties(): Record<string, JsonSchema> {
     retries: { type: 'integer', minimum: 0, maximum: 10, default: 0, description: 'How often to retry a failed attempt.' },
     cache: { type: 'boolean', default: true, description: 'false = always run, never reuse a cached result.' },
     backend: { enum: [...BACKENDS], description: 'Force a backend; `local` runs a remote model on its offline implementation.' },
+    matrix,
+    'max-parallel': { type: 'integer', minimum: 1, description: 'With a matrix: at most this many legs of the step at once.' },
+    'fail-fast': { type: 'boolean', default: false, description: "With a matrix: a failed leg cancels the step's other legs. By default the others finish." },
+  };
+}
+
+/** One `inputs:` entry. `of` and `columns` are required by the type that uses them (for editors; the checker says it in its own words). */
+function inputSchema(): JsonSchema {
+  const kinds = { enum: [...VALUE_KINDS] };
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type'],
+    properties: {
+      type: { enum: [...INPUT_TYPES], description: 'One value (video, image, string, number, boolean), a list of values, or the rows of a table file.' },
+      of: { ...kinds, description: 'type: list — the kind of every item.' },
+      columns: {
+        type: 'object',
+        minProperties: 1,
+        propertyNames: { type: 'string', pattern: NAME_PATTERN },
+        additionalProperties: kinds,
+        description: 'type: table — each column and its kind, e.g. { video: video, prompt: string }.',
+      },
+      default: {
+        anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array' }],
+        description: 'For media: a path relative to the recipe, or a URL. A list: a YAML list. A table: the path of its CSV, JSONL or YAML file.',
+      },
+      description: { type: 'string' },
+    },
+    // `properties` repeated inside `then`: strict ajv wants a required key defined beside it.
+    allOf: [
+      { if: { properties: { type: { const: 'list' } }, required: ['type'] }, then: { properties: { of: kinds, default: { type: 'array' } }, required: ['of'] } },
+      { if: { properties: { type: { const: 'table' } }, required: ['type'] }, then: { properties: { columns: { type: 'object' }, default: { type: 'string' } }, required: ['columns'] } },
+    ],
   };
 }
 
@@ -193,16 +265,7 @@ export function recipeSkeletonSchema(step: JsonSchema = { type: 'object', requir
         type: 'object',
         description: 'Values a run can override with --input NAME=VALUE.',
         propertyNames: { type: 'string', pattern: NAME_PATTERN },
-        additionalProperties: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['type'],
-          properties: {
-            type: { enum: [...INPUT_TYPES] },
-            default: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }], description: 'For media: a path relative to the recipe, or a URL.' },
-            description: { type: 'string' },
-          },
-        },
+        additionalProperties: inputSchema(),
       },
       steps: {
         type: 'object',
@@ -223,7 +286,8 @@ export function recipeSkeletonSchema(step: JsonSchema = { type: 'object', requir
 /** The whole recipe for editors: `with` completes per model, chosen by `uses`. */
 export function recipeSchema(models: readonly AnyModel[]): JsonSchema {
   const ref = { $ref: '#/definitions/expression' };
-  const definitions: Record<string, JsonSchema> = { expression: EXPRESSION_SCHEMA };
+  const definitions: Record<string, JsonSchema> = { expression: EXPRESSION_SCHEMA, matrix: matrixSchema() };
+  const matrix = { $ref: '#/definitions/matrix' };
   const branches = models.map((model) => {
     definitions[model.id] = { title: model.title, description: model.summary, ...withExpressions(paramsSchema(model), ref) };
     const required = (paramsSchema(model).required as string[] | undefined)?.length ? ['uses', 'with'] : ['uses'];
@@ -232,7 +296,7 @@ export function recipeSchema(models: readonly AnyModel[]): JsonSchema {
       additionalProperties: false,
       required,
       properties: {
-        ...stepProperties(),
+        ...stepProperties(matrix),
         uses: { const: model.id, description: model.title },
         with: { $ref: `#/definitions/${escapePointer(model.id)}` },
       },

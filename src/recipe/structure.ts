@@ -9,6 +9,9 @@ import { didYouMean } from './suggest.js';
 import { describe, jsonTypeWords, mediaWords } from './words.js';
 import type { Diagnostic } from './types.js';
 
+/** Parts of the skeleton whose errors another check reports in its own words. */
+const OWN_CHECKS = [/^\/steps\/[^/]+\/matrix(\/|$)/, /^#\/properties\/inputs\/additionalProperties\/allOf\//];
+
 /**
  * Structural validation with ajv against the derived JSON Schemas, with every error mapped to the
  * node it is about. Validators are compiled on first use: a recipe pays only for the models it uses.
@@ -30,8 +33,9 @@ export class StructureChecker {
   checkRecipe(data: unknown, source: RecipeSource): Diagnostic[] {
     this.skeleton ??= this.ajv().compile(recipeSkeletonSchema());
     this.skeleton(data);
-    // Step ids and input names have their own check with a better message than `propertyNames`.
-    const errors = (this.skeleton.errors ?? []).filter((e) => !e.schemaPath.includes('/propertyNames'));
+    // Step ids and input names have their own check with a better message than `propertyNames`; a
+    // matrix and what each input type requires are checked by matrix.ts and inputs.ts, which name the fix.
+    const errors = (this.skeleton.errors ?? []).filter((e) => !e.schemaPath.includes('/propertyNames') && !OWN_CHECKS.some((own) => own.test(e.instancePath) || own.test(e.schemaPath)));
     return mapErrors(errors, data, [], source);
   }
 
