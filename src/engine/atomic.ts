@@ -4,8 +4,13 @@ import { basename, dirname, join } from 'node:path';
 
 /** A temp name beside `path`: unique per process and call, so concurrent writers never share one. */
 export function tempBeside(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // A random part drawn once (a pid is reused by a later process) and a counter: random bytes per call cost
+  // more than the write of a small record.
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${TEMP_PREFIX}${(tempCount++).toString(36)}.tmp`);
 }
+
+const TEMP_PREFIX = randomBytes(4).toString('hex');
+let tempCount = 0;
 
 /**
  * Writes a whole file or nothing: readers see the old content or the new, never half. `durable` also

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Diagnostic } from '../recipe/types.js';
 import type { PlannedStep } from '../graph/plan.js';
 import { FINAL_STATUSES, type StepView } from './events.js';
@@ -227,5 +227,5 @@ export function forceFlag(id: string): string {
 /** A file name for a leg's work folder: readable, and distinct for distinct legs. */
 export function legFileName(id: string): string {
   const readable = id.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
-  return readable === id ? id : `${readable}-${createHash('sha256').update(id).digest('hex').slice(0, 8)}`;
+  return readable === id ? id : `${readable}-${hash('sha256', id, 'hex').slice(0, 8)}`;
 }

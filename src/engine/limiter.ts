@@ -125,12 +125,12 @@ function settled<T>(queue: PQueue, task: () => Promise<T>, signal?: AbortSignal)
   if (!signal) return queue.add(task) as Promise<T>;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const waiting = waitersOf(signal);
+    waiting.add(reject);
     void queue.add(async () => {
       // Dropped while it waited: give the place back at once.
       if (signal.aborted) return;
-      signal.removeEventListener('abort', onAbort);
+      waiting.delete(reject);
       try {
         resolve(await task());
       } catch (error) {
@@ -139,6 +139,31 @@ function settled<T>(queue: PQueue, task: () => Promise<T>, signal?: AbortSignal)
     });
   });
 }
+
+/**
+ * The tasks waiting in a queue that an abort of `signal` rejects, in the order they came. One listener
+ * per signal, not one per waiting task: an EventTarget checks each new listener against all it has, so
+ * ten thousand legs waiting on the run's signal would cost a hundred million comparisons.
+ */
+function waitersOf(signal: AbortSignal): Set<(reason: unknown) => void> {
+  let waiting = waiters.get(signal);
+  if (!waiting) {
+    const set = new Set<(reason: unknown) => void>();
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const reject of set) reject(signal.reason);
+        set.clear();
+      },
+      { once: true },
+    );
+    waiters.set(signal, set);
+    waiting = set;
+  }
+  return waiting;
+}
+
+const waiters = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>();
 
 export class Limiters {
   private readonly byBackend = new Map<Backend, BackendLimiter>();

@@ -151,6 +151,7 @@ class Run {
       costUsd = roundUsd([...this.views.values()].reduce((sum, v) => sum + v.costUsd, 0));
       this.journal.append({ event: 'run-end', status, cost_usd: costUsd });
     } finally {
+      this.history.flush();
       this.journal.close();
       this.locks.close();
       rmSync(this.tmpDir, { recursive: true, force: true });

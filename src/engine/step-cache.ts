@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, MediaKind } from '../models/types.js';
 import { writeFileAtomic } from './atomic.js';
@@ -42,6 +42,8 @@ export type Lookup = { hit: StepRecord } | { miss: 'absent' | 'unreadable' | 'bl
 
 export class StepCache {
   private made = false;
+  /** Whether the records folder existed when {@link peek} first looked. */
+  private anyRecords?: boolean;
 
   // Nothing is created until a record is written: `plan` reads a state dir it may not write to.
   constructor(
@@ -57,14 +59,20 @@ export class StepCache {
 
   /** The record as stored, without checking its blobs (for the plan). */
   peek(key: string): StepRecord | undefined {
+    // A plan of a batch asks for thousands of keys; in a state dir with no records yet, none is looked for.
+    this.anyRecords ??= existsSync(this.dir);
+    if (!this.anyRecords) return undefined;
     const found = this.read(key);
     return 'record' in found ? found.record : undefined;
   }
 
   private read(key: string): { record: StepRecord } | { absent: true } | { problem: string } {
+    const file = this.file(key);
+    // Most keys of a new batch have no record: asking is far cheaper than the error a failed read throws.
+    if (!existsSync(file)) return { absent: true };
     let text: string;
     try {
-      text = readFileSync(this.file(key), 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch {
       return { absent: true };
     }

@@ -27,6 +27,12 @@ interface HistoryFile {
 export class StepHistory {
   readonly recipe: string;
   private readonly file: string;
+  /** The file as last read: `last` parses it once, not once per step. */
+  private loaded?: HistoryFile | null;
+  /** Results remembered since the file was last written. */
+  private readonly pending = new Map<string, LastResult>();
+  private lastWrite = 0;
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly dir: string,
@@ -40,19 +46,40 @@ export class StepHistory {
   }
 
   last(step: string): LastResult | undefined {
-    const found = this.read()?.steps[step];
+    if (this.loaded === undefined) this.loaded = this.read() ?? null;
+    const found = this.pending.get(step) ?? this.loaded?.steps[step];
     // The key names a file in cache/steps/: only a digest may.
     return found && /^[0-9a-f]{64}$/.test(found.key) && typeof found.run === 'string' ? found : undefined;
   }
 
   /**
-   * Records a step's result as its last. Read, change and rename happen without yielding, so the steps of
-   * one run cannot lose each other's entries; two runs of one recipe at once may, and then `--explain`
-   * compares against the other run's result, which is as recent.
+   * Records a step's result as its last. The file is read, changed and renamed without yielding, so the
+   * steps of one run cannot lose each other's entries; two runs of one recipe at once may, and then
+   * `--explain` compares against the other run's result, which is as recent. Rewriting the whole file
+   * for every step would make a batch of thousands of legs quadratic: a result is written at once when
+   * the file was last written over {@link WRITE_EVERY_MS} ago, else with the others of that interval
+   * (and by {@link flush} at the run's end), so a run killed outright loses at most that interval's.
    */
   remember(step: string, key: string, run: string): void {
+    this.pending.set(step, { key, run, at: new Date().toISOString() });
+    if (Date.now() - this.lastWrite >= WRITE_EVERY_MS) this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), WRITE_EVERY_MS - (Date.now() - this.lastWrite));
+      this.timer.unref();
+    }
+  }
+
+  /** Writes what was remembered and not written yet. */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.pending.size) return;
+    // Read again: another run of the recipe may have written its own steps since.
     const history = this.read() ?? { format: 1, recipe: this.recipe, steps: {} };
-    history.steps[step] = { key, run, at: new Date().toISOString() };
+    for (const [step, result] of this.pending) history.steps[step] = result;
+    this.pending.clear();
+    this.loaded = history;
+    this.lastWrite = Date.now();
     try {
       mkdirSync(this.dir, { recursive: true });
       writeFileAtomic(this.file, `${JSON.stringify(history, null, 2)}\n`);
@@ -71,3 +98,6 @@ export class StepHistory {
     }
   }
 }
+
+/** How often, at most, a run rewrites a recipe's history file (see {@link StepHistory.remember}). */
+const WRITE_EVERY_MS = 1_000;

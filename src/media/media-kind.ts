@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { ToolError, ffprobePath } from './binaries.js';
 import { runProcess } from './process.js';
-import { probe } from './probe.js';
+import { probe, probeDecoding } from './probe.js';
 import { MediaError, type MediaInfo } from './types.js';
 
 export type ExpectedKind = 'video' | 'image';
@@ -46,6 +46,18 @@ export function checkMediaKind(file: string, expected: ExpectedKind, signal?: Ab
 const answers = new Map<string, Promise<KindProblem | undefined>>();
 
 async function examine(file: string, expected: ExpectedKind, signal?: AbortSignal): Promise<KindProblem | undefined> {
+  // Usually one ffprobe answers both questions: what the file is, and that its first frames decode (it is
+  // remembered for the step that reads the file next). It reads the first packets of every stream, the
+  // frame check below those of the video alone; when it finds no frame, or fails, the checks are made
+  // one by one as they always were, so their answers and messages stay the same.
+  const both = await probeDecoding(file, PACKETS_TO_DECODE, signal).catch((error: unknown) => {
+    if (signal?.aborted) throw error;
+    return undefined;
+  });
+  if (both && both.decoded > 0 && both.info.kind === expected && !NOT_MEDIA_FORMATS.has(both.info.format)) {
+    both.keep();
+    return undefined;
+  }
   let info: MediaInfo;
   try {
     info = await probe(file, { signal });

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { ffprobePath } from './binaries.js';
 import { runProcess } from './process.js';
 import { MediaError, type MediaInfo } from './types.js';
@@ -27,20 +27,83 @@ interface ProbeOutput {
 // Demuxers that hold exactly one picture. (A GIF or an APNG can move, so they stay videos.)
 const IMAGE_FORMATS = new Set(['image2', 'png_pipe', 'jpeg_pipe', 'webp_pipe', 'bmp_pipe', 'tiff_pipe', 'pam_pipe', 'ppm_pipe', 'pgm_pipe', 'qoi_pipe']);
 
-/** What a video or image is: size, frame rate, duration and exact frame count. */
+/**
+ * What a video or image is: size, frame rate, duration and exact frame count. Asked once per file version
+ * (path, identity, size and time, and the ffprobe that reads it) within the process: the plan's checks, the
+ * run's check of an upstream output and the step that reads it all ask about the same file, and a batch
+ * asks a thousand times about the clip its legs share.
+ */
 export async function probe(file: string, options: { signal?: AbortSignal } = {}): Promise<MediaInfo> {
-  let sizeBytes: number;
+  const version = fileVersion(file);
+  return { ...(await shared(version.key, options.signal, (signal) => describe(file, version.size, signal))) };
+}
+
+/**
+ * What {@link probe} says, and how many frames of the first video stream (`v:0`) decode among the first
+ * `packets` packets of all streams, from one ffprobe: a check that the frames decode need not start one of
+ * its own. `keep()` remembers the description for {@link probe}, for the step that reads the file next.
+ */
+export async function probeDecoding(file: string, packets: number, signal?: AbortSignal): Promise<{ info: MediaInfo; decoded: number; keep(): void }> {
+  const version = fileVersion(file);
+  const data = await ffprobe(file, ['-show_format', '-show_streams', '-count_frames', '-read_intervals', `%+#${packets}`], signal);
+  const info = await infoOf(file, version.size, data, signal);
+  const decoded = positive(data.streams?.find((s) => s.codec_type === 'video')?.nb_read_frames);
+  return { info: { ...info }, decoded, keep: () => void (known.has(version.key) || remember(version.key, Promise.resolve(info), undefined)) };
+}
+
+interface FileVersion {
+  key: string;
+  size: number;
+}
+
+function fileVersion(file: string): FileVersion {
   try {
-    const info = await stat(file);
+    const info = statSync(file);
     if (!info.isFile()) throw new Error('not a file');
-    sizeBytes = info.size;
-  } catch {
+    return { key: `${ffprobePath()}\0${file}\0${info.ino}\0${info.size}\0${info.mtimeMs}`, size: info.size };
+  } catch (error) {
+    if (error instanceof MediaError) throw error;
     throw unreadable(file, 'the file does not exist');
   }
+}
 
-  const data = await ffprobe(file, ['-show_format', '-show_streams'], options.signal);
-  // Cover art in an audio file is a "video" stream too, but not a picture anyone means to edit.
-  const video = data.streams?.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
+/** Descriptions by file version, each with the signal of the caller that asked first. */
+const known = new Map<string, { pending: Promise<MediaInfo>; signal?: AbortSignal }>();
+
+function remember(key: string, pending: Promise<MediaInfo>, signal: AbortSignal | undefined): Promise<MediaInfo> {
+  known.set(key, { pending, signal });
+  // A file that could not be read may be fixed (or ffprobe installed) before the next question.
+  pending.catch(() => {
+    if (known.get(key)?.pending === pending) known.delete(key);
+  });
+  return pending;
+}
+
+/** One answer for all who ask; a caller whose question was cut short by another caller's Ctrl-C asks anew. */
+async function shared(key: string, signal: AbortSignal | undefined, make: (signal?: AbortSignal) => Promise<MediaInfo>): Promise<MediaInfo> {
+  for (;;) {
+    const entry = known.get(key);
+    const pending = entry?.pending ?? remember(key, make(signal), signal);
+    try {
+      return await pending;
+    } catch (error) {
+      const theirs = entry?.signal;
+      if (!entry || signal?.aborted || !theirs?.aborted) throw error;
+    }
+  }
+}
+
+async function describe(file: string, sizeBytes: number, signal?: AbortSignal): Promise<MediaInfo> {
+  return infoOf(file, sizeBytes, await ffprobe(file, ['-show_format', '-show_streams'], signal), signal);
+}
+
+// Cover art in an audio file is a "video" stream too, but not a picture anyone means to edit.
+function firstVideo(data: ProbeOutput): ProbeStream | undefined {
+  return data.streams?.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
+}
+
+async function infoOf(file: string, sizeBytes: number, data: ProbeOutput, signal?: AbortSignal): Promise<MediaInfo> {
+  const video = firstVideo(data);
   if (!video || !video.width || !video.height) throw unreadable(file, 'ffprobe found no video stream in it');
   const formatName = data.format?.format_name ?? '';
   const kind = IMAGE_FORMATS.has(formatName) ? 'image' : 'video';
@@ -64,7 +127,7 @@ export async function probe(file: string, options: { signal?: AbortSignal } = {}
   const duration = positive(video.duration) || positive(data.format?.duration);
   // nb_frames comes from the container index (MP4, MOV); Matroska/WebM and raw streams have none, and
   // only decoding them counts the frames exactly.
-  const frames = positive(video.nb_frames) || (await countFrames(file, options.signal));
+  const frames = positive(video.nb_frames) || (await countFrames(file, signal));
   return { ...base, kind, fps, duration: duration || (fps ? frames / fps : 0), frames };
 }
 
