@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { linkSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from './atomic.js';
-import { processAlive } from './lock.js';
+import { createExclusive, processAlive, readIfExists } from './lock.js';
 import type { StateDir } from './state-dir.js';
 
 /**
@@ -48,8 +48,8 @@ export function takeGcLock(state: StateDir): { held: HeldGcLock } | { busy: GcHo
   for (let attempt = 0; attempt < 50; attempt++) {
     const token = randomBytes(8).toString('hex');
     const at = new Date().toISOString();
-    if (create(file, content(token, at))) return { held: held(file, token, at) };
-    const text = read(file);
+    if (createExclusive(file, content(token, at))) return { held: held(file, token, at) };
+    const text = readIfExists(file);
     if (text === undefined) continue;
     const holder = holderOf(text);
     if (holder && !stale(holder)) return { busy: holder };
@@ -66,7 +66,7 @@ export function takeGcLock(state: StateDir): { held: HeldGcLock } | { busy: GcHo
 /** Why a run must wait: the gc holding the lock, while it holds it; undefined when the lock is free or stale. */
 export function gcHolding(state: StateDir): GcHolder | undefined {
   const file = gcLockFile(state);
-  const text = read(file);
+  const text = readIfExists(file);
   if (text === undefined) return undefined;
   const holder = holderOf(text);
   if (!holder) return undefined;
@@ -107,7 +107,7 @@ function content(token: string, at: string): string {
 }
 
 function held(file: string, token: string, at: string): HeldGcLock {
-  const ours = () => holderOf(read(file) ?? '')?.token === token;
+  const ours = () => holderOf(readIfExists(file) ?? '')?.token === token;
   const timer = setInterval(() => {
     try {
       if (ours()) writeFileAtomic(file, content(token, at));
@@ -146,35 +146,11 @@ function removeIfUnchanged(file: string, seen: string): void {
   const away = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
   try {
     renameSync(file, away);
-    if (read(away) !== seen) linkSync(away, file);
+    if (readIfExists(away) !== seen) linkSync(away, file);
   } catch {
     // gone already, or a new lock is in place: not ours to touch
   }
   rmSync(away, { force: true });
-}
-
-function create(file: string, text: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(file, 'wx');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  }
-  try {
-    writeSync(fd, text);
-  } finally {
-    closeSync(fd);
-  }
-  return true;
-}
-
-function read(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 function olderThan(file: string, ms: number): boolean {

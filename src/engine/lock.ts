@@ -88,8 +88,8 @@ export class StepLocks {
       options.signal?.throwIfAborted();
       const token = randomBytes(8).toString('hex');
       const at = new Date().toISOString();
-      if (create(file, this.content(token, at))) return this.held(file, token, at);
-      const text = read(file);
+      if (createExclusive(file, this.content(token, at))) return this.held(file, token, at);
+      const text = readIfExists(file);
       if (text !== undefined && text !== seen?.text) seen = { text, since: performance.now() };
       const why = text !== undefined ? this.stale(file, text, performance.now() - seen!.since) : undefined;
       // A takeover that found the guard busy waits like anyone else: no spinning on another run's guard.
@@ -116,7 +116,7 @@ export class StepLocks {
   /** The lock just created: renewed a few times per lease until released, or until found taken over. */
   private held(file: string, token: string, at: string): StepLock {
     let lost = false;
-    const ours = () => holderOf(read(file) ?? '')?.token === token;
+    const ours = () => holderOf(readIfExists(file) ?? '')?.token === token;
     /** true: renewed; false: someone else's now; undefined: the guard was busy. */
     const renew = (): boolean | undefined =>
       withGuard(file, () => {
@@ -193,7 +193,7 @@ export class StepLocks {
   private takeOver(file: string, seen: string): boolean {
     return (
       withGuard(file, () => {
-        if (read(file) !== seen) return false;
+        if (readIfExists(file) !== seen) return false;
         const found = seen ? parseRecord<LockHolder>(seen, lockProblem) : undefined;
         if (found && 'problem' in found && this.quarantine) this.quarantine.setAside('lock', file, found.problem, 'the lock is taken anew');
         else rmSync(file, { force: true });
@@ -210,13 +210,13 @@ export class StepLocks {
  */
 function withGuard<T>(file: string, fn: () => T): T | undefined {
   const guard = `${file}.takeover`;
-  if (!create(guard, JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() }))) {
-    const text = read(guard);
+  if (!createExclusive(guard, JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() }))) {
+    const text = readIfExists(guard);
     if (text !== undefined && staleGuard(guard, text)) {
       const away = `${guard}.${process.pid}.${randomBytes(4).toString('hex')}`;
       try {
         renameSync(guard, away);
-        if (read(away) !== text) linkSync(away, guard);
+        if (readIfExists(away) !== text) linkSync(away, guard);
       } catch {
         // gone already, or a new guard is in place: either way not ours to touch
       }
@@ -251,7 +251,8 @@ function holderOf(text: string): LockHolder | undefined {
   return 'record' in found ? found.record : undefined;
 }
 
-function create(file: string, content: string): boolean {
+/** Creates `file` with `content` unless it exists (then false): the one atomic step a lock is taken by. */
+export function createExclusive(file: string, content: string): boolean {
   let fd: number;
   try {
     fd = openSync(file, 'wx');
@@ -267,7 +268,7 @@ function create(file: string, content: string): boolean {
   return true;
 }
 
-function read(file: string): string | undefined {
+export function readIfExists(file: string): string | undefined {
   try {
     return readFileSync(file, 'utf8');
   } catch {

@@ -9,19 +9,29 @@ import { buildDag } from './dag.js';
 import { expandMatrix, fileLabel, labelled, legSuffix, rowLabel, type Combo, type ReadAxis } from './matrix-legs.js';
 import { readTable, type Row } from './table-file.js';
 
-/** One leg as the expansion makes it; the plan adds backend, cache status and cost. */
+/** One leg as the expansion makes it; the plan adds where it runs, its cache status and its cost. */
 export interface ExpandedLeg {
+  /** The leg id: `remove`; `remove[shot=a,look=dawn]` for a matrix leg; `tidy/remove` inside a sub-recipe. */
   id: string;
+  /** The recipe step it is a leg of: `remove`, or `tidy/remove` inside a sub-recipe. */
   step: string;
+  /** Axis → label of this leg's value, for a matrix leg (with the values of an enclosing sub-recipe leg). */
   matrix?: Record<string, string>;
+  /** The declaration it runs: model, parameters as written, options, the file it is written in. */
   spec: Step;
+  /**
+   * Its parameters with every expression bound: values known now inline, an upstream leg's output as an
+   * {@link OutputSlot}, a fan-in as a list of them in matrix order.
+   */
   with: Record<string, unknown>;
+  /** The recipe file it is written in, for diagnostics about it. */
   source: RecipeSource;
   /** Legs it waits for: those whose outputs it reads, and those of the steps in `needs`. */
   needs: string[];
 }
 
-export interface ExpandedGroup {
+/** A recipe step and its legs, in plan order. */
+export interface LegGroup {
   step: string;
   legs: string[];
   maxParallel?: number;
@@ -35,7 +45,7 @@ export type OutputSource =
 
 export interface Expansion {
   legs: ExpandedLeg[];
-  groups: ExpandedGroup[];
+  groups: LegGroup[];
   outputs: Record<string, OutputSource>;
   diagnostics: Diagnostic[];
   /** Texts of the table files read, so diagnostics at their lines can quote them. */
@@ -82,7 +92,7 @@ export function expandRecipe(recipe: Recipe, source: RecipeSource, inputs: Reado
 
 class Expander {
   private readonly legs: ExpandedLeg[] = [];
-  private readonly groups = new Map<string, ExpandedGroup>();
+  private readonly groups = new Map<string, LegGroup>();
   private readonly diagnostics: Diagnostic[] = [];
   private readonly sources = new Map<string, string>();
   private readonly tables = new Map<string, Row[]>();

@@ -5,7 +5,7 @@ import type { Backend, ParamIssue } from '../models/types.js';
 import { formatReference, ruleView } from '../recipe/expression.js';
 import { withOutputsAs } from './bind.js';
 import { legDag } from './dag.js';
-import { expandRecipe, type ExpandedGroup, type ExpandedLeg, type OutputSource } from './expand.js';
+import { expandRecipe, type ExpandedLeg, type LegGroup, type OutputSource } from './expand.js';
 import { paramLabel } from '../recipe/schema.js';
 import type { RecipeSource } from '../recipe/source.js';
 import type { Diagnostic, Recipe, Step } from '../recipe/types.js';
@@ -16,26 +16,9 @@ import { resolveInputs, type InputValue } from './inputs.js';
 export type CacheStatus = 'cached' | 'not-cached' | 'disabled';
 
 /** One leg of a recipe step: what the scheduler, the limiters and the cache see as a step. */
-export interface PlannedStep {
-  /** The leg id: `remove`; `remove[shot=a,look=dawn]` for a matrix leg; `tidy/remove` inside a sub-recipe. */
-  id: string;
-  /** The recipe step it is a leg of: `remove`, or `tidy/remove` inside a sub-recipe. */
-  step: string;
-  /** Axis → label of this leg's value, for a matrix leg (with the values of an enclosing sub-recipe leg). */
-  matrix?: Record<string, string>;
-  /** The declaration it runs: model, parameters as written, options, the file it is written in. */
-  spec: Step;
-  /**
-   * Its parameters with every expression bound: values known now inline, an upstream leg's output as an
-   * {@link OutputSlot}, a fan-in as a list of them in matrix order.
-   */
-  with: Record<string, unknown>;
-  /** The recipe file it is written in, for diagnostics about it. */
-  source: RecipeSource;
+export interface PlannedStep extends ExpandedLeg {
   uses: string;
   backend: Backend;
-  /** All legs this one waits for: the ones it reads and those of the steps in `needs`. */
-  needs: string[];
   cache: CacheStatus;
   /** 0 when cached: nothing will be paid. */
   estimatedCostUsd: number;
@@ -45,13 +28,7 @@ export interface PlannedStep {
   missingKey?: string;
 }
 
-/** A recipe step and its legs, in plan order. */
-export interface LegGroup {
-  step: string;
-  legs: string[];
-  maxParallel?: number;
-  failFast: boolean;
-}
+export type { LegGroup };
 
 export interface Plan {
   recipe: Recipe;
@@ -175,7 +152,7 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
   };
 }
 
-function legCount(groups: readonly ExpandedGroup[], step: string): string {
+function legCount(groups: readonly LegGroup[], step: string): string {
   const n = groups.find((g) => g.step === step)?.legs.length ?? 1;
   return n > 1 ? `, one of ${n}` : '';
 }
