@@ -137,7 +137,8 @@ describe('fake WaveSpeed', () => {
     await until('first task done', async () => {
       const r = await call(urls.get, { headers: wsHeaders });
       seen.add(r.json.data.status);
-      if (r.json.data.status === 'processing') expect(server.tasks.get(secondId)?.status).toBe('created');
+      // Read both from the server in one tick: the answer above may be stale by the time it arrives.
+      if (server.tasks.get(id)?.status === 'processing') expect(server.tasks.get(secondId)?.status).toBe('created');
       return r.json.data.status === 'completed' ? true : undefined;
     });
     expect([...seen]).toEqual(expect.arrayContaining(['processing', 'completed']));
