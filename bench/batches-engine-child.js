@@ -9,9 +9,10 @@ import { runPlan } from '../dist/engine/run.js';
 import { planRecipe } from '../dist/graph/plan.js';
 import { loadRecipe } from '../dist/recipe/load.js';
 import { noopBatchRecipe } from './batches-recipes.js';
+import { peakKb } from './peak-memory.js';
 
 const [count, WORK] = [Number(process.argv[2]), process.argv[3]];
-const baselineRssKb = process.resourceUsage().maxRSS;
+const baselineRssKb = peakKb();
 
 // Does no work: one tiny output file, different per leg, as the engine must store something.
 const noop = {
@@ -55,7 +56,7 @@ try {
   const warm = await run();
   if (warm.cached !== count + 1) throw new Error(`second run: ${warm.cached} of ${count + 1} legs cached`);
   process.stdout.write(
-    JSON.stringify({ count, bareMs, bareCpuMs: (bareCpu.user + bareCpu.system) / 1000, coldMs: cold.ms, coldCpuMs: cold.cpuMs, warmMs: warm.ms, warmCpuMs: warm.cpuMs, maxRssKb: process.resourceUsage().maxRSS, baselineRssKb }),
+    JSON.stringify({ count, bareMs, bareCpuMs: (bareCpu.user + bareCpu.system) / 1000, coldMs: cold.ms, coldCpuMs: cold.cpuMs, warmMs: warm.ms, warmCpuMs: warm.cpuMs, maxRssKb: peakKb(), baselineRssKb }),
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

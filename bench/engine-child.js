@@ -7,9 +7,10 @@ import { defaultConfig } from '../dist/engine/config.js';
 import { runPlan } from '../dist/engine/run.js';
 import { planRecipe } from '../dist/graph/plan.js';
 import { loadRecipe } from '../dist/recipe/load.js';
+import { peakKb } from './peak-memory.js';
 
 const [shape, count, WORK] = [process.argv[2], Number(process.argv[3]), process.argv[4]];
-const baselineRssKb = process.resourceUsage().maxRSS;
+const baselineRssKb = peakKb();
 
 function recipe(n) {
   const lines = ['version: 1', `name: ${shape}`, 'inputs:', '  video: { type: video, default: in.mp4 }', 'steps:'];
@@ -54,7 +55,7 @@ try {
   const bareMs = performance.now() - t0;
   const cold = await run();
   const warm = await run();
-  process.stdout.write(JSON.stringify({ shape, count, bareMs, coldMs: cold.ms, warmMs: warm.ms, warmCached: warm.cached, maxRssKb: process.resourceUsage().maxRSS, baselineRssKb }));
+  process.stdout.write(JSON.stringify({ shape, count, bareMs, coldMs: cold.ms, warmMs: warm.ms, warmCached: warm.cached, maxRssKb: peakKb(), baselineRssKb }));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -26,18 +26,19 @@ function recipe(n) {
 }
 
 /** The best makespan possible: submissions cannot go faster than the rate, tasks not wider than the concurrency. */
-function bound({ steps, concurrency, perSecond, taskMs }) {
+export function bound({ steps, concurrency, perSecond, taskMs }) {
   return Math.max(((steps - perSecond) / perSecond) * 1000 + taskMs, Math.ceil(steps / concurrency) * taskMs);
 }
 
-async function measure(c) {
+/** One `vidrecipe run --json` of `text` (default: `c.steps` independent VOID steps) against a fresh fake WaveSpeed. */
+export async function measure(c, text = recipe(c.steps)) {
   const dir = mkdtempSync(join(tmpdir(), 'vidrecipe-bench-sched-'));
   // The provider never queues: whatever limits the run is vidrecipe's own limiter.
   const fake = await startFakeWaveSpeed({ apiKey: KEY, concurrency: 10_000, taskMs: c.taskMs });
   try {
     copyFileSync(CLIP, join(dir, 'clip.mp4'));
     copyFileSync(MASK, join(dir, 'mask.mp4'));
-    writeFileSync(join(dir, 'recipe.yaml'), recipe(c.steps));
+    writeFileSync(join(dir, 'recipe.yaml'), text);
     writeFileSync(join(dir, 'vidrecipe.config.yaml'), `wavespeed:\n  concurrency: ${c.concurrency}\n  rate: ${c.perSecond}/s\n  poll_interval: ${POLL_MS}ms\n`);
     const started = performance.now();
     const child = spawn(process.execPath, [BIN, 'run', 'recipe.yaml', '--json'], {

@@ -41,6 +41,8 @@ export async function checkCache(plan: Plan, stateDir: string, options: CacheChe
   // What each step's key is made of, where it can be known now: what `--explain` compares.
   const keyed = new Map<string, KeyMaterial>();
   const said = new OncePerSpot(plan.diagnostics);
+  // Legs of one model over the same files have the same problems: a shot list of 10,000 rows names a few clips.
+  const limitsOf = new Map<string, Promise<(LimitProblem & { unreadable?: boolean })[]>>();
 
   for (const planned of plan.steps) {
     const step = planned.spec;
@@ -66,7 +68,10 @@ export async function checkCache(plan: Plan, stateDir: string, options: CacheChe
       if (planned.backend !== 'local' && step.model.limits) {
         // A file the kind check found unreadable has its own error already, at its own value.
         const unreadableSaid = plan.diagnostics.some((d) => d.rule === 'media-kind');
-        for (const problem of await limitProblems(step.model, params)) {
+        const files = mediaValues(step.model.params, params);
+        const same = `${step.model.id}\0${JSON.stringify(files)}`;
+        if (!limitsOf.has(same)) limitsOf.set(same, limitProblems(step.model, files));
+        for (const problem of await limitsOf.get(same)!) {
           if (problem.unreadable && unreadableSaid) continue;
           said.once(problem.message, planned.source.at(['steps', step.id, 'with', ...problem.at], 'error', 'provider-limits', `${legName(planned)}: ${problem.message}`));
         }
@@ -84,9 +89,9 @@ export async function checkCache(plan: Plan, stateDir: string, options: CacheChe
 }
 
 /** The provider's limits over the step's local media files; a file ffprobe cannot read is a problem too. */
-async function limitProblems(model: AnyModel, params: Record<string, unknown>): Promise<(LimitProblem & { unreadable?: boolean })[]> {
+async function limitProblems(model: AnyModel, files: Record<string, string | string[]>): Promise<(LimitProblem & { unreadable?: boolean })[]> {
   try {
-    return await checkInputLimits(model.limits!, mediaValues(model.params, params));
+    return await checkInputLimits(model.limits!, files);
   } catch (error) {
     return [{ at: [] as (string | number)[], message: `cannot read its media to check the provider's limits: ${(error as Error).message}`, unreadable: true }];
   }
