@@ -25,9 +25,16 @@ function recipe(n) {
   return text;
 }
 
-/** The best makespan possible: submissions cannot go faster than the rate, tasks not wider than the concurrency. */
+/**
+ * The best makespan possible for tasks of equal length: each submission leaves as early as both limits let
+ * it — at most `perSecond` in any second, at most `concurrency` tasks in flight — and no order does better.
+ */
 export function bound({ steps, concurrency, perSecond, taskMs }) {
-  return Math.max(((steps - perSecond) / perSecond) * 1000 + taskMs, Math.ceil(steps / concurrency) * taskMs);
+  const starts = [];
+  for (let k = 0; k < steps; k++) {
+    starts.push(Math.max(k >= perSecond ? starts[k - perSecond] + 1000 : 0, k >= concurrency ? starts[k - concurrency] + taskMs : 0));
+  }
+  return starts[steps - 1] + taskMs;
 }
 
 /** One `vidrecipe run --json` of `text` (default: `c.steps` independent VOID steps) against a fresh fake WaveSpeed. */
@@ -39,7 +46,7 @@ export async function measure(c, text = recipe(c.steps)) {
     copyFileSync(CLIP, join(dir, 'clip.mp4'));
     copyFileSync(MASK, join(dir, 'mask.mp4'));
     writeFileSync(join(dir, 'recipe.yaml'), text);
-    writeFileSync(join(dir, 'vidrecipe.config.yaml'), `wavespeed:\n  concurrency: ${c.concurrency}\n  rate: ${c.perSecond}/s\n  poll_interval: ${POLL_MS}ms\n`);
+    writeFileSync(join(dir, 'vidrecipe.config.yaml'), `wavespeed:\n  concurrency: ${c.concurrency}\n  rate: ${c.perSecond}/s\n  poll_interval: ${c.pollMs ?? POLL_MS}ms\n`);
     const started = performance.now();
     const child = spawn(process.execPath, [BIN, 'run', 'recipe.yaml', '--json'], {
       cwd: dir,
@@ -99,9 +106,9 @@ ${rows.join('\n')}
 \`npx vidrecipe run\` on a recipe of independent VOID steps (distinct prompts, so every step is a task) against
 the fake WaveSpeed server (test/support/fake-providers), which starts every task at once and finishes it
 after the task time, so the only limits are vidrecipe's own (vidrecipe.config.yaml: \`concurrency\`, \`rate\`,
-\`poll_interval: ${POLL_MS}ms\`). The bound is what a perfect scheduler achieves: the last of N submissions
-cannot leave before (N − rate) / rate seconds and its task then takes the task time, and N tasks at C at
-a time take ⌈N / C⌉ task times — whichever is longer. The makespan is the whole CLI process (start-up
+\`poll_interval: ${POLL_MS}ms\`). The bound is what a perfect scheduler achieves: every submission leaves as
+early as both limits let it (no more than \`rate\` in any second, no more than C tasks in flight), which for
+tasks of equal length no order can beat, and the last task then takes the task time. The makespan is the whole CLI process (start-up
 ${s(startupMs(CASES[0].steps))} for this recipe, plan, two uploads, every poll and download, cache writes and the report), so the
 ratio includes everything a user waits for. The last column is the fake's own count (by arrival): ${
       results.every(held) ? 'the configured limits held in every case' : 'a limit was exceeded'

@@ -162,14 +162,21 @@ outputs:
     expect(result.stderr).toMatch(/bad\.csv:3:\d+: error: row 2 has no "mask"/);
   });
 
-  it('refuses a table outside the recipe\'s work tree unless it is given with --input', () => {
+  it('refuses a table outside the recipe\'s work tree unless it is given with --input, whose files are then the user\'s', () => {
     mkdirSync(join(dir, 'repo', '.git'), { recursive: true });
     writeFileSync(join(dir, 'repo', 'outside.yaml'), readFileSync(join(dir, 'shots.yaml'), 'utf8').replace('default: shots.csv', 'default: ../shots.csv').replace('name: shots', 'name: outside'));
     const refused = runCli(['plan', 'repo/outside.yaml'], { cwd: dir });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/outside\.yaml:\d+:\d+: error: table \.\.\/shots\.csv of input "shots" is outside the recipe's work tree/);
-    const given = runCli(['plan', 'repo/outside.yaml', '--input', 'shots=shots.csv', '--allow-path', '.'], { cwd: dir });
+    // The clips the table names lie outside the repository too: the user chose them by giving the table.
+    const given = runCli(['plan', 'repo/outside.yaml', '--input', 'shots=shots.csv'], { cwd: dir });
     expect(given.code, given.stderr).toBe(0);
+    expect(given.stdout).toMatch(/remove ×2/);
+    // What the recipe itself names stays held to its work tree, even a file the user's table names as well.
+    writeFileSync(join(dir, 'repo', 'reads.yaml'), `${readFileSync(join(dir, 'repo', 'outside.yaml'), 'utf8').replace('name: outside', 'name: reads').replace(/\noutputs:[\s\S]*$/, '\n')}  peek:\n    uses: local/trim\n    with: { video: ../clips/a.mp4, start: 0, duration: 0.5 }\n`);
+    const named = runCli(['plan', 'repo/reads.yaml', '--input', 'shots=shots.csv'], { cwd: dir });
+    expect(named.code).toBe(2);
+    expect(named.stderr).toMatch(/reads\.yaml:\d+:\d+: error: step "peek": video \.\.\/clips\/a\.mp4 is outside the recipe's work tree/);
   });
 
   it('finishes the other legs when one fails, and a re-run redoes only the failed leg', () => {

@@ -50,6 +50,11 @@ export interface Expansion {
   diagnostics: Diagnostic[];
   /** Texts of the table files read, so diagnostics at their lines can quote them. */
   sources: Map<string, string>;
+  /**
+   * Media files named in the cells of a table given with --input: the user's own choice, as a file given
+   * with --input is, so the work-tree rule for files a recipe names does not hold them back.
+   */
+  userFiles: Set<string>;
 }
 
 /** What a step of a recipe became: its legs, and the axes that pair a reader's legs with them. */
@@ -96,19 +101,20 @@ class Expander {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly sources = new Map<string, string>();
   private readonly tables = new Map<string, Row[]>();
+  private readonly userFiles = new Set<string>();
   private readonly said = new Set<string>();
 
   constructor(private readonly options: ExpandOptions) {}
 
   run(recipe: Recipe, source: RecipeSource, inputs: Readonly<Record<string, Bound>>): Expansion {
-    const scope: Scope = { recipe, source, inputs: this.withTables(recipe, source, inputs, recipe.dir), legPrefix: '', stepPrefix: '', outer: {}, inherited: { failFast: false } };
+    const scope: Scope = { recipe, source, inputs: this.withTables(recipe, source, inputs, recipe.dir, true), legPrefix: '', stepPrefix: '', outer: {}, inherited: { failFast: false } };
     const produced = this.expand(scope);
     const outputs: Record<string, OutputSource> = {};
     for (const [name, site] of Object.entries(recipe.outputs)) {
       const found = outputSource(site.ref, scope, produced, recipe);
       if (found) outputs[name] = found;
     }
-    return { legs: this.legs, groups: [...this.groups.values()], outputs, diagnostics: this.diagnostics, sources: this.sources };
+    return { legs: this.legs, groups: [...this.groups.values()], outputs, diagnostics: this.diagnostics, sources: this.sources, userFiles: this.userFiles };
   }
 
   private expand(scope: Scope): Map<string, Produced> {
@@ -165,7 +171,7 @@ class Expander {
     const childScope: Scope = {
       recipe: child,
       source: step.source,
-      inputs: this.withTables(child, step.source, inputs, child.dir),
+      inputs: this.withTables(child, step.source, inputs, child.dir, false),
       legPrefix: `${legId}/`,
       stepPrefix: `${scope.stepPrefix}${step.id}/`,
       outer: { ...scope.outer, ...labels(combo) },
@@ -256,11 +262,15 @@ class Expander {
     }
   }
 
-  /** A scope's table inputs read into their rows (each file once). */
-  private withTables(recipe: Recipe, source: RecipeSource, inputs: Readonly<Record<string, Bound>>, dir: string): Record<string, Bound> {
+  /**
+   * A scope's table inputs read into their rows (each file once). `top`: the recipe run, whose input values
+   * other than the defaults came from the command line.
+   */
+  private withTables(recipe: Recipe, source: RecipeSource, inputs: Readonly<Record<string, Bound>>, dir: string, top: boolean): Record<string, Bound> {
     const out: Record<string, Bound> = { ...inputs };
     for (const [name, decl] of Object.entries(recipe.inputs)) {
       if (decl.type !== 'table' || typeof out[name] !== 'string') continue;
+      const fromUser = top && out[name] !== decl.default;
       const file = resolve(dir, out[name] as string);
       let rows = this.tables.get(file);
       if (!rows) {
@@ -270,6 +280,10 @@ class Expander {
         this.said.add(`${source.file}:${name}`);
         rows = table.diagnostics.length ? [] : table.rows;
         this.tables.set(file, rows);
+      }
+      if (fromUser) {
+        const media = Object.entries(decl.columns ?? {}).filter(([, kind]) => kind === 'video' || kind === 'image');
+        for (const row of rows) for (const [column] of media) if (typeof row[column] === 'string') this.userFiles.add(row[column]);
       }
       out[name] = rows;
     }

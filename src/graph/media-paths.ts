@@ -10,8 +10,11 @@ export interface MediaPath {
   /** As written in the recipe or on the command line. */
   written: string;
   expected: 'video' | 'image';
-  /** `cli`: given with --input (the user's own choice); `default` and `with`: written in the recipe (or its table). */
-  origin: 'default' | 'with' | 'cli';
+  /**
+   * `cli`: given with --input; `cli-table`: named in a table given with --input (both the user's own
+   * choice); `default` and `with`: written in the recipe (or a table it names).
+   */
+  origin: 'default' | 'with' | 'cli' | 'cli-table';
   /** The input it fills, for `default` and `cli`. */
   input?: string;
   /** Path of the node in the recipe a diagnostic points at. */
@@ -27,10 +30,10 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
  * cells, globbed files, literal paths in `with` — once each: what the trust and kind checks look at before
  * anything is read, uploaded or run. URLs and upstream outputs are not files yet.
  */
-export function mediaPathsOf(plan: Pick<Plan, 'recipe' | 'inputs' | 'steps'>, source: RecipeSource): MediaPath[] {
+export function mediaPathsOf(plan: Pick<Plan, 'recipe' | 'inputs' | 'steps' | 'userFiles'>, source: RecipeSource): MediaPath[] {
   const found = new Map<string, MediaPath>();
   const add = (path: MediaPath) => {
-    const key = `${path.file}\u0000${path.origin === 'with' ? `${path.source.file}:${path.at.join('.')}` : ''}`;
+    const key = `${path.file}\u0000${path.origin === 'with' || path.origin === 'cli-table' ? `${path.source.file}:${path.at.join('.')}` : ''}`;
     if (!found.has(key)) found.set(key, path);
   };
   const fromCli = new Set<string>();
@@ -61,11 +64,17 @@ export function mediaPathsOf(plan: Pick<Plan, 'recipe' | 'inputs' | 'steps'>, so
         // A file the user named on the command line is theirs to name, wherever the recipe passes it.
         if (fromCli.has(file)) continue;
         const written = leg.spec.with[name];
-        add({ file, written: item, expected: kind, origin: 'with', at: ['steps', leg.spec.id, 'with', ...(typeof written === 'string' ? [name] : rel)], source: leg.source });
+        // A path the recipe spells out is the recipe's, even where the user's table names the same file.
+        const fromTable = plan.userFiles.has(file) && !isLiteral(typeof written === 'string' ? written : Array.isArray(written) ? written[rel[1] as number] : undefined);
+        add({ file, written: item, expected: kind, origin: fromTable ? 'cli-table' : 'with', at: ['steps', leg.spec.id, 'with', ...(typeof written === 'string' ? [name] : rel)], source: leg.source });
       }
     }
   }
   return [...found.values()];
+}
+
+function isLiteral(written: unknown): boolean {
+  return typeof written === 'string' && !written.includes('${{');
 }
 
 function isLocal(value: string): boolean {

@@ -43,7 +43,7 @@ export async function mediaPreflight(plan: Plan, source: RecipeSource, options: 
     found.push(source.error(['inputs', name, 'default'], 'media-path' satisfies MediaPreflightRule, `table ${value} of input "${name}" is outside the recipe's work tree (${root}); move it into the repository, pass it with --input ${name}=PATH, or allow its folder with --allow-path DIR`));
   }
   for (const path of mediaPathsOf(plan, source)) {
-    if (path.origin !== 'cli' && !allowed.some((dir) => isInside(dir, path.file))) {
+    if (path.origin !== 'cli' && path.origin !== 'cli-table' && !allowed.some((dir) => isInside(dir, path.file))) {
       refused = true;
       found.push(path.source.error(path.at, 'media-path' satisfies MediaPreflightRule, `${label(path)} is outside the recipe's work tree (${root}); a recipe may read media only from its own repository: move the file into it, or allow its folder with --allow-path DIR`));
       continue;

@@ -48,6 +48,8 @@ export interface Plan {
   usage: string[];
   /** Texts of other files diagnostics point into (table files), by the name they show. */
   sources: Map<string, string>;
+  /** Media files the user named in a table given with --input (see Expansion.userFiles). */
+  userFiles: ReadonlySet<string>;
 }
 
 export interface PlanOptions {
@@ -67,7 +69,7 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
   const resolved = resolveInputs(recipe, options.inputs ?? [], source, options.cwd);
   const diagnostics = [...resolved.diagnostics];
   const expansion = resolved.diagnostics.length
-    ? { legs: [], groups: [], outputs: {}, diagnostics: [], sources: new Map<string, string>() }
+    ? { legs: [], groups: [], outputs: {}, diagnostics: [], sources: new Map<string, string>(), userFiles: new Set<string>() }
     : expandRecipe(recipe, source, resolved.values, { cwd: options.cwd });
   diagnostics.push(...expansion.diagnostics);
   const keyless = new Map<Backend, PlannedStep[]>();
@@ -149,6 +151,7 @@ export function planRecipe(recipe: Recipe, source: RecipeSource, options: PlanOp
     diagnostics: diagnostics.sort((a, b) => a.line - b.line || a.col - b.col),
     usage: resolved.usage,
     sources: expansion.sources,
+    userFiles: expansion.userFiles,
   };
 }
 

@@ -2,6 +2,7 @@
 // The task life both providers share: a submitted task waits for one of `concurrency` slots (both
 // providers queue beyond their limit rather than refuse), then processes for `taskMs` on a real timer,
 // then succeeds or fails. Status words are the provider's own.
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** @typedef {import('./index.d.mts').FakeTask} FakeTask */
@@ -37,6 +38,8 @@ export class TaskQueue {
     /** @type {string[]} */
     this.failMessages = [];
     this.abort = new AbortController();
+    // Every running task waits on this one signal: a fake with hundreds in flight is not leaking listeners.
+    setMaxListeners(0, this.abort.signal);
   }
 
   /** @param {FakeTask} task */
