@@ -92,6 +92,17 @@ outputs:
 
     const again = run('folder.yaml');
     expect(Object.values(again.steps).every((s) => s.status === 'cached')).toBe(true);
+
+    // Why a changed batch runs again: a line per reason of each matrix step, not a line per leg.
+    writeFileSync(join(dir, 'folder.yaml'), readFileSync(join(dir, 'folder.yaml'), 'utf8').replace('duration: 0.5', 'duration: 0.4'));
+    const explained = runCli(['plan', 'folder.yaml', '--offline', '--explain'], { cwd: dir });
+    expect(explained.code, explained.stderr).toBe(0);
+    const why = explained.stdout.slice(explained.stdout.indexOf('Why steps run')).trim().split('\n').slice(1).map((l) => l.trim().replace(/\s+/g, ' '));
+    expect(why).toEqual([
+      expect.stringMatching(/^cut ×3 runs because duration changed 0\.5 → 0\.4 \(since run \S+\)$/),
+      'fit ×3 runs because its video is the output of its leg of step "cut", which runs first',
+      'reel runs because its videos[0] reads the outputs of "fit[clip=a]" and 2 more legs, which run first',
+    ]);
   }, 120_000);
 
   it('sweeps literal values and compares the legs in a grid', async () => {

@@ -19,8 +19,12 @@ export type Reason =
   | { kind: 'no-cache' }
   | { kind: 'forced' }
   | { kind: 'never-run' }
-  /** `more`: how many other legs it reads that run first too (a fan-in). */
-  | { kind: 'upstream-runs'; param: string; step: string; more?: number }
+  /**
+   * `step`: the leg it reads; `paired`: that leg's recipe step, when the reader is a leg of a matrix step
+   * reading its paired leg (the same reason for every leg); `more`: how many other legs it reads that run
+   * first too (a fan-in).
+   */
+  | { kind: 'upstream-runs'; param: string; step: string; paired?: string; more?: number }
   | { kind: 'key-unknown'; why: string }
   | { kind: 'param-changed'; param: string; before?: unknown; after?: unknown; input?: string }
   | { kind: 'input-changed'; param: string; before?: string; after?: string; origin?: MediaOrigin }
@@ -62,7 +66,7 @@ export function explainPlan(plan: Plan, stateDir: string, keyed: ReadonlyMap<str
   const cache = new StepCache(state.steps, new ContentStore(state.objects));
   const history = new StepHistory(state.history, plan.recipe.file);
   const force = new Set(options.force ?? []);
-  const runs = new Set(plan.steps.filter((s) => s.cache !== 'cached').map((s) => s.id));
+  const runs = new Map(plan.steps.filter((s) => s.cache !== 'cached').map((s) => [s.id, s]));
   const out = new Map<string, Explanation>();
 
   for (const planned of plan.steps) {
@@ -92,7 +96,7 @@ export function explainPlan(plan: Plan, stateDir: string, keyed: ReadonlyMap<str
 }
 
 /** The key cannot be computed before the run: an upstream step runs first, or a media input is not at hand. */
-function unknownKey(leg: PlannedStep, runs: ReadonlySet<string>): Reason[] {
+function unknownKey(leg: PlannedStep, runs: ReadonlyMap<string, PlannedStep>): Reason[] {
   const upstream: Reason[] = [];
   for (const [name, value] of Object.entries(leg.with)) {
     const items = Array.isArray(value) ? value : [value];
@@ -100,7 +104,9 @@ function unknownKey(leg: PlannedStep, runs: ReadonlySet<string>): Reason[] {
     if (first < 0) continue;
     const more = items.filter((v) => v instanceof OutputSlot && runs.has(v.leg)).length - 1;
     const param = Array.isArray(value) ? paramLabel([name, first]) : name;
-    upstream.push({ kind: 'upstream-runs', param, step: (items[first] as OutputSlot).leg, ...(more > 0 ? { more } : {}) });
+    const from = runs.get((items[first] as OutputSlot).leg)!;
+    const paired = leg.matrix && from.matrix && !Array.isArray(value) ? { paired: from.step } : {};
+    upstream.push({ kind: 'upstream-runs', param, step: from.id, ...paired, ...(more > 0 ? { more } : {}) });
   }
   if (upstream.length) return upstream;
   const urls = mediaParams(leg.spec).filter((name) => /^[a-z][a-z0-9+.-]*:\/\//i.test(String(leg.with[name] ?? '')));
@@ -178,8 +184,9 @@ export function clause(reason: Reason): string {
     case 'never-run':
       return 'it has never finished in this state dir';
     case 'upstream-runs':
-      return reason.more
-        ? `its ${reason.param} reads the outputs of "${reason.step}" and ${reason.more} more legs, which run first`
+      if (reason.more) return `its ${reason.param} reads the outputs of "${reason.step}" and ${reason.more} more legs, which run first`;
+      return reason.paired
+        ? `its ${reason.param} is the output of its leg of step "${reason.paired}", which runs first`
         : `its ${reason.param} is the output of step "${reason.step}", which runs first`;
     case 'key-unknown':
       return `what it will read is not known yet: ${reason.why}`;

@@ -62,7 +62,7 @@ export interface RemoveObjectOptions {
   lossless?: boolean;
   /**
    * Bytes of decoded frames (and their fill regions) the first pass may hand to the second, which runs behind
-   * it (default 32 MiB). When the second pass falls further behind than that, waiting for a place to be
+   * it (default 128 MiB). When the second pass falls further behind than that, waiting for a place to be
    * uncovered, it decodes the files again from where it is.
    */
   handoffMemory?: number;
@@ -86,10 +86,11 @@ export interface RemovalStats {
   panY: number;
 }
 
-// 32 MiB: 50 frames of 480p, 23 of 720p — an object crossing the shot at a fifth of its width a frame uncovers
-// what it hid well within that. A larger queue costs resident memory (64 MiB doubled the bench's peak) and
-// only saves the second decode for slower objects.
-const HANDOFF_MEMORY = 32 * 1024 * 1024;
+// 128 MiB: about 3 s of 720p at 30 fps, 1.4 s of 1080p. On the bench's 720p scenes whose object uncovers what
+// it hid slowly (a pan following it, a zoom, a large object) a 32 MiB queue overflowed, and the second decode
+// of video and mask, competing with the encoder for the cores, cost a quarter of the wall time; the larger
+// queue costs up to 96 MiB more resident memory, still bounded whatever the clip's length.
+const HANDOFF_MEMORY = 128 * 1024 * 1024;
 
 // Pass 1 is about a third of the work (no encode).
 const FIRST_PASS_SHARE = 0.35;
