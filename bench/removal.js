@@ -312,8 +312,8 @@ ${speedRows.join('\n')}
 
 Memory: peak resident set of a process running one removal. The mosaic scales with the frame's area plus
 what the camera pans over, not with the clip's length; the queue of decoded frames between the passes is at
-most 32 MiB, and when an object hides something for longer than that holds (the 60 s clip, the large
-object), the second pass decodes the clip again instead.
+most 128 MiB, and when an object hides something for longer than that holds, the second pass decodes the
+clip again instead.
 
 | clip | peak memory | time |
 | --- | --- | --- |

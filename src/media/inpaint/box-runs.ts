@@ -32,15 +32,18 @@ export class ByteWriter {
     let count = 0;
     for (let y = box.y0; y < box.y1; y++) {
       const row = y * stride;
-      for (let x = box.x0; x < box.x1; x++) {
-        const v = plane[row + x]!;
-        if (v === value) {
-          count++;
-          continue;
+      const end = row + box.x1;
+      for (let i = row + box.x0; i < end; ) {
+        // The rest of this row's run in a tight loop: runs are long.
+        const v = plane[i]!;
+        const from = i;
+        while (++i < end && plane[i] === v);
+        if (v === value) count += i - from;
+        else {
+          if (count) this.run(value, count);
+          value = v;
+          count = i - from;
         }
-        if (count) this.run(value, count);
-        value = v;
-        count = 1;
       }
     }
     if (count) this.run(value, count);

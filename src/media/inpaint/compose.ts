@@ -1,6 +1,6 @@
 import type { FillMask } from './fill-mask.js';
-import type { YuvPlanes } from './frame.js';
-import { type Mosaic, UNKNOWN } from './mosaic.js';
+import type { Box, YuvPlanes } from './frame.js';
+import { type Mosaic, type MosaicPlanes, UNKNOWN } from './mosaic.js';
 import { composeWarped } from './mosaic-warp.js';
 import { isWholeShift, type Similarity } from './similarity.js';
 
@@ -23,49 +23,41 @@ export function composeFill(frame: YuvPlanes, fill: FillMask, mosaic: Mosaic, pl
     if (fill.chromaBox) composeWarped([frame.u, frame.v], fill.chromaWeight, width >> 1, fill.chromaBox, mosaic.chroma, to.chroma);
     return;
   }
-  const ox = placement.tx;
-  const oy = placement.ty;
-  const weight = fill.weight;
-  const mx = ox - mosaic.x0;
-  const my = oy - mosaic.y0;
-  const { luma, chroma } = mosaic;
-  const stride = luma.width;
-  const state = luma.state;
-  const mosaicY = luma.values[0]!;
+  const mx = placement.tx - mosaic.x0;
+  const my = placement.ty - mosaic.y0;
+  composeShifted([frame.y], fill.weight, width, box, mosaic.luma, mx, my);
+  if (fill.chromaBox) composeShifted([frame.u, frame.v], fill.chromaWeight, width >> 1, fill.chromaBox, mosaic.chroma, mx >> 1, my >> 1);
+}
 
+/**
+ * `composeFill` for a placement that is a whole-pixel shift (mx, my into the mosaic), on one plane's
+ * resolution: `planes` and the mosaic's values in the same order.
+ */
+function composeShifted(planes: Uint8Array[], weight: Uint8Array, fw: number, box: Box, mosaic: MosaicPlanes, mx: number, my: number): void {
+  const { state, values, width: stride } = mosaic;
   for (let y = box.y0; y < box.y1; y++) {
-    for (let x = box.x0; x < box.x1; x++) {
-      const i = y * width + x;
-      const a = weight[i]!;
-      if (!a) continue;
-      const g = (y + my) * stride + x + mx;
-      if (state[g] === UNKNOWN) continue;
-      // Most of the region is inside the feather: a plain copy, which the mix below would give exactly.
-      frame.y[i] = a === 255 ? mosaicY[g]! : Math.round((frame.y[i]! * (255 - a) + mosaicY[g]! * a) / 255);
-    }
-  }
-
-  const cbox = fill.chromaBox;
-  if (!cbox) return;
-  const cw = width >> 1;
-  const cstride = chroma.width;
-  const cmx = mx >> 1;
-  const cmy = my >> 1;
-  const [mosaicU, mosaicV] = chroma.values as [Uint8Array, Uint8Array];
-  for (let cy = cbox.y0; cy < cbox.y1; cy++) {
-    for (let cx = cbox.x0; cx < cbox.x1; cx++) {
-      const c = cy * cw + cx;
-      const a = fill.chromaWeight[c]!;
-      if (!a) continue;
-      const g = (cy + cmy) * cstride + cx + cmx;
-      if (chroma.state[g] === UNKNOWN) continue;
+    const row = y * fw;
+    const grow = (y + my) * stride + mx;
+    for (let x = box.x0; x < box.x1; ) {
+      const a = weight[row + x]!;
+      // Most of the region is inside the feather: runs of plain copies, which the mix below would give
+      // exactly, copied whole where the mosaic has every place of the run (it has, once pass 2 fills a frame).
       if (a === 255) {
-        frame.u[c] = mosaicU[g]!;
-        frame.v[c] = mosaicV[g]!;
+        let end = x + 1;
+        while (end < box.x1 && weight[row + end] === 255) end++;
+        const whole = state.subarray(grow + x, grow + end).indexOf(UNKNOWN) < 0;
+        for (let p = 0; p < planes.length; p++) {
+          if (whole) planes[p]!.set(values[p]!.subarray(grow + x, grow + end), row + x);
+          else for (let k = x; k < end; k++) if (state[grow + k] !== UNKNOWN) planes[p]![row + k] = values[p]![grow + k]!;
+        }
+        x = end;
         continue;
       }
-      frame.u[c] = Math.round((frame.u[c]! * (255 - a) + mosaicU[g]! * a) / 255);
-      frame.v[c] = Math.round((frame.v[c]! * (255 - a) + mosaicV[g]! * a) / 255);
+      const g = grow + x;
+      if (a && state[g] !== UNKNOWN) {
+        for (let p = 0; p < planes.length; p++) planes[p]![row + x] = Math.round((planes[p]![row + x]! * (255 - a) + values[p]![g]! * a) / 255);
+      }
+      x++;
     }
   }
 }

@@ -314,11 +314,15 @@ function lastSeen(planes: MosaicPlanes, sources: Uint8Array[], fw: number, weigh
     const cut0 = inBox ? Math.max(area.x0, Math.min(area.x1, fillBox.x0 + mx)) : area.x1;
     const cut1 = inBox ? Math.max(cut0, Math.min(area.x1, fillBox.x1 + mx)) : area.x1;
     for (let p = 0; p < sources.length; p++) {
-      const source = sources[p]!;
-      const target = values[p]!;
-      if (cut0 > area.x0) target.set(source.subarray(frow + area.x0, frow + cut0), grow + area.x0);
-      if (area.x1 > cut1) target.set(source.subarray(frow + cut1, frow + area.x1), grow + cut1);
-      for (let gx = cut0; gx < cut1; gx++) if (!weight[frow + gx]) target[grow + gx] = source[frow + gx]!;
+      if (cut0 > area.x0) values[p]!.set(sources[p]!.subarray(frow + area.x0, frow + cut0), grow + area.x0);
+      if (area.x1 > cut1) values[p]!.set(sources[p]!.subarray(frow + cut1, frow + area.x1), grow + cut1);
+    }
+    // Inside the box, the runs of unfilled pixels between filled ones: found once for all planes.
+    for (let gx = cut0; gx < cut1; ) {
+      while (gx < cut1 && weight[frow + gx]) gx++;
+      const start = gx;
+      while (gx < cut1 && !weight[frow + gx]) gx++;
+      if (gx > start) for (let p = 0; p < sources.length; p++) values[p]!.set(sources[p]!.subarray(frow + start, frow + gx), grow + start);
     }
   }
 }
@@ -337,7 +341,15 @@ function firstUnknown(planes: MosaicPlanes, weight: Uint8Array, fw: number, box:
 
 function markNeeded(planes: MosaicPlanes, weight: Uint8Array, fw: number, box: Box, mx: number, my: number): void {
   for (let y = box.y0; y < box.y1; y++) {
-    for (let x = box.x0; x < box.x1; x++) if (weight[y * fw + x]) planes.needed[(y + my) * planes.width + x + mx] = 1;
+    const row = y * fw;
+    const to = (y + my) * planes.width + mx;
+    // By runs of filled pixels: the region is mostly whole rows of them.
+    for (let x = box.x0; x < box.x1; ) {
+      while (x < box.x1 && !weight[row + x]) x++;
+      const start = x;
+      while (x < box.x1 && weight[row + x]) x++;
+      if (x > start) planes.needed.fill(1, to + start, to + x);
+    }
   }
 }
 
