@@ -1,7 +1,8 @@
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ffmpegPath } from './binaries.js';
-import { abortReason, spawnTool, toolFailure } from './process.js';
+import { openFrameSocket, type FrameSink } from './frame-socket.js';
+import { abortReason, spawnTool, toolFailure, type ToolProcess } from './process.js';
 import { AAC_OUTPUT } from './h264.js';
 import { probe } from './probe.js';
 import { BYTES_PER_PIXEL, MediaError, type PixelFormat } from './types.js';
@@ -24,6 +25,11 @@ export interface ReadFramesOptions {
    * the garbage collector's work on a long clip.
    */
   pool?: Buffer[];
+  /**
+   * How the frames come over from ffmpeg: a local socket they are read into in place (the default, where
+   * there is one; see frame-socket.ts) or a pipe whose chunks are copied.
+   */
+  transport?: 'socket' | 'pipe';
   signal?: AbortSignal;
 }
 
@@ -58,8 +64,19 @@ export async function* readFrames(file: string, options: ReadFramesOptions): Asy
     '-vsync', 'passthrough',
     '-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1',
   ];
-  const proc = spawnTool(ffmpegPath(), args, { signal, stdout: 'pipe' });
-  const frames = new FrameQueue(proc.child.stdout!, size, Math.max(1, options.readAhead ?? 1), options.pool);
+  const frames = new FrameQueue(size, Math.max(1, options.readAhead ?? 1), options.pool);
+  const socket = options.transport === 'pipe' ? undefined : await openFrameSocket(frames);
+  let proc: ToolProcess;
+  try {
+    proc = spawnTool(ffmpegPath(), args, { signal, stdout: socket?.childEnd ?? 'pipe' });
+  } catch (error) {
+    socket?.reader.destroy();
+    throw error;
+  } finally {
+    // The child has its own copy of its end.
+    socket?.childEnd.destroy();
+  }
+  frames.readFrom(socket?.reader ?? proc.child.stdout!, socket ? 'in place' : 'copy');
   let finished = false;
   try {
     for (;;) {
@@ -83,25 +100,32 @@ export async function* readFrames(file: string, options: ReadFramesOptions): Asy
 }
 
 /**
- * Cuts a raw stream into frames as its chunks arrive, copying each chunk straight into the frame it belongs to
- * (pipe chunks, 64 KiB, rarely line up with frames). Up to `ahead` complete frames wait for the consumer; then
- * the stream is paused, so ffmpeg blocks on a full pipe rather than filling memory.
+ * Cuts a raw stream into frames. From a local socket (see frame-socket.ts) the bytes are read straight into
+ * the frame they belong to; from a pipe each chunk (64 KiB, rarely lined up with frames) is copied there. Up to
+ * `ahead` complete frames wait for the consumer; then the stream is paused, so ffmpeg blocks on a full pipe
+ * rather than filling memory.
  */
-class FrameQueue {
+class FrameQueue implements FrameSink {
   private readonly ready: Buffer[] = [];
   private current: Buffer | undefined;
-  private filled = 0;
+  private filledBytes = 0;
+  private stream: Readable | undefined;
+  /** The stream was paused (by `take`, or by the socket on `filled` answering false) and waits for `next`. */
+  private held = false;
   private ended = false;
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
 
   constructor(
-    private readonly stream: Readable,
     private readonly size: number,
     private readonly ahead: number,
     private readonly pool: Buffer[] = [],
-  ) {
-    stream.on('data', (chunk: Buffer) => this.take(chunk));
+  ) {}
+
+  /** Starts taking frames from `stream`: written `in place` by its reads (a socket's onread), or chunks to `copy`. */
+  readFrom(stream: Readable, how: 'in place' | 'copy'): void {
+    this.stream = stream;
+    if (how === 'copy') stream.on('data', (chunk: Buffer) => this.take(chunk));
     stream.once('end', () => this.finish());
     stream.once('close', () => this.finish());
     stream.once('error', (error: Error) => {
@@ -112,7 +136,7 @@ class FrameQueue {
 
   /** Bytes of an incomplete last frame. */
   get partial(): number {
-    return this.filled;
+    return this.filledBytes;
   }
 
   /** The next complete frame, or undefined once the stream has ended. */
@@ -120,31 +144,45 @@ class FrameQueue {
     while (!this.ready.length && !this.ended) await new Promise<void>((resolve) => (this.wake = resolve));
     if (this.failure) throw this.failure;
     const frame = this.ready.shift();
-    if (this.stream.isPaused() && this.ready.length < this.ahead) this.stream.resume();
+    if (this.held && this.ready.length < this.ahead) {
+      this.held = false;
+      this.stream?.resume();
+    }
     return frame;
   }
 
   stop(): void {
-    this.stream.removeAllListeners('data');
-    this.stream.destroy();
+    this.stream?.removeAllListeners('data');
+    this.stream?.destroy();
+  }
+
+  region(): Uint8Array {
+    return (this.current ??= this.fresh()).subarray(this.filledBytes);
+  }
+
+  filled(n: number): boolean {
+    this.filledBytes += n;
+    if (this.filledBytes === this.size) {
+      this.ready.push(this.current!);
+      this.current = undefined;
+      this.filledBytes = 0;
+    }
+    this.notify();
+    if (this.ready.length < this.ahead) return true;
+    this.held = true;
+    return false;
   }
 
   private take(chunk: Buffer): void {
-    let at = 0;
-    while (at < chunk.length) {
-      const frame = (this.current ??= this.fresh());
-      const n = Math.min(chunk.length - at, this.size - this.filled);
-      chunk.copy(frame, this.filled, at, at + n);
-      this.filled += n;
+    let more = true;
+    for (let at = 0; at < chunk.length; ) {
+      const region = this.region();
+      const n = Math.min(chunk.length - at, region.length);
+      chunk.copy(region, 0, at, at + n);
       at += n;
-      if (this.filled === this.size) {
-        this.ready.push(frame);
-        this.current = undefined;
-        this.filled = 0;
-      }
+      more = this.filled(n);
     }
-    if (this.ready.length >= this.ahead) this.stream.pause();
-    this.notify();
+    if (!more) this.stream!.pause();
   }
 
   private fresh(): Buffer {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { basename } from 'node:path';
 import { MediaError } from './types.js';
 
@@ -28,7 +29,8 @@ export interface ToolProcess {
 export interface SpawnOptions {
   signal?: AbortSignal;
   stdin?: 'pipe' | 'ignore';
-  stdout?: 'pipe' | 'ignore';
+  /** A socket is handed to the child as its stdout (see frame-socket.ts). */
+  stdout?: 'pipe' | 'ignore' | Socket;
   cwd?: string;
 }
 

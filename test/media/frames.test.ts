@@ -1,4 +1,6 @@
+import { readdirSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameBytes, openFrameWriter, readFrames } from '../../src/media/frames.js';
@@ -22,9 +24,12 @@ async function collect(frames: AsyncIterable<Buffer>): Promise<Buffer[]> {
 }
 
 describe('readFrames', () => {
-  it('yields every frame whole, byte for byte what ffmpeg decodes, across chunk boundaries', async () => {
+  it.each(['socket', 'pipe'] as const)('yields every frame whole, byte for byte what ffmpeg decodes, across chunk boundaries (over a %s)', async (transport) => {
     expect(65536 % frameBytes(98, 74, 'rgb24')).not.toBe(0);
-    const frames = await collect(readFrames(clip, { pixFmt: 'rgb24' }));
+    const sockets = () => readdirSync(tmpdir()).filter((f) => f.startsWith(`vidrecipe-${process.pid}-`));
+    const frames = await collect(readFrames(clip, { pixFmt: 'rgb24', transport }));
+    // The socket's path is removed once the two ends are connected.
+    expect(sockets()).toEqual([]);
     const expected = await decode(clip, 'rgb24');
     expect(frames).toHaveLength(20);
     expect(expected.frames).toHaveLength(20);
