@@ -178,6 +178,12 @@ outputs:
     expect(result.stderr).not.toContain('divisible');
     const out = await probeFile(join(repo, 'out', 'recipe', 'video.mp4'));
     expect(out).toMatchObject({ width: 64, height: 48, frames: 4 });
+
+    // Served from the cache, the step says it again, as what was said when it was computed.
+    const again = runCli(['run', 'recipes/recipe.yaml'], { cwd: repo });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/cut +cached/);
+    expect(again.stderr).toMatch(/odd\.mp4 is 65×49; H\.264 \(yuv420p\) needs even sizes, so the cut is 64×48 \(the last column and row dropped\) \(said when run \S+ computed it\)/);
   });
 });
 

@@ -51,6 +51,8 @@ export interface AttemptEnv {
   halt(): void;
   progress(progress: StepProgress & { attempt?: number; taskId?: string }): void;
   warn(message: string): void;
+  /** What the implementation warns (its ctx.warn): shown like `warn`, and kept with the result it computed. */
+  said(message: string): void;
 }
 
 export interface AttemptsResult {
@@ -146,7 +148,7 @@ async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, sign
     workDir,
     signal,
     progress: (p) => env.progress({ ...p, attempt, taskId }),
-    warn: env.warn,
+    warn: env.said,
     digestOf: env.digestOf,
     knownUrl: env.knownUrl,
     rememberUrl: env.rememberUrl,

@@ -271,6 +271,7 @@ class Run {
       }
       const limiter = this.limiters.for(planned.backend);
       const startedWork = Date.now();
+      const warnings = new Set<string>();
       const result = await runAttempts(
             { step: planned.id, model: step.model, backend: planned.backend, key: resolved.key, params: resolved.params, executor, retries: step.retries, timeoutMs: step.timeoutMs, force: isForced },
             {
@@ -297,6 +298,10 @@ class Run {
               },
               progress: (p) => this.update(view, { status: p.state, fraction: p.fraction, message: p.message, attempts: p.attempt ?? view.attempts, taskId: p.taskId ?? view.taskId }),
               warn: (message) => this.warn(view, message),
+              said: (message) => {
+                warnings.add(message);
+                this.warn(view, message);
+              },
             },
           );
       const costUsd = planned.backend === 'local' ? 0 : (result.costUsd ?? planned.estimatedCostUsd);
@@ -304,7 +309,7 @@ class Run {
         const output = result.outputs[name];
         if (output) this.urls.remember(output.digest, url);
       }
-      const record = this.record(planned, resolved, result, costUsd, Date.now() - startedWork);
+      const record = this.record(planned, resolved, result, costUsd, Date.now() - startedWork, [...warnings]);
       this.cache.write(record);
       this.history.remember(planned.id, resolved.key, this.id);
       if (executor.kind === 'remote') this.tasks.clear(resolved.key);
@@ -330,7 +335,7 @@ class Run {
   }
 
   /** The cache record of a finished step: what a later run needs to reuse it without running it. */
-  private record(planned: PlannedStep, resolved: ResolvedStep, result: AttemptsResult, costUsd: number, durationMs: number): StepRecord {
+  private record(planned: PlannedStep, resolved: ResolvedStep, result: AttemptsResult, costUsd: number, durationMs: number, warnings: string[]): StepRecord {
     const model = planned.spec.model;
     return {
       format: 1,
@@ -348,6 +353,7 @@ class Run {
       taskId: result.taskId,
       costUsd,
       ...(result.actualPrompt ? { actualPrompt: result.actualPrompt } : {}),
+      ...(warnings.length ? { warnings } : {}),
     };
   }
 
@@ -362,6 +368,7 @@ class Run {
     const outputs = mapValues(record.outputs, (o) => ({ ...o, path: this.store.path(o.digest) }));
     this.journal.append({ event: 'step-cached', step: view.id, key, from: record.run });
     this.history.remember(view.id, key, record.run);
+    for (const message of record.warnings ?? []) this.warn(view, `${message} (said when run ${record.run} computed it)`);
     this.finish(view, 'cached', `cached from run ${record.run}`, { outputs, cachedFrom: record.run, taskId: record.taskId, actualPrompt: record.actualPrompt });
     return true;
   }

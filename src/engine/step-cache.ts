@@ -36,6 +36,11 @@ export interface StepRecord {
   costUsd: number;
   /** The prompt the provider rewrote ours into, so a cached step still reports it. */
   actualPrompt?: string;
+  /**
+   * What the step's implementation warned while computing it (an odd size cropped, the share of a removal
+   * no frame showed), so a run served from the cache says it again.
+   */
+  warnings?: string[];
 }
 
 export type Lookup = { hit: StepRecord } | { miss: 'absent' | 'unreadable' | 'blob-missing' | 'blob-corrupt'; detail?: string };
