@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from './atomic.js';
-import { createExclusive, processAlive, readIfExists } from './lock.js';
+import { createExclusive, pause, processAlive, readIfExists, removeIfUnchanged } from './lock.js';
 import type { StateDir } from './state-dir.js';
 
 /**
@@ -141,18 +141,6 @@ function holderOf(text: string): GcHolder | undefined {
   }
 }
 
-/** Removes a stale lock only if it is still the one found stale: a fresh one taken meanwhile is put back. */
-function removeIfUnchanged(file: string, seen: string): void {
-  const away = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  try {
-    renameSync(file, away);
-    if (readIfExists(away) !== seen) linkSync(away, file);
-  } catch {
-    // gone already, or a new lock is in place: not ours to touch
-  }
-  rmSync(away, { force: true });
-}
-
 function olderThan(file: string, ms: number): boolean {
   try {
     return Date.now() - statSync(file).mtimeMs > ms;
@@ -161,6 +149,3 @@ function olderThan(file: string, ms: number): boolean {
   }
 }
 
-function pause(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}

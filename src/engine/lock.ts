@@ -212,16 +212,7 @@ function withGuard<T>(file: string, fn: () => T): T | undefined {
   const guard = `${file}.takeover`;
   if (!createExclusive(guard, JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() }))) {
     const text = readIfExists(guard);
-    if (text !== undefined && staleGuard(guard, text)) {
-      const away = `${guard}.${process.pid}.${randomBytes(4).toString('hex')}`;
-      try {
-        renameSync(guard, away);
-        if (readIfExists(away) !== text) linkSync(away, guard);
-      } catch {
-        // gone already, or a new guard is in place: either way not ours to touch
-      }
-      rmSync(away, { force: true });
-    }
+    if (text !== undefined && staleGuard(guard, text)) removeIfUnchanged(guard, text);
     return undefined;
   }
   try {
@@ -242,7 +233,7 @@ function staleGuard(guard: string, text: string): boolean {
 }
 
 /** Waits without giving up the thread: only while another process holds a guard, for microseconds as a rule. */
-function pause(ms: number): void {
+export function pause(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
@@ -266,6 +257,21 @@ export function createExclusive(file: string, content: string): boolean {
     closeSync(fd);
   }
   return true;
+}
+
+/**
+ * Removes a stale lock file only if it still holds what was found stale (`seen`): one taken afresh meanwhile by
+ * another process is put back.
+ */
+export function removeIfUnchanged(file: string, seen: string): void {
+  const away = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(file, away);
+    if (readIfExists(away) !== seen) linkSync(away, file);
+  } catch {
+    // gone already, or a new one is in place: either way not ours to touch
+  }
+  rmSync(away, { force: true });
 }
 
 export function readIfExists(file: string): string | undefined {
