@@ -16,5 +16,8 @@ await build({
   input: { bundle: join(out, 'main.js') },
   platform: 'node',
   logLevel: 'warn',
+  // The many-machines clients stay in node_modules, loaded only when a queue is configured: bundled, they
+  // would weigh on every start, and BullMQ, pg and the AWS SDK resolve optional parts of their own at run time.
+  external: ['bullmq', 'ioredis', 'pg', /^@aws-sdk\//],
   output: { dir: out, format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'bundle-[name]-[hash].js', sourcemap: false, minify: true, keepNames: true },
 });

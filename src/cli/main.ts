@@ -83,6 +83,23 @@ function program(): Command {
     .description('hash every blob again; set damaged ones aside so the next run recomputes their steps (exit 1 when any was damaged)')
     .action(async (opts) => finish(await (await import('./cache.js')).cacheVerifyCommand(opts)));
 
+  cli
+    .command('worker')
+    .description('many machines: run steps from the shared queues until stopped (SIGTERM finishes the running steps; a second signal hands them back)')
+    .option('--backends <list>', 'queues to take steps from, comma-separated: wavespeed, dashscope, local (default: local and every provider whose API key is set)')
+    .option('--concurrency <n>', 'steps at once per queue on this worker (default: the account\'s concurrency for a provider, one per core for local)')
+    .option('--lease <duration>', 'a step stays this worker\'s this long without renewal; then another worker takes it over', '30s')
+    .option('--state-dir <dir>', 'this worker\'s local cache and journal', DEFAULT_STATE_DIR)
+    .option('--config <file>', 'queue, records, cache and limits (default: vidrecipe.config.yaml in the working directory)')
+    .action(async (opts) => finish(await (await import('./worker.js')).workerCommand(opts)));
+
+  cli
+    .command('status')
+    .description('many machines: the queues, the workers alive, what is in flight per account, the shared cache')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--config <file>', 'queue, records and cache (default: vidrecipe.config.yaml in the working directory)')
+    .action(async (opts) => finish(await (await import('./status.js')).statusCommand(opts)));
+
   return cli;
 }
 

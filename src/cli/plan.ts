@@ -16,6 +16,9 @@ import { formatText } from './format/diagnostics.js';
 import { formatPlan, type PlanFormat } from './format/plan.js';
 import { distrustWarning } from './state-warning.js';
 import { checkTools } from './tools-check.js';
+import { connectCoordinator } from './fleet.js';
+import type { EngineConfig } from '../engine/config.js';
+import type { Coordinator } from '../engine/fleet/coordinator.js';
 
 export interface PlanCommandOptions {
   input: string[];
@@ -47,7 +50,13 @@ export async function planCommand(file: string, options: PlanCommandOptions): Pr
   const checkKinds = ffprobeFound(mediaPathsOf(plan, source).length > 0);
   // A file the recipe may not read is not hashed or probed either.
   const refused = await mediaPreflight(plan, source, { allowPaths: options.allowPath, checkKinds });
-  const keyed = refused ? new Map() : await checkCache(plan, stateDir, cacheOptions);
+  const fleet = refused ? undefined : await sharedCache(config.config);
+  let keyed;
+  try {
+    keyed = refused ? new Map() : await checkCache(plan, stateDir, { ...cacheOptions, shared: fleet && ((key, store) => fleet.reuse(key, store)) });
+  } finally {
+    await fleet?.services.close();
+  }
   // A plan's "cached" column read from a committed state dir is only as good as whoever committed it.
   distrustWarning(stateDir);
   // Validation warnings (an unused output …) belong in the plan a reviewer reads, too.
@@ -58,6 +67,19 @@ export async function planCommand(file: string, options: PlanCommandOptions): Pr
   if (all.some((d) => d.severity === 'error')) return EXIT.invalid;
   process.stdout.write(formatPlan(plan, options.format, options.explain ? explainPlan(plan, stateDir, keyed, cacheOptions) : undefined));
   return EXIT.ok;
+}
+
+/**
+ * With the many-machines services configured, the plan's cached column counts the shared cache too. A
+ * reviewer's machine may not reach them: then a warning, and the column says what this machine has.
+ */
+async function sharedCache(config: EngineConfig): Promise<Coordinator | undefined> {
+  try {
+    return await connectCoordinator(config);
+  } catch (error) {
+    process.stderr.write(`vidrecipe: warning: the shared cache cannot be read, so "cached" counts this machine's state dir only: ${(error as Error).message}\n`);
+    return undefined;
+  }
 }
 
 /**

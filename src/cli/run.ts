@@ -31,6 +31,8 @@ import { leftRunningLines, refusalJson, runJson, runSummary } from './format/run
 import { progressView } from './progress.js';
 import { distrustWarning } from './state-warning.js';
 import { checkTools } from './tools-check.js';
+import { connectCoordinator } from './fleet.js';
+import type { Coordinator } from '../engine/fleet/coordinator.js';
 
 export interface RunCommandOptions {
   input: string[];
@@ -57,7 +59,15 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
     throw error;
   }
   if (typeof ready === 'number') return ready;
-  const { plan, config, stateDir, outDir, executors, keyed } = ready;
+  const { plan, config, stateDir, outDir, executors, keyed, fleet } = ready;
+  try {
+    return await runReady(options, plan, config, stateDir, outDir, executors, keyed, fleet);
+  } finally {
+    await fleet?.services.close();
+  }
+}
+
+async function runReady(options: RunCommandOptions, plan: Plan, config: EngineConfig, stateDir: string, outDir: string, executors: ExecutorLookup, keyed: Map<string, KeyMaterial>, fleet: Coordinator | undefined): Promise<number> {
   const stateDistrust = distrustWarning(stateDir);
   const cwd = process.cwd();
   // Before the run: afterwards, every step's last result is this run's own.
@@ -96,6 +106,7 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
       stateDistrust,
       signal: controller.signal,
       checkMedia: checkStepMedia,
+      fleet,
       onEvent: (event) => {
         // A warning of the run itself (a damaged record set aside) has no line in a live list, and --json
         // shows no progress: both go to stderr as they happen, so none passes unseen.
@@ -123,7 +134,7 @@ export async function runCommand(file: string, options: RunCommandOptions, looku
  * Everything that can be known before a step runs: the recipe, the config, the plan with its cache
  * status, unreadable media, the budget, and steps this build cannot run. Returns an exit code to stop.
  */
-async function preflight(file: string, options: RunCommandOptions, lookup?: ExecutorLookup): Promise<number | { plan: Plan; config: EngineConfig; stateDir: string; outDir: string; executors: ExecutorLookup; keyed: Map<string, KeyMaterial> }> {
+async function preflight(file: string, options: RunCommandOptions, lookup?: ExecutorLookup): Promise<number | { plan: Plan; config: EngineConfig; stateDir: string; outDir: string; executors: ExecutorLookup; keyed: Map<string, KeyMaterial>; fleet?: Coordinator }> {
   const cwd = process.cwd();
   const maxCost = options.maxCost === undefined ? undefined : Number(options.maxCost);
   if (maxCost !== undefined && !(maxCost >= 0)) throw new UsageError(`--max-cost ${options.maxCost}: give an amount in US dollars, e.g. --max-cost 2.50`);
@@ -144,10 +155,28 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   checkTools([], mediaPathsOf(plan, source).length > 0);
   // A file the recipe may not read is not hashed or probed either.
   const refused = await mediaPreflight(plan, source, { allowPaths: options.allowPath, cwd });
-  const keyed = refused ? new Map<string, KeyMaterial>() : await checkCache(plan, stateDir, { noCache: !options.cache, force: options.force, missingMedia: 'error', downloads: config.config.downloads });
-  checkTools(plan.steps.filter((s) => s.cache !== 'cached'));
-  plan.diagnostics.unshift(...diagnostics);
-  if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(capInSourceOrder(plan.diagnostics), sources);
+  // Many machines: the services are checked before anything else is, and the shared cache counts in the plan.
+  const fleet = refused ? undefined : await connectCoordinator(config.config);
+  try {
+    const keyed = refused ? new Map<string, KeyMaterial>() : await checkCache(plan, stateDir, { noCache: !options.cache, force: options.force, missingMedia: 'error', downloads: config.config.downloads, shared: fleet && ((key, store) => fleet.reuse(key, store)) });
+    plan.diagnostics.unshift(...diagnostics);
+    const ready = await preflightChecks(file, options, plan, source, sources, executors, stateDir, recipe.name, maxCost, fleet !== undefined);
+    if (typeof ready === 'number') {
+      await fleet?.services.close();
+      return ready;
+    }
+    return { plan, config: config.config, stateDir, outDir: ready.outDir, executors, keyed, fleet };
+  } catch (error) {
+    await fleet?.services.close();
+    throw error;
+  }
+}
+
+/** After the cache check: budget, keys and backends, the out folder. Returns an exit code to stop. */
+async function preflightChecks(file: string, options: RunCommandOptions, plan: Plan, source: NonNullable<ReturnType<typeof loadRecipe>['source']>, sources: Map<string, string>, executors: ExecutorLookup, stateDir: string, name: string, maxCost: number | undefined, onFleet: boolean): Promise<number | { outDir: string }> {
+  const cwd = process.cwd();
+  checkTools(onFleet ? [] : plan.steps.filter((s) => s.cache !== 'cached'));
+  if (plan.diagnostics.some((d) => d.severity === 'error')) return refuseInvalid(capInSourceOrder(plan.diagnostics), sources, options.json);
   if (maxCost !== undefined && plan.totalEstimatedCostUsd > maxCost) {
     const paid = plan.steps.filter((s) => s.estimatedCostUsd > 0).map((s) => `${s.id} ${usd(s.estimatedCostUsd)}`);
     const message = `the uncached steps are estimated at ${usd(plan.totalEstimatedCostUsd)}, above --max-cost ${usd(maxCost)} (${paid.join(', ')}); raise --max-cost or run fewer steps`;
@@ -161,6 +190,8 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
   if (keyless.length) plan.diagnostics = plan.diagnostics.filter((d) => d.rule !== 'api-key');
   for (const planned of toRun) {
     const at = ['steps', planned.id, 'uses'];
+    // On many machines the workers hold the keys and run the steps: this machine needs neither.
+    if (onFleet) continue;
     if (planned.missingKey) {
       plan.diagnostics.push(source.error(at, 'api-key', `step "${planned.id}" runs on ${planned.backend} and needs ${planned.missingKey}: export ${planned.missingKey}=…, or run with --offline where a local implementation exists`));
     } else if (!executors(planned.uses, planned.backend)) {
@@ -168,16 +199,16 @@ async function preflight(file: string, options: RunCommandOptions, lookup?: Exec
     }
   }
   plan.diagnostics = capInSourceOrder(plan.diagnostics);
-  if (plan.diagnostics.some((d) => d.severity === 'error')) return refuse(plan.diagnostics, sources);
+  if (plan.diagnostics.some((d) => d.severity === 'error')) return refuseInvalid(plan.diagnostics, sources, options.json);
   if (plan.diagnostics.length && !options.json) process.stderr.write(formatText(plan.diagnostics, sources));
-  const outDir = resolve(cwd, options.out ?? join('out', recipe.name));
+  const outDir = resolve(cwd, options.out ?? join('out', name));
   const conflict = outDirConflict(outDir, file, mediaPathsOf(plan, source));
-  if (conflict) throw new UsageError(`${options.out ? `--out ${options.out}` : `the out folder ${join('out', recipe.name)}`}: ${conflict}, which the outputs could overwrite; choose another folder${options.out ? `, e.g. --out ${join('out', recipe.name)}` : ' with --out DIR'}`);
+  if (conflict) throw new UsageError(`${options.out ? `--out ${options.out}` : `the out folder ${join('out', name)}`}: ${conflict}, which the outputs could overwrite; choose another folder${options.out ? `, e.g. --out ${join('out', name)}` : ' with --out DIR'}`);
   for (const [flag, dir] of [['--out', outDir], ['--state-dir', stateDir]] as const) {
     const problem = unwritable(dir);
     if (problem) throw new UsageError(`${flag} ${dir}: cannot write there (${problem}); choose another folder`);
   }
-  return { plan, config: config.config, stateDir, outDir, executors, keyed };
+  return { outDir };
 }
 
 function refuseInvalid(diagnostics: Diagnostic[], sources: Map<string, string>, json: boolean): number {

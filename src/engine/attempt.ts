@@ -5,10 +5,10 @@ import type { AnyModel, Backend } from '../models/types.js';
 import { AccountError, NotSubmittedError, PermanentError, RateLimitedError, TaskFailedError, type ExecContext, type ExecResult, type Executor, type KnownUrl, type RemoteExecutor, type StepProgress } from '../providers/types.js';
 import type { StepOutput } from './events.js';
 import type { Journal } from './journal.js';
-import type { BackendLimiter } from './limiter.js';
+import type { SubmitLimiter } from './limiter.js';
 import { mediaExt } from './media-files.js';
 import type { ContentStore } from './store.js';
-import type { TaskIndex, TaskRecord } from './tasks.js';
+import type { TaskBook, TaskRecord } from './tasks.js';
 import { formatMs } from '../recipe/duration.js';
 import { reattachDoubt } from './state-trust.js';
 import { forceFlag, legFileName } from './legs.js';
@@ -31,9 +31,9 @@ export interface AttemptEnv {
   run: string;
   tmpDir: string;
   store: ContentStore;
-  tasks: TaskIndex;
+  tasks: TaskBook;
   journal: Journal;
-  limiter: BackendLimiter;
+  limiter: SubmitLimiter;
   retryDelayMs: number;
   signal: AbortSignal;
   digestOf(path: string): string | undefined;
@@ -41,6 +41,8 @@ export interface AttemptEnv {
   rememberUrl(path: string, url: KnownUrl): void;
   /** Why the state dir's records may not be this user's own (see state-trust.ts), if they may not. */
   distrust?: string;
+  /** The records are the fleet's, in PostgreSQL: one written by another machine is the normal case, not a doubt. */
+  sharedRecords?: boolean;
   /** Something the user must read whatever the output mode (a re-attach to a task it may not know). */
   notice(message: string): void;
   /** Whether this run still holds the step's lock (renewing it); absent for steps computed without one. */
@@ -171,7 +173,7 @@ async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, sign
   stopIfHalted();
   // Never pay twice. A task submitted by an earlier run and never finished is re-attached to (nothing
   // to upload); a submit whose outcome is unknown is not replayed unless the user forces it.
-  const open = env.tasks.get(plan.key, { step: plan.step, backend: plan.backend, model: plan.model.id });
+  const open = await env.tasks.get(plan.key, { step: plan.step, backend: plan.backend, model: plan.model.id });
   // --force replays an unknown submit of an earlier run once; never one of this run's own attempts.
   if (open?.state === 'intent' && !(plan.force && open.run !== env.run)) {
     throw new PermanentError(
@@ -183,7 +185,7 @@ async function execute(plan: AttemptPlan, env: AttemptEnv, workDir: string, sign
   const forced = plan.force && open !== undefined && open.run !== env.run;
   const reattach = open?.state === 'submitted' && !forced ? open.taskId : undefined;
   if (open?.state === 'submitted' && forced) env.notice(`${forceFlag(plan.step)}: not re-attaching to task ${open.taskId} on ${open.backend} (run ${open.run}); submitting anew`);
-  const doubt = reattach ? reattachDoubt(open!, env.distrust) : undefined;
+  const doubt = reattach && !env.sharedRecords ? reattachDoubt(open!, env.distrust) : undefined;
   if (doubt) env.notice(`re-attaching to task ${reattach} on ${plan.backend}, named by ${doubt}: its result is used as this step's; if you did not submit that task, run again with ${forceFlag(plan.step)} to submit anew`);
   const prepare = executor.prepare?.bind(executor);
   const request = !reattach && prepare ? await env.limiter.withUpload(() => (stopIfHalted(), clock.start(), prepare(ctx)), env.signal) : undefined;
@@ -225,7 +227,7 @@ async function submitAndWait(
           if (env.holdsLock && !env.holdsLock()) throw new PermanentError('this run lost its lock on the step (it was not renewed in time: the process or machine was stopped) and another run took it over; nothing was submitted — run again to reuse that run\'s result');
           // Written when the request is about to leave, not while it waits for the rate window: a run
           // killed in the queue sent nothing and must not block the next one.
-          intent = env.tasks.intent({ key: plan.key, step: plan.step, run: env.run, backend: plan.backend, model: plan.model.id });
+          intent = await env.tasks.intent({ key: plan.key, step: plan.step, run: env.run, backend: plan.backend, model: plan.model.id });
           env.journal.append({ event: 'submit-intent', step: plan.step, key: plan.key, backend: plan.backend }, true);
           await ready();
           open.stopIfHalted();
@@ -235,11 +237,11 @@ async function submitAndWait(
       } catch (error) {
         // Never sent, or refused with an answer: no task exists, so a retry may submit again. A record
         // this attempt did not write (an earlier run's unanswered submit) is left as it is.
-        if (intent && (!left || error instanceof NotSubmittedError || error instanceof PermanentError)) env.tasks.clear(plan.key);
+        if (intent && (!left || error instanceof NotSubmittedError || error instanceof PermanentError)) await env.tasks.clear(plan.key);
         // "Too many requests" is the provider pacing us, not the step failing: every submission of the
         // backend waits as asked, and this one goes again without using up an attempt.
         if (!(error instanceof RateLimitedError) || ++throttled > MAX_THROTTLES) throw error;
-        env.limiter.pauseSubmissions(error.retryAfterMs);
+        await env.limiter.pauseSubmissions(error.retryAfterMs);
         env.journal.append({ event: 'throttled', step: plan.step, key: plan.key, retry_after_ms: error.retryAfterMs });
         env.progress({ state: 'submitting', message: `${plan.backend} asked to slow down; submitting again in ${formatMs(error.retryAfterMs)}`, attempt });
         intent = undefined;
@@ -247,7 +249,7 @@ async function submitAndWait(
     }
     taskId = submitted.taskId;
     setTaskId(taskId);
-    env.tasks.submitted(intent!, taskId);
+    await env.tasks.submitted(intent!, taskId);
     env.journal.append({ event: 'submitted', step: plan.step, key: plan.key, task: taskId }, true);
     env.progress({ state: 'running', message: `task ${taskId}`, attempt, taskId });
   }
@@ -257,7 +259,7 @@ async function submitAndWait(
     // The provider answered that the task failed: it is over, and the next attempt submits anew.
     // Any other error (a refused or dropped poll, Ctrl-C) leaves the task open for re-attaching: the
     // task may run on and be paid for whatever our poll was told.
-    if (error instanceof TaskFailedError) env.tasks.clear(plan.key);
+    if (error instanceof TaskFailedError) await env.tasks.clear(plan.key);
     throw error;
   }
 }

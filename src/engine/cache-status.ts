@@ -5,7 +5,7 @@ import type { AnyModel } from '../models/types.js';
 import { roundUsd } from '../models/price.js';
 import { DownloadDeferred, MediaFiles } from './media-files.js';
 import { StateDir } from './state-dir.js';
-import { StepCache } from './step-cache.js';
+import { StepCache, type StepRecord } from './step-cache.js';
 import { MediaInputError, resolveStep, type KeyMaterial } from './step-key.js';
 import { slotsIn } from '../graph/bind.js';
 import { forced, legName, OncePerSpot } from './legs.js';
@@ -22,6 +22,8 @@ export interface CacheCheckOptions {
   missingMedia?: 'error' | 'warning';
   /** The run's download policy: a URL it would refuse (a private address) is reported like an unreadable file. */
   downloads?: DownloadPolicy;
+  /** Many machines: the shared cache's record of a key this state dir lacks, its blobs brought into `store`. */
+  shared?: (key: string, store: ContentStore) => Promise<StepRecord | undefined>;
 }
 
 /**
@@ -63,7 +65,9 @@ export async function checkCache(plan: Plan, stateDir: string, options: CacheChe
       continue;
     }
     keyed.set(planned.id, material);
-    const cached = step.cache && !options.noCache && !forced(force, planned) && cache.peek(key);
+    const reusable = step.cache && !options.noCache && !forced(force, planned);
+    let cached = reusable ? cache.peek(key) : undefined;
+    if (reusable && options.shared && !(cached && Object.values(cached.outputs).every((o) => store.has(o.digest)))) cached = await options.shared(key, store);
     if (!cached || !Object.values(cached.outputs).every((o) => store.has(o.digest))) {
       if (planned.backend !== 'local' && step.model.limits) {
         // A file the kind check found unreadable has its own error already, at its own value.

@@ -11,6 +11,7 @@ import { RecipeSource, type Path } from '../recipe/source.js';
 import { syntaxDiagnostics } from '../recipe/syntax.js';
 import { didYouMean } from '../recipe/suggest.js';
 import type { Diagnostic } from '../recipe/types.js';
+import { fleetOf, parseService, SERVICE_ENV, SERVICE_NAMES, type Fleet, type FleetSettings, type ServiceName } from './fleet/settings.js';
 
 export const CONFIG_FILE = 'vidrecipe.config.yaml';
 
@@ -32,6 +33,8 @@ export interface BackendLimits {
 export type EngineConfig = Record<Backend, BackendLimits> & {
   /** Media downloads (recipe URLs and task outputs): size, timeout, which addresses. */
   downloads: DownloadPolicy;
+  /** The services shared by many machines (`queue`, `records`, `cache`); absent: this machine alone. */
+  fleet?: Fleet;
 };
 
 /** The rules a config diagnostic can carry. */
@@ -91,14 +94,26 @@ export function loadConfig(cwd: string, env: Env = process.env, options: ConfigO
       usage.push(options.file !== undefined ? `--config ${options.file}: cannot read it (${why})` : `${CONFIG_FILE} in the working directory: cannot read it (${why}); fix or remove it, or give another with --config FILE`);
     }
   }
-  const diagnostics = text === undefined ? [] : new ConfigReader(new RecipeSource(name, text), config, env).read();
-  usage.push(...applyEnv(config, env));
+  const services: FleetSettings = {};
+  const reader = text === undefined ? undefined : new ConfigReader(new RecipeSource(name, text), config, env, services);
+  const diagnostics = reader?.read() ?? [];
+  usage.push(...applyEnv(config, env), ...servicesFromEnv(services, env));
+  const { fleet, problem } = fleetOf(services);
+  if (fleet) config.fleet = fleet;
+  else if (problem) {
+    const where = reader?.servicePath(problem.name);
+    if (where) diagnostics.push(reader!.diagnostic(where, problem.message));
+    else usage.push(`${SERVICE_ENV[problem.name]} in the environment: ${problem.message}`);
+  }
   // Task outputs come from where the providers are: trusted as they are, whatever address that is.
   config.downloads.trustedOrigins = (Object.keys(ENDPOINTS) as Provider[]).map((p) => new URL(config[p].baseUrl ?? ENDPOINTS[p].defaultUrl).origin);
   return { config, diagnostics, file: text === undefined ? undefined : name, text, usage };
 }
 
 type Section = Backend | 'downloads';
+
+/** Top-level keys that take one value, not a section of settings. */
+const SCALARS: readonly string[] = SERVICE_NAMES;
 
 /** The settings each section takes. */
 const SETTINGS: Readonly<Record<Section, readonly string[]>> = {
@@ -113,11 +128,23 @@ const SECTIONS = Object.keys(SETTINGS) as Section[];
 class ConfigReader {
   private readonly diagnostics: Diagnostic[] = [];
 
+  /** Where each service setting is in the file, for a problem found after reading it. */
+  private readonly servicePaths = new Map<ServiceName, Path>();
+
   constructor(
     private readonly source: RecipeSource,
     private readonly config: EngineConfig,
     private readonly env: Env,
+    private readonly services: FleetSettings,
   ) {}
+
+  servicePath(name: ServiceName): Path | undefined {
+    return this.servicePaths.get(name);
+  }
+
+  diagnostic(at: Path, message: string): Diagnostic {
+    return this.source.error(at, 'config', message);
+  }
 
   read(): Diagnostic[] {
     const { source } = this;
@@ -133,8 +160,12 @@ class ConfigReader {
     }
     for (const pair of root.items) {
       const key = keyOf(pair);
+      if (SCALARS.includes(key)) {
+        this.service(key as ServiceName, pair.value as Node | null);
+        continue;
+      }
       if (!(SECTIONS as string[]).includes(key)) {
-        this.unknown([key], SECTIONS);
+        this.unknown([key], [...SECTIONS, ...SCALARS]);
         continue;
       }
       if (key === 'downloads') this.downloads(pair.value as Node | null);
@@ -172,6 +203,18 @@ class ConfigReader {
           break;
       }
     }
+  }
+
+  /** `queue: redis://…` and the like; the environment's variable, when set, wins and the line is not used. */
+  private service(name: ServiceName, node: Node | null): void {
+    const at = [name];
+    this.servicePaths.set(name, at);
+    if (this.env[SERVICE_ENV[name]]) return;
+    const value = isScalar(node) ? node.value : node?.toJSON();
+    const parsed = parseService(name, value, true);
+    if ('problem' in parsed) return this.error(at, 'config', parsed.problem);
+    const [line, col] = this.position(at);
+    this.services[name] = { url: parsed.url, from: `${name} at ${this.source.file}:${line}:${col}` };
   }
 
   private downloads(node: Node | null): void {
@@ -272,6 +315,19 @@ function show(value: unknown): string {
 function describe(node: Node): string {
   if (isScalar(node)) return node.value === null ? 'nothing' : `${typeof node.value} ${show(node.value)}`;
   return isMap(node) ? 'a map' : 'a list';
+}
+
+/** `VIDRECIPE_QUEUE` and the others win over the file's lines: a CI fleet keeps its URLs (and passwords) in secrets. */
+function servicesFromEnv(services: FleetSettings, env: Env): string[] {
+  const problems: string[] = [];
+  for (const name of SERVICE_NAMES) {
+    const value = env[SERVICE_ENV[name]];
+    if (!value) continue;
+    const parsed = parseService(name, value, false);
+    if ('problem' in parsed) problems.push(`${SERVICE_ENV[name]} in the environment: ${parsed.problem}`);
+    else services[name] = { url: parsed.url, from: `${SERVICE_ENV[name]} in the environment` };
+  }
+  return problems;
 }
 
 /**

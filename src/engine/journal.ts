@@ -15,7 +15,11 @@ export type JournalEntry =
   | { event: 'step-skipped'; step: string; because: string }
   | { event: 'step-left-running'; step: string; key: string; backend: string; task: string; estimated_cost_usd: number }
   | { event: 'set-aside'; kind: string; file: string; to: string; problem: string }
-  | { event: 'run-end'; status: string; cost_usd: number };
+  | { event: 'run-end'; status: string; cost_usd: number }
+  | { event: 'worker-start'; worker: string; backends: string[]; pid: number }
+  | { event: 'job-start'; step: string; key: string; run: string; lease: number; took_over: boolean }
+  | { event: 'job-end'; step: string; key: string; run: string; outcome: 'succeeded' | 'cached' | 'failed'; error?: string }
+  | { event: 'worker-end'; worker: string };
 
 export type JournalLine = JournalEntry & { t: string };
 

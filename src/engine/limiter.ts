@@ -3,12 +3,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Backend } from '../models/types.js';
 import type { BackendLimits, EngineConfig } from './config.js';
 
+/** What a step's attempt asks of its backend's limits; {@link BackendLimiter} on one machine. */
+export interface SubmitLimiter {
+  withUpload<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  withSlot<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  submit<T>(request: (ready: () => Promise<void>) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** A 429 asked to wait `ms`: every submission of the account waits. */
+  pauseSubmissions(ms: number): void | Promise<void>;
+}
+
 /**
  * The limits of one backend: how many tasks are in flight (a slot is held for one attempt, from submit
  * to the last download) and how many submissions start per rolling window. The two are separate queues
  * because a provider counts them separately: a slow task holds a slot for minutes but used one submission.
  */
-export class BackendLimiter {
+export class BackendLimiter implements SubmitLimiter {
   private readonly slots: PQueue;
   private readonly submits: PQueue;
   private readonly uploads: PQueue;

@@ -27,6 +27,8 @@ import { forced, legName } from './legs.js';
 import { ContentStore } from './store.js';
 import { TaskIndex } from './tasks.js';
 import { UrlStore } from './url-store.js';
+import type { Coordinator } from './fleet/coordinator.js';
+import { toJobParams } from './fleet/job-params.js';
 
 export interface RunOptions {
   /** The state dir (`.vidrecipe/` by default): cache, journals, reports. */
@@ -46,6 +48,8 @@ export interface RunOptions {
   stateDistrust?: string;
   /** Base delay between attempts; doubles each retry. */
   retryDelayMs?: number;
+  /** Many machines: steps not cached anywhere run on the fleet's workers, results come from its shared cache. */
+  fleet?: Coordinator;
   /** Checks a step's media files (resolved params) before it runs; throws to fail the step. */
   checkMedia?: (step: Step, params: Readonly<Record<string, unknown>>, signal: AbortSignal) => Promise<void>;
 }
@@ -255,6 +259,7 @@ class Run {
       if (reusable && (await this.reuse(view, resolved.key))) return;
       // Outputs of earlier steps and downloads exist only now: checked by content before anything reads or uploads them.
       await this.options.checkMedia?.(step, resolved.params, signal);
+      if (this.options.fleet) return await this.runOnFleet(this.options.fleet, planned, view, resolved, isForced);
       const executor = this.options.executors(step.model.id, planned.backend);
       if (!executor) throw new Error(`no ${planned.backend} implementation of ${step.model.id}`);
       // Two runs sharing the state dir must never pay for the same task twice, so a remote step is
@@ -317,7 +322,9 @@ class Run {
       this.finish(view, 'succeeded', undefined, { outputs: result.outputs, costUsd, attempts: result.attempts, taskId: result.taskId, actualPrompt: result.actualPrompt });
     } catch (error) {
       const attempts = (error as { attempts?: number }).attempts ?? view.attempts;
-      if (error instanceof Cancelled || this.signal.aborted) {
+      if (this.options.fleet && this.signal.aborted) {
+        this.finish(view, 'cancelled', 'left to the fleet: a worker finishes it if it has started, and the next run picks up its result');
+      } else if (error instanceof Cancelled || this.signal.aborted) {
         const left = interruptedTask(view, view.key ? this.tasks.get(view.key) : undefined, this.id);
         if (left.status === 'running_at_provider') this.journal.append({ event: 'step-left-running', step: planned.id, key: view.key!, backend: planned.backend, task: left.taskId!, estimated_cost_usd: view.estimatedCostUsd }, true);
         this.finish(view, left.status, left.message, { attempts, taskId: left.taskId ?? view.taskId });
@@ -332,6 +339,42 @@ class Run {
     } finally {
       lock?.release();
     }
+  }
+
+  /**
+   * A step on the fleet: a job for a worker; its record (in the shared cache, with its blobs) comes back
+   * into this state dir too, so a later run here finds it even without the services.
+   */
+  private async runOnFleet(fleet: Coordinator, planned: PlannedStep, view: StepView, resolved: ResolvedStep, force: boolean): Promise<void> {
+    const step = planned.spec;
+    const { params, blobs } = toJobParams(step.model, resolved.params, this.media);
+    const job = {
+      key: resolved.key,
+      step: planned.id,
+      run: this.id,
+      recipe: this.plan.recipe.file,
+      model: step.model.id,
+      backend: planned.backend,
+      params,
+      material: resolved.material,
+      retries: step.retries,
+      timeoutMs: step.timeoutMs,
+      force,
+      estimatedCostUsd: planned.estimatedCostUsd,
+    };
+    const done = await fleet.compute(job, blobs, this.store, (p) => this.update(view, { status: p.state, fraction: p.fraction, message: p.message, attempts: p.attempt ?? view.attempts, taskId: p.taskId ?? view.taskId }), this.signal);
+    const record = done.record;
+    this.cache.write(record);
+    this.history.remember(planned.id, record.key, record.run);
+    const outputs = mapValues(record.outputs, (o) => ({ ...o, path: this.store.path(o.digest) }));
+    for (const message of record.warnings ?? []) this.warn(view, done.outcome === 'succeeded' ? message : `${message} (said when run ${record.run} computed it)`);
+    if (done.outcome === 'cached') {
+      this.journal.append({ event: 'step-cached', step: planned.id, key: record.key, from: record.run });
+      this.finish(view, 'cached', `computed for run ${record.run} (the same step, asked for at the same time)`, { outputs, cachedFrom: record.run, taskId: record.taskId, actualPrompt: record.actualPrompt });
+      return;
+    }
+    this.journal.append({ event: 'step-succeeded', step: planned.id, key: record.key, outputs: mapValues(record.outputs, (o) => o.digest), cost_usd: record.costUsd, ms: record.durationMs });
+    this.finish(view, 'succeeded', undefined, { outputs, costUsd: record.costUsd, attempts: done.attempts, taskId: record.taskId, actualPrompt: record.actualPrompt });
   }
 
   /** The cache record of a finished step: what a later run needs to reuse it without running it. */
@@ -360,11 +403,17 @@ class Run {
   /** Serves a step from the cache when its record and blobs are intact; says why not otherwise. */
   private async reuse(view: StepView, key: string): Promise<boolean> {
     const found = await this.cache.lookup(key);
+    let record: StepRecord;
     if ('miss' in found) {
-      if (found.miss === 'blob-corrupt' || found.miss === 'blob-missing') this.warn(view, `cached "${found.detail}" output was ${found.miss === 'blob-corrupt' ? 'damaged (its bytes no longer match their digest)' : 'missing'}; recomputing`);
-      return false;
-    }
-    const record = found.hit;
+      const shared = await this.options.fleet?.reuse(key, this.store, this.signal);
+      if (!shared) {
+        if (found.miss === 'blob-corrupt' || found.miss === 'blob-missing') this.warn(view, `cached "${found.detail}" output was ${found.miss === 'blob-corrupt' ? 'damaged (its bytes no longer match their digest)' : 'missing'}; recomputing`);
+        return false;
+      }
+      // Kept here too: a later run on this machine finds it without asking the services.
+      this.cache.write(shared);
+      record = shared;
+    } else record = found.hit;
     const outputs = mapValues(record.outputs, (o) => ({ ...o, path: this.store.path(o.digest) }));
     this.journal.append({ event: 'step-cached', step: view.id, key, from: record.run });
     this.history.remember(view.id, key, record.run);

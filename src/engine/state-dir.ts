@@ -32,6 +32,10 @@ export class StateDir {
   get runs(): string {
     return join(this.root, 'runs');
   }
+  /** One folder per `vidrecipe worker` process: its journal of the steps it ran for coordinators. */
+  get workers(): string {
+    return join(this.root, 'workers');
+  }
   /** Work folders of running steps; on the same file system as the objects, so results move in by rename. */
   get tmp(): string {
     return join(this.root, 'tmp');

@@ -36,8 +36,19 @@ export interface TaskContext {
   model: string;
 }
 
+/**
+ * Where a step's open task is written down: the state dir's files on one machine, PostgreSQL on many.
+ * Each write is durable when it returns; losing one could mean paying twice.
+ */
+export interface TaskBook {
+  get(key: string, context?: TaskContext): TaskRecord | undefined | Promise<TaskRecord | undefined>;
+  intent(record: Omit<TaskRecord, 'state' | 'intentAt'>): TaskRecord | Promise<TaskRecord>;
+  submitted(record: TaskRecord, taskId: string): TaskRecord | Promise<TaskRecord>;
+  clear(key: string): void | Promise<void>;
+}
+
 /** `tasks/<key>.json`: the open remote tasks, found by step key so any later run can re-attach. */
-export class TaskIndex {
+export class TaskIndex implements TaskBook {
   constructor(
     readonly dir: string,
     private readonly quarantine?: Quarantine,

@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { tempBeside } from '../atomic.js';
+import type { ContentStore } from '../store.js';
+
+/**
+ * The shared store of blobs, by content (`cas/<sha256>`): an S3 bucket or a shared folder. Every machine
+ * keeps its own local store as before; this one is where they meet. A blob is written whole or not at
+ * all, and checked against its name whenever it is read, so a damaged copy is never used.
+ */
+export interface SharedBlobs {
+  /** How the store is named in messages (`s3://bucket/prefix`, `file:///mnt/…`). */
+  readonly name: string;
+  has(digest: string): Promise<boolean>;
+  /** Stores the file under its digest; a blob already there has the same bytes and is kept. */
+  put(digest: string, file: string, bytes: number): Promise<void>;
+  /** The blob's bytes, or undefined when the store has none. */
+  open(digest: string): Promise<Readable | undefined>;
+  close(): void;
+}
+
+/** A blob read from the shared store did not hash to its name: it is not used, and the step is recomputed. */
+export class BlobDamaged extends Error {
+  override name = 'BlobDamaged';
+}
+
+/**
+ * Copies a shared blob into the local store, hashing while it streams; false when the shared store lacks
+ * it. The copy appears under its name only once its bytes are known to match.
+ */
+export async function fetchBlob(shared: SharedBlobs, digest: string, local: ContentStore, signal?: AbortSignal): Promise<boolean> {
+  if (local.has(digest)) return true;
+  const body = await shared.open(digest);
+  if (!body) return false;
+  const target = local.path(digest);
+  mkdirSync(dirname(target), { recursive: true });
+  const temp = tempBeside(target);
+  const hash = createHash('sha256');
+  const tee = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(body, tee, createWriteStream(temp), { signal });
+    const got = hash.digest('hex');
+    if (got !== digest) throw new BlobDamaged(`blob ${digest} in ${shared.name} is damaged (its bytes hash to ${got}); it is not used`);
+    await rename(temp, target);
+    return true;
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** Stores `file` (whose bytes hash to `digest`) in the shared store unless it is there already; returns its size. */
+export async function shareBlob(shared: SharedBlobs, digest: string, file: string): Promise<number> {
+  const { size } = await stat(file);
+  if (!(await shared.has(digest))) await shared.put(digest, file, size);
+  return size;
+}

@@ -1,0 +1,183 @@
+import type { Job, QueueEvents } from 'bullmq';
+import type { Backend } from '../../models/types.js';
+import type { StepRecord } from '../step-cache.js';
+import type { ContentStore } from '../store.js';
+import { fetchBlob, shareBlob } from './blobs.js';
+import type { JobProgress, StepJob } from './queues.js';
+import type { FleetServices } from './services.js';
+import type { JobResult } from './worker.js';
+
+/** How often a waiting step looks at its job, beside the queue's events: a Redis that lost its data lost the job. */
+const LOOK_EVERY_MS = 2_000;
+
+/** A finished step as the fleet reports it to the run. */
+export interface FleetResult {
+  record: StepRecord;
+  /** Computed for this run, or found done (another coordinator's run asked first). */
+  outcome: 'succeeded' | 'cached';
+  attempts: number;
+}
+
+/** A step failed on a worker: its message is the worker's. */
+export class FleetStepFailed extends Error {
+  override name = 'FleetStepFailed';
+}
+
+type Waiter = { resolve(result: JobResult | undefined): void; reject(error: Error): void; progress(p: JobProgress): void };
+
+/**
+ * The run's side of the many-machines mode: a step not cached anywhere becomes a job (its id the step
+ * key, so two coordinators asking for one step make one job), its inputs stored in the shared cache
+ * first; the run waits for its record to appear in PostgreSQL and brings its outputs into the local
+ * store. The DAG stays the run's own: BullMQ's flows cannot express a step that two others need.
+ */
+export class Coordinator {
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly listening = new Map<Backend, Promise<QueueEvents>>();
+  private readonly limitsApplied = new Map<Backend, Promise<void>>();
+
+  constructor(readonly services: FleetServices) {}
+
+  /** The shared cache's record of `key` with its blobs brought into `store`; undefined when it has none (or they are gone). */
+  async reuse(key: string, store: ContentStore, signal?: AbortSignal): Promise<StepRecord | undefined> {
+    const record = await this.services.records.step(key);
+    if (!record) return undefined;
+    for (const output of Object.values(record.outputs)) if (!(await fetchBlob(this.services.blobs, output.digest, store, signal))) return undefined;
+    return record;
+  }
+
+  /** Which of `keys` the shared cache holds: the plan's cache status and cost. */
+  known(keys: readonly string[]): Promise<Set<string>> {
+    return this.services.records.stepsKnown(keys);
+  }
+
+  /** Runs the step on the fleet and returns its record, its outputs in `store`. */
+  async compute(job: StepJob, inputs: ReadonlyMap<string, string>, store: ContentStore, onProgress: (p: JobProgress) => void, signal: AbortSignal): Promise<FleetResult> {
+    const { records, blobs } = this.services;
+    onProgress({ state: 'uploading', message: `storing the inputs in the shared cache` });
+    for (const [digest, file] of inputs) {
+      if (await records.hasBlob(digest)) continue;
+      const bytes = await shareBlob(blobs, digest, file);
+      await records.blobStored(digest, bytes);
+    }
+    onProgress({ state: 'queued', message: `queued for a worker (${job.backend})` });
+    const result = await this.follow(job, onProgress, signal);
+    const record = await records.step(job.key);
+    if (!record) throw new FleetStepFailed(`a worker reported step ${job.step} done, but the shared cache has no record of it; run again`);
+    for (const output of Object.values(record.outputs)) {
+      if (!(await fetchBlob(blobs, output.digest, store, signal))) throw new FleetStepFailed(`output "${output.digest}" of step ${job.step} is missing from the shared cache ${blobs.name}; run again to recompute it`);
+    }
+    // The record names the run that asked first: with two coordinators on one step, the other finds it done.
+    const outcome = record.run === job.run ? 'succeeded' : 'cached';
+    return { record, outcome, attempts: outcome === 'succeeded' ? (result?.attempts ?? 1) : 0 };
+  }
+
+  /**
+   * Enqueues the job and waits for its end. The queue's events say it at once; a look at the job every
+   * few seconds finds what events cannot say: the job gone (Redis flushed, or removed on completion
+   * before we listened) — then the record decides, and without one the job is enqueued again.
+   */
+  private async follow(job: StepJob, onProgress: (p: JobProgress) => void, signal: AbortSignal): Promise<JobResult | undefined> {
+    const queue = this.services.queues.queue(job.backend);
+    await this.listen(job.backend, job.run);
+    await this.applyLimits(job.backend);
+    return new Promise<JobResult | undefined>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const waiter: Waiter = {
+        resolve: (r) => finish(() => resolve(r)),
+        reject: (e) => finish(() => reject(e)),
+        progress: onProgress,
+      };
+      const finish = (then: () => void) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.waiters.get(job.key)?.delete(waiter);
+        then();
+      };
+      const onAbort = () => waiter.reject(signal.reason instanceof Error ? signal.reason : new Error('interrupted'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      let set = this.waiters.get(job.key);
+      if (!set) this.waiters.set(job.key, (set = new Set()));
+      set.add(waiter);
+      const look = async () => {
+        try {
+          const state = await queue.getJobState(job.key);
+          if (state === 'completed') {
+            const done = await queue.getJob(job.key);
+            return waiter.resolve(done?.returnvalue as JobResult | undefined);
+          }
+          if (state === 'failed') {
+            const failed = (await queue.getJob(job.key)) as Job<StepJob> | undefined;
+            // A failure of an earlier run's job: this run tries again. One of this run's: that is the answer.
+            if (failed && failed.data.run === job.run) return waiter.reject(new FleetStepFailed(failed.failedReason || 'failed on a worker'));
+            await failed?.remove().catch(() => {});
+            await this.enqueue(job);
+          } else if (state === 'unknown') {
+            if (await this.services.records.step(job.key)) return waiter.resolve(undefined);
+            await this.enqueue(job);
+          }
+        } catch (error) {
+          // Redis away for a moment: look again later; the records in PostgreSQL are what count.
+          onProgress({ state: 'queued', message: `cannot reach the queue (${(error as Error).message}); trying again` });
+        }
+        if (!signal.aborted && this.waiters.get(job.key)?.has(waiter)) timer = setTimeout(() => void look(), LOOK_EVERY_MS);
+      };
+      void look();
+    });
+  }
+
+  private async enqueue(job: StepJob): Promise<void> {
+    const queue = this.services.queues.queue(job.backend);
+    await this.applyLimits(job.backend, true);
+    // One attempt per job: the step's own retries run inside it, on the worker. A completed job is
+    // removed (its record is the result); a failed one is kept a day, so a second coordinator waiting on
+    // it reads why.
+    await queue.add('step', job, { jobId: job.key, attempts: 1, removeOnComplete: true, removeOnFail: { age: 86_400 } });
+  }
+
+  /** The account's limits on its queue: at the first step, and again after Redis lost its data. */
+  private applyLimits(backend: Backend, again = false): Promise<void> {
+    let applied = this.limitsApplied.get(backend);
+    if (!applied || again) {
+      applied = this.services.queues.applyLimits(backend);
+      this.limitsApplied.set(backend, applied);
+    }
+    return applied;
+  }
+
+  private listen(backend: Backend, run: string): Promise<QueueEvents> {
+    let listening = this.listening.get(backend);
+    if (!listening) {
+      const events = this.services.queues.queueEvents(backend);
+      events.on('completed', ({ jobId, returnvalue }) => this.settle(jobId, (w) => w.resolve(parseResult(returnvalue))));
+      events.on('failed', ({ jobId, failedReason }) => {
+        // The job may be an earlier run's failure replayed; the look at the job decides then.
+        void this.services.queues.queue(backend).getJob(jobId).then((job) => {
+          if ((job?.data as StepJob | undefined)?.run === run) this.settle(jobId, (w) => w.reject(new FleetStepFailed(failedReason || 'failed on a worker')));
+        });
+      });
+      events.on('progress', ({ jobId, data }) => this.settle(jobId, (w) => w.progress(data as JobProgress), true));
+      listening = events.waitUntilReady().then(() => events);
+      this.listening.set(backend, listening);
+    }
+    return listening;
+  }
+
+  private settle(jobId: string, act: (w: Waiter) => void, keep = false): void {
+    const set = this.waiters.get(jobId);
+    if (!set) return;
+    for (const waiter of [...set]) act(waiter);
+    if (!keep) this.waiters.delete(jobId);
+  }
+}
+
+function parseResult(value: unknown): JobResult | undefined {
+  if (typeof value === 'string') {
+    try {
+      return JSON.parse(value) as JobResult;
+    } catch {
+      return undefined;
+    }
+  }
+  return value as JobResult | undefined;
+}

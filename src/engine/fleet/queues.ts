@@ -1,0 +1,138 @@
+import { Queue, QueueEvents, type RedisOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Backend } from '../../models/types.js';
+import type { EngineConfig } from '../config.js';
+import type { KeyMaterial } from '../step-key.js';
+import { causeText, errorCode, ServiceError } from './service-error.js';
+import { PASSWORD_ENV, type ServiceSetting } from './settings.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** BullMQ's key prefix: vidrecipe's queues never mix with another application's in the same Redis. */
+export const PREFIX = 'vidrecipe';
+
+/** One queue per backend: for a provider, per account (the fleet is one account per provider); `local` for ffmpeg work. */
+export const QUEUE_NAMES: Readonly<Record<Backend, string>> = { wavespeed: 'wavespeed', dashscope: 'dashscope', local: 'local' };
+
+/** A media value in a job: the blob's digest (in the shared cache), its extension, and the URL it came from, if any. */
+export interface BlobRef {
+  blob: string;
+  ext: string;
+  origin?: string;
+}
+
+/** One step, as a coordinator hands it to the workers. The job's id is the step key. */
+export interface StepJob {
+  key: string;
+  /** The leg's id (`remove[clip=a.mp4]`), for messages and the worker's journal. */
+  step: string;
+  /** The run that asked for it: the result's record names it. */
+  run: string;
+  recipe: string;
+  model: string;
+  backend: Backend;
+  /** The resolved parameters, every media value a {@link BlobRef}. */
+  params: Record<string, unknown>;
+  material: KeyMaterial;
+  retries: number;
+  timeoutMs?: number;
+  force: boolean;
+  estimatedCostUsd: number;
+}
+
+/** What a worker reports while it runs a step: the coordinator shows it as its own progress. */
+export interface JobProgress {
+  state: 'queued' | 'uploading' | 'submitting' | 'running' | 'downloading';
+  fraction?: number;
+  message?: string;
+  attempt?: number;
+  taskId?: string;
+  worker?: string;
+}
+
+/** Options of every connection BullMQ makes: workers block on Redis and must never give up a command. */
+export function redisOptions(setting: ServiceSetting, env: Env = process.env): RedisOptions {
+  const url = setting.url;
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : env[PASSWORD_ENV.queue] || undefined,
+    tls: url.protocol === 'rediss:' ? {} : undefined,
+    maxRetriesPerRequest: null,
+  };
+}
+
+/** Checks that Redis answers to these credentials, once, quickly; a clear {@link ServiceError} otherwise. */
+export async function checkRedis(setting: ServiceSetting, env: Env = process.env): Promise<void> {
+  const redis = new Redis({ ...redisOptions(setting, env), lazyConnect: true, connectTimeout: 5_000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  // Reported through the promise below; without a listener ioredis would also print it.
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    const text = causeText(error);
+    const where = `${setting.url.hostname}:${setting.url.port || 6379}`;
+    if (/NOAUTH|WRONGPASS|invalid password|invalid username/i.test(text)) throw new ServiceError(setting, `Redis refused the credentials (${text})`, `check the user in the URL and ${PASSWORD_ENV.queue} in the environment`, { cause: error });
+    const code = errorCode(error);
+    throw new ServiceError(setting, `Redis does not answer at ${where} (${code && !text.includes(code) ? `${code}: ` : ''}${text})`, 'start it (docs/running.md, "Running on many machines") or fix the URL', { cause: error });
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The queues of a fleet, opened on demand; each holds its own connection. */
+export class FleetQueues {
+  private readonly queues = new Map<Backend, Queue>();
+  private readonly events = new Map<Backend, QueueEvents>();
+
+  constructor(
+    private readonly setting: ServiceSetting,
+    private readonly config: EngineConfig,
+    private readonly env: Env = process.env,
+  ) {}
+
+  queue(backend: Backend): Queue {
+    let queue = this.queues.get(backend);
+    if (!queue) {
+      queue = new Queue(QUEUE_NAMES[backend], { connection: redisOptions(this.setting, this.env), prefix: PREFIX });
+      queue.on('error', () => {});
+      this.queues.set(backend, queue);
+    }
+    return queue;
+  }
+
+  queueEvents(backend: Backend): QueueEvents {
+    let events = this.events.get(backend);
+    if (!events) {
+      events = new QueueEvents(QUEUE_NAMES[backend], { connection: redisOptions(this.setting, this.env), prefix: PREFIX });
+      events.on('error', () => {});
+      this.events.set(backend, events);
+    }
+    return events;
+  }
+
+  /**
+   * Writes the account's limits onto its queue, where every worker reads them: the tasks in flight
+   * (BullMQ's global concurrency) and the pace at which jobs start (its global rate limit; the exact
+   * submission window is kept in PostgreSQL). Said again from time to time: a Redis that lost its data
+   * lost these too. The local queue has none: each worker runs as many ffmpeg jobs as it was told.
+   */
+  async applyLimits(backend: Backend): Promise<void> {
+    if (backend === 'local') return;
+    const limits = this.config[backend];
+    const queue = this.queue(backend);
+    await queue.setGlobalConcurrency(limits.concurrency);
+    if (Number.isFinite(limits.submissions)) {
+      const whole = Number.isInteger(limits.submissions);
+      await queue.setGlobalRateLimit(whole ? limits.submissions : 1, whole ? limits.intervalMs : Math.ceil(limits.intervalMs / limits.submissions));
+    } else await queue.removeGlobalRateLimit();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.events.values()].map((e) => e.close()));
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+  }
+}

@@ -1,0 +1,274 @@
+import { hostname } from 'node:os';
+import pg from 'pg';
+import type { StepRecord } from '../step-cache.js';
+import type { TaskBook, TaskRecord } from '../tasks.js';
+import { causeText, errorCode, ServiceError } from './service-error.js';
+import type { ServiceSetting } from './settings.js';
+
+/**
+ * The durable half of the many-machines mode, in PostgreSQL: the never-pay-twice records (intent before
+ * a submit, task id after), the index of the shared cache, the leases on steps and the account's
+ * submission window. Redis may lose everything it holds; nothing here is kept there.
+ *
+ * Every write a worker makes for a step goes through its {@link Lease}: it names the lease's token and
+ * does nothing when another worker has taken the step over meanwhile, so a worker cut off from the
+ * network and replaced can never overwrite its successor's records.
+ */
+export class Records {
+  private constructor(
+    readonly pool: pg.Pool,
+    private readonly setting: ServiceSetting,
+  ) {}
+
+  /** Connects, checks the credentials and creates the tables when missing; a clear {@link ServiceError} otherwise. */
+  static async open(setting: ServiceSetting): Promise<Records> {
+    const pool = new pg.Pool({ connectionString: setting.url.href, connectionTimeoutMillis: 5_000, max: 8, idleTimeoutMillis: 10_000, application_name: 'vidrecipe' });
+    // A connection dropped while idle must not crash the process; the next query reconnects or fails.
+    pool.on('error', () => {});
+    const records = new Records(pool, setting);
+    try {
+      await records.migrate();
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw records.explain(error);
+    }
+    return records;
+  }
+
+  private explain(error: unknown): Error {
+    const code = errorCode(error);
+    const where = `${this.setting.url.hostname}:${this.setting.url.port || 5432}`;
+    if (code === '28P01' || code === '28000') return new ServiceError(this.setting, `PostgreSQL refused the credentials (${causeText(error)})`, 'check the user in the URL and PGPASSWORD in the environment', { cause: error });
+    if (code === '3D000') return new ServiceError(this.setting, `the database does not exist (${causeText(error)})`, `create it (createdb ${this.setting.url.pathname.slice(1) || 'vidrecipe'}) or name another in the URL`, { cause: error });
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || /timeout/i.test(causeText(error)))
+      return new ServiceError(this.setting, `PostgreSQL does not answer at ${where} (${causeText(error)})`, 'start it (docs/running.md, "Running on many machines") or fix the URL', { cause: error });
+    return new ServiceError(this.setting, `PostgreSQL failed: ${causeText(error)}`, 'check the server and the URL', { cause: error });
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+
+  private async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Two machines starting at once would both create the tables: one waits for the other.
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('vidrecipe-schema'))`);
+      await client.query(SCHEMA);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The finished step of `key` in the shared cache, if any. */
+  async step(key: string): Promise<StepRecord | undefined> {
+    const { rows } = await this.pool.query<{ record: StepRecord }>('SELECT record FROM vidrecipe_steps WHERE key = $1', [key]);
+    return rows[0]?.record;
+  }
+
+  /** The keys among `keys` that the shared cache holds. */
+  async stepsKnown(keys: readonly string[]): Promise<Set<string>> {
+    if (!keys.length) return new Set();
+    const { rows } = await this.pool.query<{ key: string }>('SELECT key FROM vidrecipe_steps WHERE key = ANY($1)', [keys]);
+    return new Set(rows.map((r) => r.key));
+  }
+
+  /** A blob is in the shared store: counted for `status`. Written after the upload, before any record names it. */
+  async blobStored(digest: string, bytes: number): Promise<void> {
+    await this.pool.query('INSERT INTO vidrecipe_blobs (digest, bytes) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING', [digest, bytes]);
+  }
+
+  async hasBlob(digest: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('SELECT 1 FROM vidrecipe_blobs WHERE digest = $1', [digest]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** What `vidrecipe status` shows of the durable side. */
+  async usage(): Promise<{ steps: number; blobs: number; bytes: number; openTasks: { backend: string; state: string; count: number }[]; leases: number }> {
+    const [steps, blobs, tasks, leases] = await Promise.all([
+      this.pool.query<{ n: string }>('SELECT count(*) AS n FROM vidrecipe_steps'),
+      this.pool.query<{ n: string; bytes: string | null }>('SELECT count(*) AS n, sum(bytes) AS bytes FROM vidrecipe_blobs'),
+      this.pool.query<{ backend: string; state: string; n: string }>(`SELECT record->>'backend' AS backend, record->>'state' AS state, count(*) AS n FROM vidrecipe_tasks GROUP BY 1, 2 ORDER BY 1, 2`),
+      this.pool.query<{ n: string }>('SELECT count(*) AS n FROM vidrecipe_leases WHERE expires_at > clock_timestamp()'),
+    ]);
+    return {
+      steps: Number(steps.rows[0]!.n),
+      blobs: Number(blobs.rows[0]!.n),
+      bytes: Number(blobs.rows[0]!.bytes ?? 0),
+      openTasks: tasks.rows.map((r) => ({ backend: r.backend, state: r.state, count: Number(r.n) })),
+      leases: Number(leases.rows[0]!.n),
+    };
+  }
+
+  /**
+   * Takes the step `key` for this worker: free, or held by a lease that ran out (its worker died or was
+   * cut off) — then the token grows, and the old holder's writes no longer land. Held by a live lease:
+   * how long until it runs out, by the database's clock (one clock for every machine).
+   */
+  async claim(key: string, holder: string, leaseMs: number): Promise<Lease | { heldBy: string; expiresInMs: number }> {
+    const { rows } = await this.pool.query<{ token: string; taken: boolean }>(
+      `INSERT INTO vidrecipe_leases AS l (key, token, holder, expires_at) VALUES ($1, 1, $2, clock_timestamp() + $3 * interval '1 millisecond')
+       ON CONFLICT (key) DO UPDATE SET token = l.token + 1, holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+       WHERE l.expires_at < clock_timestamp()
+       RETURNING token, (xmax <> 0) AS taken`,
+      [key, holder, leaseMs],
+    );
+    if (rows[0]) return new Lease(this.pool, key, Number(rows[0].token), holder, leaseMs, rows[0].taken);
+    const held = await this.pool.query<{ holder: string; ms: string }>(`SELECT holder, greatest(0, extract(epoch FROM expires_at - clock_timestamp()) * 1000) AS ms FROM vidrecipe_leases WHERE key = $1`, [key]);
+    const row = held.rows[0];
+    // Released between the two statements: free now.
+    if (!row) return this.claim(key, holder, leaseMs);
+    return { heldBy: row.holder, expiresInMs: Math.ceil(Number(row.ms)) };
+  }
+}
+
+/** The step's lease was taken over by another worker: this one must write nothing more for it. */
+export class LeaseLost extends Error {
+  override name = 'LeaseLost';
+}
+
+/** One worker's hold on one step, with the writes that only the holder may make. */
+export class Lease {
+  /** Until when (this process's clock) the lease is surely ours: renewed well before it runs out. */
+  private validUntil: number;
+  private lost = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly key: string,
+    readonly token: number,
+    readonly holder: string,
+    readonly leaseMs: number,
+    /** The step was held by a worker whose lease ran out: it is taken over, and its task re-attached to. */
+    readonly tookOver: boolean,
+  ) {
+    this.validUntil = Date.now() + leaseMs;
+  }
+
+  /** Whether the lease is still ours by what we know; every write checks the token in the database anyway. */
+  held(): boolean {
+    return !this.lost && Date.now() < this.validUntil;
+  }
+
+  /** Extends the lease; false when another worker has taken it (then nothing more is written). */
+  async renew(): Promise<boolean> {
+    const asked = Date.now();
+    const { rowCount } = await this.pool.query(`UPDATE vidrecipe_leases SET expires_at = clock_timestamp() + $3 * interval '1 millisecond' WHERE key = $1 AND token = $2`, [this.key, this.token, this.leaseMs]);
+    if (!rowCount) this.lost = true;
+    else this.validUntil = asked + this.leaseMs;
+    return !this.lost;
+  }
+
+  async release(): Promise<void> {
+    await this.pool.query('DELETE FROM vidrecipe_leases WHERE key = $1 AND token = $2', [this.key, this.token]);
+  }
+
+  /** The task records of this step, written only while the lease is this worker's. */
+  readonly tasks: TaskBook = {
+    get: async (key) => {
+      const { rows } = await this.pool.query<{ record: TaskRecord }>('SELECT record FROM vidrecipe_tasks WHERE key = $1', [key]);
+      return rows[0]?.record;
+    },
+    intent: async (record) => {
+      const full: TaskRecord = { ...record, state: 'intent', intentAt: new Date().toISOString(), host: hostname() };
+      await this.write(full);
+      return full;
+    },
+    submitted: async (record, taskId) => {
+      const full: TaskRecord = { ...record, state: 'submitted', taskId, submittedAt: new Date().toISOString() };
+      await this.write(full);
+      return full;
+    },
+    clear: async (key) => {
+      await this.guarded('DELETE FROM vidrecipe_tasks WHERE key = $3::text AND EXISTS (SELECT 1 FROM lease)', [key]);
+    },
+  };
+
+  private async write(record: TaskRecord): Promise<void> {
+    await this.guarded(
+      `INSERT INTO vidrecipe_tasks (key, record) SELECT $3::text, $4::jsonb FROM lease
+       ON CONFLICT (key) DO UPDATE SET record = EXCLUDED.record, updated_at = clock_timestamp()`,
+      [record.key, JSON.stringify(record)],
+      true,
+    );
+  }
+
+  /**
+   * Publishes the finished step (its blobs are already stored) and closes its task, in one transaction
+   * under the lease. A record already there stays, unless `replace` (`--force` asked for a new result).
+   */
+  async publish(record: StepRecord, replace = false): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rowCount } = await client.query('SELECT 1 FROM vidrecipe_leases WHERE key = $1 AND token = $2 FOR UPDATE', [this.key, this.token]);
+      if (!rowCount) throw this.lostError();
+      await client.query(`INSERT INTO vidrecipe_steps (key, record) VALUES ($1, $2) ON CONFLICT (key) DO ${replace ? 'UPDATE SET record = EXCLUDED.record, created_at = clock_timestamp()' : 'NOTHING'}`, [record.key, JSON.stringify(record)]);
+      await client.query('DELETE FROM vidrecipe_tasks WHERE key = $1', [record.key]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Runs `sql` with `lease` bound to this lease's row (locked): affects nothing once another worker took it. */
+  private async guarded(sql: string, params: unknown[], mustLand = false): Promise<void> {
+    const { rowCount } = await this.pool.query(`WITH lease AS (SELECT 1 FROM vidrecipe_leases WHERE key = $1 AND token = $2 FOR UPDATE) ${sql}`, [this.key, this.token, ...params]);
+    if (mustLand && !rowCount) throw this.lostError();
+  }
+
+  private lostError(): LeaseLost {
+    this.lost = true;
+    return new LeaseLost(`another worker took over this step (its lease ran out: this worker stalled or lost the network); nothing more was written for it`);
+  }
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS vidrecipe_leases (key text PRIMARY KEY, token bigint NOT NULL, holder text NOT NULL, expires_at timestamptz NOT NULL);
+CREATE TABLE IF NOT EXISTS vidrecipe_tasks (key text PRIMARY KEY, record jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT clock_timestamp());
+CREATE TABLE IF NOT EXISTS vidrecipe_steps (key text PRIMARY KEY, record jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT clock_timestamp());
+CREATE TABLE IF NOT EXISTS vidrecipe_blobs (digest text PRIMARY KEY, bytes bigint NOT NULL, stored_at timestamptz NOT NULL DEFAULT clock_timestamp());
+CREATE TABLE IF NOT EXISTS vidrecipe_submissions (id bigserial PRIMARY KEY, account text NOT NULL, sent_at timestamptz NOT NULL, answered_at timestamptz);
+CREATE INDEX IF NOT EXISTS vidrecipe_submissions_account ON vidrecipe_submissions (account, answered_at);
+CREATE TABLE IF NOT EXISTS vidrecipe_pauses (account text PRIMARY KEY, resume_at timestamptz NOT NULL);
+-- One round trip per submission: the account's window is read and extended under one lock, by the
+-- database's clock. A submission counts from its answer; one never answered (its worker died) from its
+-- send plus p_stale_ms. Returns the id of the reserved place, or how long to wait before asking again.
+CREATE OR REPLACE FUNCTION vidrecipe_reserve(p_account text, p_cap int, p_interval_ms double precision, p_stale_ms double precision)
+RETURNS TABLE (id bigint, wait_ms double precision) LANGUAGE plpgsql AS $fn$
+DECLARE
+  now_ts timestamptz;
+  pause_left double precision;
+  n int;
+  oldest timestamptz;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('vidrecipe-window:' || p_account));
+  now_ts := clock_timestamp();
+  SELECT extract(epoch FROM p.resume_at - now_ts) * 1000 INTO pause_left FROM vidrecipe_pauses p WHERE p.account = p_account;
+  IF pause_left > 0 THEN
+    RETURN QUERY SELECT NULL::bigint, pause_left;
+    RETURN;
+  END IF;
+  DELETE FROM vidrecipe_submissions s WHERE s.account = p_account
+    AND coalesce(s.answered_at, s.sent_at + p_stale_ms * interval '1 millisecond') <= now_ts - p_interval_ms * interval '1 millisecond';
+  SELECT count(*), min(coalesce(s.answered_at, s.sent_at + p_stale_ms * interval '1 millisecond')) INTO n, oldest
+    FROM vidrecipe_submissions s WHERE s.account = p_account;
+  IF n < p_cap THEN
+    RETURN QUERY INSERT INTO vidrecipe_submissions AS s (account, sent_at) VALUES (p_account, now_ts) RETURNING s.id, 0::double precision;
+    RETURN;
+  END IF;
+  -- Full with none answered yet: look again soon.
+  RETURN QUERY SELECT NULL::bigint,
+    CASE WHEN oldest IS NULL OR oldest > now_ts THEN 10::double precision
+         ELSE greatest(1, extract(epoch FROM oldest + p_interval_ms * interval '1 millisecond' - now_ts) * 1000) END;
+END
+$fn$;
+`;

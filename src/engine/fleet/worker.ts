@@ -1,0 +1,277 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker, type Job } from 'bullmq';
+import { findModel } from '../../models/catalog.js';
+import type { Backend } from '../../models/types.js';
+import { API_KEYS } from '../../providers/api-keys.js';
+import type { ExecutorLookup, KnownUrl } from '../../providers/types.js';
+import { runAttempts, type AttemptsResult } from '../attempt.js';
+import type { EngineConfig } from '../config.js';
+import { sha256 } from '../hash.js';
+import { Journal } from '../journal.js';
+import { MediaFiles } from '../media-files.js';
+import { StateDir } from '../state-dir.js';
+import type { StepRecord } from '../step-cache.js';
+import { ContentStore } from '../store.js';
+import type { SubmitLimiter } from '../limiter.js';
+import { fetchBlob, shareBlob } from './blobs.js';
+import { FleetLimiter } from './fleet-limiter.js';
+import { fromJobParams } from './job-params.js';
+import { PREFIX, QUEUE_NAMES, redisOptions, type JobProgress, type StepJob } from './queues.js';
+import type { Lease } from './records.js';
+import type { FleetServices } from './services.js';
+
+export interface WorkerOptions {
+  stateDir: string;
+  config: EngineConfig;
+  services: FleetServices;
+  executors: ExecutorLookup;
+  /** The queues this worker takes steps from. */
+  backends: readonly Backend[];
+  /** Steps at once from each queue on this worker (the account's own limit holds across all workers). */
+  concurrency: (backend: Backend) => number;
+  /** How long a step stays this worker's without a renewal: after it, another worker takes it over. */
+  leaseMs: number;
+  /** First abort: take no new step, finish those running. Second: hand them back now. */
+  stop: AbortSignal;
+  hardStop: AbortSignal;
+  log(line: string): void;
+}
+
+/** What a finished job tells the coordinator; the result itself is the record in PostgreSQL. */
+export interface JobResult {
+  outcome: 'succeeded' | 'cached';
+  run: string;
+  attempts?: number;
+}
+
+const LIMITS_EVERY_MS = 5_000;
+const PROGRESS_EVERY_MS = 250;
+
+/**
+ * `vidrecipe worker`: takes steps from the queues until stopped. A step is run under a lease in
+ * PostgreSQL, with the same attempts, never-pay-twice records and re-attach as a local run, its inputs
+ * read from and its outputs written to the shared cache; the result is published (its record written)
+ * only once its blobs are stored.
+ */
+export async function runWorker(options: WorkerOptions): Promise<void> {
+  const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const state = new StateDir(options.stateDir);
+  const store = new ContentStore(state.objects, options.config.downloads);
+  const dir = join(state.workers, id);
+  const tmp = join(state.tmp, `worker-${id}`);
+  mkdirSync(dir, { recursive: true });
+  mkdirSync(tmp, { recursive: true });
+  const journal = new Journal(join(dir, 'journal.jsonl'));
+  journal.append({ event: 'worker-start', worker: id, backends: [...options.backends], pid: process.pid });
+  const { services } = options;
+  const halted = new Map<Backend, string>();
+  const step = new StepRunner(id, options, store, journal, tmp, halted);
+  const workers = options.backends.map((backend) => {
+    const worker = new Worker(QUEUE_NAMES[backend], (job: Job<StepJob>) => step.run(job, backend), {
+      connection: redisOptions(services.fleet.queue),
+      prefix: PREFIX,
+      concurrency: options.concurrency(backend),
+      name: id,
+      // The queue's lock on a job follows the step's lease: a dead worker's step goes back to the queue
+      // about when its lease runs out, and the next worker takes the step over.
+      lockDuration: options.leaseMs,
+      stalledInterval: Math.max(1_000, Math.floor(options.leaseMs / 2)),
+      // A step handed from dead worker to dead worker is still one step: never failed for that alone.
+      maxStalledCount: 100,
+      autorun: false,
+    });
+    worker.on('error', (error) => options.log(`queue ${QUEUE_NAMES[backend]}: ${error.message}`));
+    return worker;
+  });
+  const applyLimits = () => Promise.all(options.backends.map((b) => services.queues.applyLimits(b))).catch((error: Error) => options.log(`could not write the account limits to the queue: ${error.message}`));
+  await applyLimits();
+  const timer = setInterval(() => void applyLimits(), LIMITS_EVERY_MS);
+  options.log(`worker ${id} takes steps from ${options.backends.map((b) => `${QUEUE_NAMES[b]} (${options.concurrency(b)} at once)`).join(', ')}`);
+  const running = workers.map((w) => w.run());
+  await new Promise<void>((resolve) => {
+    if (options.stop.aborted) resolve();
+    options.stop.addEventListener('abort', () => resolve(), { once: true });
+  });
+  clearInterval(timer);
+  options.log(options.hardStop.aborted ? 'stopping now: running steps go back to the queue' : 'stopping: finishing the steps running (signal again to hand them back now)');
+  const closing = Promise.all(workers.map((w) => w.close(options.hardStop.aborted)));
+  options.hardStop.addEventListener('abort', () => void Promise.all(workers.map((w) => w.close(true))), { once: true });
+  await closing;
+  await Promise.allSettled(running);
+  journal.append({ event: 'worker-end', worker: id });
+  journal.close();
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+/** Runs one job: the shared cache first, then under the step's lease. */
+class StepRunner {
+  constructor(
+    private readonly id: string,
+    private readonly options: WorkerOptions,
+    private readonly store: ContentStore,
+    private readonly journal: Journal,
+    private readonly tmp: string,
+    private readonly halted: Map<Backend, string>,
+  ) {}
+
+  private readonly limiters = new Map<Backend, SubmitLimiter>();
+
+  async run(job: Job<StepJob>, backend: Backend): Promise<JobResult> {
+    const data = job.data;
+    const { records } = this.options.services;
+    const existing = data.force ? undefined : await records.step(data.key);
+    if (existing) return { outcome: 'cached', run: existing.run };
+    const lease = await this.claim(job);
+    if ('run' in lease) return lease;
+    const controller = new AbortController();
+    const renew = setInterval(() => {
+      lease.renew().then(
+        (ours) => ours || controller.abort(new Error('lease lost')),
+        () => {},
+      );
+    }, Math.max(250, Math.floor(lease.leaseMs / 3)));
+    const onHardStop = () => controller.abort(new Error('worker stopped'));
+    this.options.hardStop.addEventListener('abort', onHardStop, { once: true });
+    this.journal.append({ event: 'job-start', step: data.step, key: data.key, run: data.run, lease: lease.token, took_over: lease.tookOver });
+    try {
+      // Published meanwhile (by the worker this lease was taken from, or before we got it): that result stands.
+      const published = await records.step(data.key);
+      if (published && (!data.force || published.run === data.run)) return { outcome: 'cached', run: published.run };
+      const { record, attempts } = await this.compute(job, backend, lease, controller.signal);
+      await lease.publish(record, data.force);
+      this.journal.append({ event: 'job-end', step: data.step, key: data.key, run: data.run, outcome: 'succeeded' });
+      return { outcome: 'succeeded', run: data.run, attempts };
+    } catch (error) {
+      const message = (error as Error).message;
+      this.journal.append({ event: 'job-end', step: data.step, key: data.key, run: data.run, outcome: 'failed', error: message });
+      throw error;
+    } finally {
+      clearInterval(renew);
+      this.options.hardStop.removeEventListener('abort', onHardStop);
+      await lease.release().catch(() => {});
+    }
+  }
+
+  /** The step's lease, waiting while another worker holds a live one (it may publish the result meanwhile). */
+  private async claim(job: Job<StepJob>): Promise<Lease | JobResult> {
+    const { records } = this.options.services;
+    for (let said = false; ; ) {
+      const got = await records.claim(job.data.key, this.id, this.options.leaseMs);
+      if (!('heldBy' in got)) return got;
+      if (!said) await job.updateProgress({ state: 'queued', message: `waiting for worker ${got.heldBy}, which holds the step` } satisfies JobProgress);
+      said = true;
+      await sleep(Math.min(1_000, Math.max(50, got.expiresInMs)));
+      const published = job.data.force ? undefined : await records.step(job.data.key);
+      if (published) return { outcome: 'cached', run: published.run };
+    }
+  }
+
+  private async compute(job: Job<StepJob>, backend: Backend, lease: Lease, signal: AbortSignal): Promise<{ record: StepRecord; attempts: number }> {
+    const data = job.data;
+    const { services } = this.options;
+    const model = findModel(data.model);
+    if (!model) throw new Error(`this worker's vidrecipe has no model ${data.model}; update it to the coordinator's version`);
+    const executor = this.options.executors(model.id, backend);
+    if (!executor) throw new Error(`this worker cannot run ${model.id} on ${backend}${backend === 'local' ? '' : ` (is ${API_KEYS[backend as 'wavespeed' | 'dashscope']} set where the worker runs?)`}`);
+    const workDir = join(this.tmp, `${job.id}.${lease.token}`);
+    mkdirSync(workDir, { recursive: true });
+    const media = new MediaFiles(this.store, join(workDir, 'media'));
+    const origins = new Map<string, string>();
+    const params = await fromJobParams(model, data.params, async (ref) => {
+      if (!(await fetchBlob(services.blobs, ref.blob, this.store, signal))) throw new Error(`input blob ${ref.blob} is not in the shared cache ${services.blobs.name}; run the recipe again so its coordinator stores it`);
+      const file = media.blob(ref.blob, ref.ext);
+      if (ref.origin) origins.set(file.path, ref.origin);
+      return file.path;
+    });
+    const warnings: string[] = [];
+    let lastProgress = 0;
+    let lastState: string | undefined;
+    const report = (p: JobProgress) => {
+      const now = Date.now();
+      if (p.state === lastState && now - lastProgress < PROGRESS_EVERY_MS) return;
+      lastState = p.state;
+      lastProgress = now;
+      void job.updateProgress({ ...p, worker: this.id }).catch(() => {});
+    };
+    const started = Date.now();
+    let result: AttemptsResult;
+    try {
+      result = await runAttempts(
+        { step: data.step, model, backend, key: data.key, params, executor, retries: data.retries, timeoutMs: data.timeoutMs, force: data.force },
+        {
+          run: data.run,
+          tmpDir: workDir,
+          store: this.store,
+          tasks: lease.tasks,
+          journal: this.journal,
+          limiter: this.limiter(backend),
+          retryDelayMs: 1000,
+          signal,
+          sharedRecords: true,
+          digestOf: (path) => media.digestOf(path),
+          knownUrl: (path, usable: (url: KnownUrl) => boolean) => {
+            const origin = origins.get(path);
+            return origin && usable({ url: origin }) ? origin : undefined;
+          },
+          rememberUrl: () => {},
+          holdsLock: () => lease.held(),
+          notice: (message) => this.options.log(`step ${data.step}: ${message}`),
+          halted: () => this.halted.get(backend),
+          halt: () => {
+            if (!this.halted.has(backend)) this.halted.set(backend, `${backend} refused the account in ${data.step} on worker ${this.id}`);
+          },
+          progress: (p) => report({ state: p.state, fraction: p.fraction, message: p.message, attempt: p.attempt, taskId: p.taskId }),
+          warn: (message) => this.options.log(`step ${data.step}: ${message}`),
+          said: (message) => warnings.push(message),
+        },
+      );
+      report({ state: 'downloading', message: 'storing the outputs in the shared cache' });
+      for (const output of Object.values(result.outputs)) {
+        const bytes = await shareBlob(services.blobs, output.digest, this.store.path(output.digest));
+        await services.records.blobStored(output.digest, bytes);
+      }
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+    const costUsd = backend === 'local' ? 0 : (result.costUsd ?? data.estimatedCostUsd);
+    const record: StepRecord = {
+      format: 1,
+      key: data.key,
+      model: model.id,
+      specVersion: model.specVersion,
+      backend,
+      keyed: data.material,
+      step: data.step,
+      run: data.run,
+      createdAt: new Date().toISOString(),
+      durationMs: Date.now() - started,
+      outputs: Object.fromEntries(Object.entries(result.outputs).map(([name, o]) => [name, { digest: o.digest, kind: o.kind, ext: o.ext }])),
+      remoteUrls: result.remoteUrls,
+      taskId: result.taskId,
+      costUsd,
+      ...(result.actualPrompt ? { actualPrompt: result.actualPrompt } : {}),
+      ...(warnings.length ? { warnings } : {}),
+    };
+    return { record, attempts: result.attempts };
+  }
+
+  private limiter(backend: Backend): SubmitLimiter {
+    let limiter = this.limiters.get(backend);
+    if (!limiter) {
+      const { services, config } = this.options;
+      if (backend === 'local') limiter = { withUpload: (t) => t(), withSlot: (t) => t(), submit: (r) => r(async () => {}), pauseSubmissions: () => {} };
+      else {
+        // The window is the account's: workers of two fleets using one key still share it.
+        const key = process.env[API_KEYS[backend]] ?? '';
+        const account = `${backend}:${sha256(key).slice(0, 16)}`;
+        limiter = new FleetLimiter(services.records.pool, account, config[backend], (ms) => services.queues.queue(backend).rateLimit(ms));
+      }
+      this.limiters.set(backend, limiter);
+    }
+    return limiter;
+  }
+}
