@@ -67,12 +67,14 @@ export function redisOptions(setting: ServiceSetting, env: Env = process.env): R
 /** Checks that Redis answers to these credentials, once, quickly; a clear {@link ServiceError} otherwise. */
 export async function checkRedis(setting: ServiceSetting, env: Env = process.env): Promise<void> {
   const redis = new Redis({ ...redisOptions(setting, env), lazyConnect: true, connectTimeout: 5_000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  // Reported through the promise below; without a listener ioredis would also print it.
-  redis.on('error', () => {});
+  // The connection's own error says why (ECONNREFUSED …); the command's says only that it closed.
+  let cause: unknown;
+  redis.on('error', (error) => (cause ??= error));
   try {
     await redis.connect();
     await redis.ping();
-  } catch (error) {
+  } catch (failure) {
+    const error = cause ?? failure;
     const text = causeText(error);
     const where = `${setting.url.hostname}:${setting.url.port || 6379}`;
     if (/NOAUTH|WRONGPASS|invalid password|invalid username/i.test(text)) throw new ServiceError(setting, `Redis refused the credentials (${text})`, `check the user in the URL and ${PASSWORD_ENV.queue} in the environment`, { cause: error });
