@@ -81,13 +81,20 @@ export async function startTestFleet(): Promise<TestFleet> {
   };
 }
 
-/** Polls an async check until it returns a value, or fails after `timeoutMs` saying what it waited for. */
+/**
+ * Polls an async check until it returns a value, or fails after `timeoutMs` saying what it waited for. A
+ * check that throws (a table not created yet) counts as not yet.
+ */
 export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  for (let last: unknown; ; ) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last: ${(last as Error).message})` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
