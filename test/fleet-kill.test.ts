@@ -152,3 +152,39 @@ describe('kill -9 of a worker', () => {
   }, 60_000);
 
 });
+
+describe('stopping a worker', () => {
+  it('SIGTERM: it takes no new step, finishes the one running, and exits', async () => {
+    const dir = workspace('sigterm', ['sigterm-0']);
+    fakes.ws.fault({ on: 'poll', delayMs: 1_500, times: 1 });
+    const w = worker(dir, 'worker-1');
+    const run = coordinator(dir);
+    await eventually(pending((r) => r.method === 'GET' && r.path.includes('/predictions/')), 'the step polling');
+    w.kill('SIGTERM');
+    expect(await w.exited).toBe(0);
+    expect(w.output.stderr).toMatch(/stopping: finishing the steps running/);
+    const { code, json, stderr } = await finished(run);
+    expect(code, stderr).toBe(0);
+    expect(json.steps['remove[prompt=sigterm-0]']!.status).toBe('succeeded');
+    expect(submitsOf(fakes.ws, 'sigterm')).toHaveLength(1);
+  }, 60_000);
+
+  it('a second signal hands the running step back at once; the next worker re-attaches to its task', async () => {
+    const dir = workspace('handback', ['handback-0']);
+    fakes.ws.fault({ on: 'poll', delayMs: HANG_MS, times: 1 });
+    const w = worker(dir, 'worker-1');
+    const run = coordinator(dir);
+    await eventually(pending((r) => r.method === 'GET' && r.path.includes('/predictions/')), 'the step polling');
+    w.kill('SIGTERM');
+    await eventually(() => (w.output.stderr.includes('finishing the steps running') ? true : undefined), 'the first signal taken');
+    w.kill('SIGTERM');
+    expect(await w.exited).toBe(0);
+    expect(w.output.stderr).toMatch(/handing the running steps back to the queue/);
+    worker(dir, 'worker-2');
+    const { code, json, stderr } = await finished(run);
+    expect(code, stderr).toBe(0);
+    const [task] = tasksOf(fakes.ws, 'handback');
+    expect(json.steps['remove[prompt=handback-0]']).toMatchObject({ status: 'succeeded', task_id: task!.id });
+    expect(submitsOf(fakes.ws, 'handback')).toHaveLength(1);
+  }, 60_000);
+});

@@ -18,7 +18,7 @@ export type JournalEntry =
   | { event: 'run-end'; status: string; cost_usd: number }
   | { event: 'worker-start'; worker: string; backends: string[]; pid: number }
   | { event: 'job-start'; step: string; key: string; run: string; lease: number; took_over: boolean }
-  | { event: 'job-end'; step: string; key: string; run: string; outcome: 'succeeded' | 'cached' | 'failed'; error?: string }
+  | { event: 'job-end'; step: string; key: string; run: string; outcome: 'succeeded' | 'cached' | 'failed' | 'handed-back'; error?: string }
   | { event: 'worker-end'; worker: string };
 
 export type JournalLine = JournalEntry & { t: string };

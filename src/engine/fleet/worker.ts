@@ -3,7 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Worker, type Job } from 'bullmq';
+import { WaitingError, Worker, type Job } from 'bullmq';
 import { findModel } from '../../models/catalog.js';
 import type { Backend } from '../../models/types.js';
 import { API_KEYS } from '../../providers/api-keys.js';
@@ -71,7 +71,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const halted = new Map<Backend, string>();
   const step = new StepRunner(id, options, store, journal, tmp, halted);
   const workers = options.backends.map((backend) => {
-    const worker = new Worker(QUEUE_NAMES[backend], (job: Job<StepJob>) => step.run(job, backend), {
+    const worker = new Worker(QUEUE_NAMES[backend], (job: Job<StepJob>, token?: string) => step.run(job, backend, token), {
       connection: redisOptions(services.fleet.queue),
       prefix: PREFIX,
       concurrency: options.concurrency(backend),
@@ -97,10 +97,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     options.stop.addEventListener('abort', () => resolve(), { once: true });
   });
   clearInterval(timer);
-  options.log(options.hardStop.aborted ? 'stopping now: running steps go back to the queue' : 'stopping: finishing the steps running (signal again to hand them back now)');
-  const closing = Promise.all(workers.map((w) => w.close(options.hardStop.aborted)));
-  options.hardStop.addEventListener('abort', () => void Promise.all(workers.map((w) => w.close(true))), { once: true });
-  await closing;
+  options.log('stopping: finishing the steps running (signal again to hand them back now)');
+  options.hardStop.addEventListener('abort', () => options.log('handing the running steps back to the queue'), { once: true });
+  // Waits for the running steps: finished, or (after a second signal) handed back by their own runners.
+  await Promise.all(workers.map((w) => w.close()));
   await Promise.allSettled(running);
   journal.append({ event: 'worker-end', worker: id });
   journal.close();
@@ -120,7 +120,7 @@ class StepRunner {
 
   private readonly limiters = new Map<Backend, SubmitLimiter>();
 
-  async run(job: Job<StepJob>, backend: Backend): Promise<JobResult> {
+  async run(job: Job<StepJob>, backend: Backend, token?: string): Promise<JobResult> {
     const data = job.data;
     const { records } = this.options.services;
     const existing = data.force ? undefined : await records.step(data.key);
@@ -146,6 +146,13 @@ class StepRunner {
       this.journal.append({ event: 'job-end', step: data.step, key: data.key, run: data.run, outcome: 'succeeded' });
       return { outcome: 'succeeded', run: data.run, attempts };
     } catch (error) {
+      if (this.options.hardStop.aborted) {
+        // Handed back, not failed: its task record stays, so the next worker re-attaches to the task.
+        await lease.release().catch(() => {});
+        this.journal.append({ event: 'job-end', step: data.step, key: data.key, run: data.run, outcome: 'handed-back' });
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
       const message = (error as Error).message;
       this.journal.append({ event: 'job-end', step: data.step, key: data.key, run: data.run, outcome: 'failed', error: message });
       throw error;
