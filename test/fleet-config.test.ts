@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, validateJson } from './support/cli.js';
-import { startTestFleet, type TestFleet } from './support/fleet.js';
+import { startTestFleet, type TestFleet } from './support/test-fleet.mjs';
 import { makeClip, makeTmpDir, removeDir } from './support/media.js';
 
 // The settings of the many-machines mode, and the services behind them: every problem is found before

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCli } from './support/cli.js';
 import { useFakeProviders } from './support/fake-pair.js';
 import type { FaultRule, FakeProvider, LoggedRequest } from './support/fake-providers/index.mjs';
-import { eventually, startTestFleet, type TestFleet } from './support/fleet.js';
+import { eventually, startTestFleet, type TestFleet } from './support/test-fleet.mjs';
 import { makeClip, makeTmpDir, probeFile, removeDir } from './support/media.js';
 
 // kill -9 of a worker in each phase of a remote step, on the real services: another worker takes the step

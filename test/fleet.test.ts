@@ -1,10 +1,10 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCli } from './support/cli.js';
+import { ROOT, startCli } from './support/cli.js';
 import { useFakeProviders } from './support/fake-pair.js';
 import type { FakeProvider } from './support/fake-providers/index.mjs';
-import { eventually, startTestFleet, type TestFleet } from './support/fleet.js';
+import { eventually, startTestFleet, type TestFleet } from './support/test-fleet.mjs';
 import { makeClip, makeTmpDir, probeFile, removeDir } from './support/media.js';
 
 // Many machines on the real services: workers are separate processes taking steps from BullMQ on Redis,
@@ -184,5 +184,31 @@ describe('Redis losing its data', () => {
     const sent = promptsSent(fakes.ws).filter((p) => p.startsWith('c'));
     expect(sent.sort()).toEqual(prompts('c', 0, 6).sort());
     expect((await probeFile(again.json!.outputs.joined as string)).frames).toBe(48);
+  }, 120_000);
+});
+
+describe('the commands of docs/running.md, "Running on many machines"', () => {
+  it('run as written: two workers, the shot list on the fleet, status', async () => {
+    // The workers of the tests above use another cache prefix: they would refuse these steps.
+    for (const w of workers.splice(0)) {
+      w.kill('SIGKILL');
+      await w.exited;
+    }
+    const doc = readFileSync(join(ROOT, 'docs', 'running.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## Running on many machines'));
+    const commands = [...section.matchAll(/^npx vidrecipe (.+)$/gm)].map((m) => m[1]!.trim().split(/\s+/));
+    expect(commands.map((c) => c[0])).toEqual(['worker', 'worker', 'run', 'status']);
+    const dir = join(root, 'docs');
+    cpSync(join(ROOT, 'recipes'), join(dir, 'recipes'), { recursive: true });
+    writeFileSync(join(dir, 'vidrecipe.config.yaml'), `${fleet.configLines('docs')}wavespeed: { concurrency: 3, rate: 10/s, poll_interval: 50ms }\n`);
+    const started = commands.filter((c) => c[0] === 'worker').map((args) => startCli(args, { cwd: dir, env: env() }));
+    workers.push(...started);
+    for (const args of commands.filter((c) => c[0] !== 'worker')) {
+      const child = startCli(args, { cwd: dir, env: { ...env(), WAVESPEED_API_KEY: undefined } });
+      expect(await child.exited, `${args.join(' ')}: ${child.output.stderr}`).toBe(0);
+    }
+    expect(promptsSent(fakes.ws)).toEqual(expect.arrayContaining(['An espresso on a saucer, warm light', 'An empty wooden table, morning light']));
+    for (const w of started) w.kill('SIGTERM');
+    expect(await Promise.all(started.map((w) => w.exited))).toEqual([0, 0]);
   }, 120_000);
 });

@@ -361,6 +361,7 @@ class Run {
       timeoutMs: step.timeoutMs,
       force,
       estimatedCostUsd: planned.estimatedCostUsd,
+      cache: fleet.services.blobs.name,
     };
     const done = await fleet.compute(job, blobs, this.store, (p) => this.update(view, { status: p.state, fraction: p.fraction, message: p.message, attempts: p.attempt ?? view.attempts, taskId: p.taskId ?? view.taskId }), this.signal);
     const record = done.record;

@@ -35,6 +35,8 @@ export class Coordinator {
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly listening = new Map<Backend, Promise<QueueEvents>>();
   private readonly limitsApplied = new Map<Backend, Promise<void>>();
+  /** Inputs this coordinator stored (or found stored) already: a batch's legs mostly share their clips. */
+  private readonly shared = new Map<string, Promise<void>>();
 
   constructor(readonly services: FleetServices) {}
 
@@ -56,9 +58,13 @@ export class Coordinator {
     const { records, blobs } = this.services;
     onProgress({ state: 'uploading', message: `storing the inputs in the shared cache` });
     for (const [digest, file] of inputs) {
-      if (await records.hasBlob(digest)) continue;
-      const bytes = await shareBlob(blobs, digest, file);
-      await records.blobStored(digest, bytes);
+      let stored = this.shared.get(digest);
+      if (!stored) {
+        stored = shareBlob(blobs, digest, file).then((bytes) => records.blobStored(blobs.name, digest, bytes));
+        this.shared.set(digest, stored);
+        stored.catch(() => this.shared.delete(digest));
+      }
+      await stored;
     }
     onProgress({ state: 'queued', message: `queued for a worker (${job.backend})` });
     const result = await this.follow(job, onProgress, signal);

@@ -38,6 +38,8 @@ export interface StepJob {
   timeoutMs?: number;
   force: boolean;
   estimatedCostUsd: number;
+  /** The shared blob store the coordinator put the inputs in: a worker configured with another refuses the step. */
+  cache: string;
 }
 
 /** What a worker reports while it runs a step: the coordinator shows it as its own progress. */

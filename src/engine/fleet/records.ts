@@ -78,21 +78,19 @@ export class Records {
     return new Set(rows.map((r) => r.key));
   }
 
-  /** A blob is in the shared store: counted for `status`. Written after the upload, before any record names it. */
-  async blobStored(digest: string, bytes: number): Promise<void> {
-    await this.pool.query('INSERT INTO vidrecipe_blobs (digest, bytes) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING', [digest, bytes]);
+  /**
+   * A blob is in the shared store named `store` (`s3://bucket/prefix`): counted for `status`. Only a count:
+   * whether a blob is there is asked of the store itself, which may have been emptied or replaced.
+   */
+  async blobStored(store: string, digest: string, bytes: number): Promise<void> {
+    await this.pool.query('INSERT INTO vidrecipe_blobs (store, digest, bytes) VALUES ($1, $2, $3) ON CONFLICT (store, digest) DO NOTHING', [store, digest, bytes]);
   }
 
-  async hasBlob(digest: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('SELECT 1 FROM vidrecipe_blobs WHERE digest = $1', [digest]);
-    return (rowCount ?? 0) > 0;
-  }
-
-  /** What `vidrecipe status` shows of the durable side. */
-  async usage(): Promise<{ steps: number; blobs: number; bytes: number; openTasks: { backend: string; state: string; count: number }[]; leases: number }> {
+  /** What `vidrecipe status` shows of the durable side, for the blob store named `store`. */
+  async usage(store: string): Promise<{ steps: number; blobs: number; bytes: number; openTasks: { backend: string; state: string; count: number }[]; leases: number }> {
     const [steps, blobs, tasks, leases] = await Promise.all([
       this.pool.query<{ n: string }>('SELECT count(*) AS n FROM vidrecipe_steps'),
-      this.pool.query<{ n: string; bytes: string | null }>('SELECT count(*) AS n, sum(bytes) AS bytes FROM vidrecipe_blobs'),
+      this.pool.query<{ n: string; bytes: string | null }>('SELECT count(*) AS n, sum(bytes) AS bytes FROM vidrecipe_blobs WHERE store = $1', [store]),
       this.pool.query<{ backend: string; state: string; n: string }>(`SELECT record->>'backend' AS backend, record->>'state' AS state, count(*) AS n FROM vidrecipe_tasks GROUP BY 1, 2 ORDER BY 1, 2`),
       this.pool.query<{ n: string }>('SELECT count(*) AS n FROM vidrecipe_leases WHERE expires_at > clock_timestamp()'),
     ]);
@@ -235,7 +233,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS vidrecipe_leases (key text PRIMARY KEY, token bigint NOT NULL, holder text NOT NULL, expires_at timestamptz NOT NULL);
 CREATE TABLE IF NOT EXISTS vidrecipe_tasks (key text PRIMARY KEY, record jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT clock_timestamp());
 CREATE TABLE IF NOT EXISTS vidrecipe_steps (key text PRIMARY KEY, record jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT clock_timestamp());
-CREATE TABLE IF NOT EXISTS vidrecipe_blobs (digest text PRIMARY KEY, bytes bigint NOT NULL, stored_at timestamptz NOT NULL DEFAULT clock_timestamp());
+CREATE TABLE IF NOT EXISTS vidrecipe_blobs (store text NOT NULL, digest text NOT NULL, bytes bigint NOT NULL, stored_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (store, digest));
 CREATE TABLE IF NOT EXISTS vidrecipe_submissions (id bigserial PRIMARY KEY, account text NOT NULL, sent_at timestamptz NOT NULL, answered_at timestamptz);
 CREATE INDEX IF NOT EXISTS vidrecipe_submissions_account ON vidrecipe_submissions (account, answered_at);
 CREATE TABLE IF NOT EXISTS vidrecipe_pauses (account text PRIMARY KEY, resume_at timestamptz NOT NULL);

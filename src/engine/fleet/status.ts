@@ -43,7 +43,7 @@ export async function fleetStatus(services: FleetServices): Promise<FleetStatus>
       };
     }),
   );
-  const usage = await services.records.usage();
+  const usage = await services.records.usage(services.blobs.name);
   const { fleet } = services;
   return {
     services: { queue: shownUrl(fleet.queue.url), records: shownUrl(fleet.records.url), cache: services.blobs.name },

@@ -68,8 +68,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const journal = new Journal(join(dir, 'journal.jsonl'));
   journal.append({ event: 'worker-start', worker: id, backends: [...options.backends], pid: process.pid });
   const { services } = options;
-  const halted = new Map<Backend, string>();
-  const step = new StepRunner(id, options, store, journal, tmp, halted);
+  const step = new StepRunner(id, options, store, journal, tmp);
   const workers = options.backends.map((backend) => {
     const worker = new Worker(QUEUE_NAMES[backend], (job: Job<StepJob>, token?: string) => step.run(job, backend, token), {
       connection: redisOptions(services.fleet.queue),
@@ -115,14 +114,14 @@ class StepRunner {
     private readonly store: ContentStore,
     private readonly journal: Journal,
     private readonly tmp: string,
-    private readonly halted: Map<Backend, string>,
   ) {}
 
   private readonly limiters = new Map<Backend, SubmitLimiter>();
 
   async run(job: Job<StepJob>, backend: Backend, token?: string): Promise<JobResult> {
     const data = job.data;
-    const { records } = this.options.services;
+    const { records, blobs } = this.options.services;
+    if (data.cache !== blobs.name) throw new Error(`this worker's cache is ${blobs.name} but the run's is ${data.cache}: the inputs are there, not here; give every machine of the fleet the same cache setting`);
     const existing = data.force ? undefined : await records.step(data.key);
     if (existing) return { outcome: 'cached', run: existing.run };
     const lease = await this.claim(job);
@@ -227,10 +226,10 @@ class StepRunner {
           rememberUrl: () => {},
           holdsLock: () => lease.held(),
           notice: (message) => this.options.log(`step ${data.step}: ${message}`),
-          halted: () => this.halted.get(backend),
-          halt: () => {
-            if (!this.halted.has(backend)) this.halted.set(backend, `${backend} refused the account in ${data.step} on worker ${this.id}`);
-          },
+          // A refused account fails this step at once (no task was made); a worker runs for days, and the
+          // next step tries again, so a topped-up account is used without restarting every worker.
+          halted: () => undefined,
+          halt: () => {},
           progress: (p) => report({ state: p.state, fraction: p.fraction, message: p.message, attempt: p.attempt, taskId: p.taskId }),
           warn: (message) => this.options.log(`step ${data.step}: ${message}`),
           said: (message) => warnings.push(message),
@@ -239,7 +238,7 @@ class StepRunner {
       report({ state: 'downloading', message: 'storing the outputs in the shared cache' });
       for (const output of Object.values(result.outputs)) {
         const bytes = await shareBlob(services.blobs, output.digest, this.store.path(output.digest));
-        await services.records.blobStored(output.digest, bytes);
+        await services.records.blobStored(services.blobs.name, output.digest, bytes);
       }
     } finally {
       rmSync(workDir, { recursive: true, force: true });

@@ -6,31 +6,19 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import S3rver from 's3rver';
 
+// Plain JavaScript with types beside it (test-fleet.d.mts), so the benchmarks use it as the tests do.
+
 /**
  * The real services of the many-machines mode for one test file: a Redis database of its own (so files
  * running at once never share queues), a fresh PostgreSQL database, and an S3 API server (s3rver) on
  * loopback with a bucket. The machines start Redis and PostgreSQL; .ci/run checks they answer.
  */
-export interface TestFleet {
-  redisUrl: string;
-  recordsUrl: string;
-  s3Endpoint: string;
-  bucket: string;
-  /** The lines of vidrecipe.config.yaml that name the three services. */
-  configLines(prefix?: string): string;
-  /** What the CLI needs in its environment to reach the S3 server. */
-  env: Record<string, string>;
-  redis: Redis;
-  db: pg.Pool;
-  /** Empties the queues (Redis forgets everything; the records stay). */
-  flushRedis(): Promise<void>;
-  close(): Promise<void>;
-}
 
 const REDIS = { host: '127.0.0.1', port: 6379 };
 const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export async function startTestFleet(): Promise<TestFleet> {
+/** @returns {Promise<import('./test-fleet.d.mts').TestFleet>} */
+export async function startTestFleet() {
   // Redis databases 1–15 are handed out with a lease in database 0: one per test file at a time.
   const lock = new Redis({ ...REDIS, db: 0, lazyConnect: true });
   await lock.connect();
@@ -85,16 +73,16 @@ export async function startTestFleet(): Promise<TestFleet> {
  * Polls an async check until it returns a value, or fails after `timeoutMs` saying what it waited for. A
  * check that throws (a table not created yet) counts as not yet.
  */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
+export async function eventually(check, what, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
-  for (let last: unknown; ; ) {
+  for (let last; ; ) {
     try {
       const value = await check();
       if (value !== undefined) return value;
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last: ${last.message})` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

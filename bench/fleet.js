@@ -1,0 +1,129 @@
+// Many machines: 300 remote legs over 3 worker processes that share one account's limits through BullMQ on
+// Redis, PostgreSQL and an S3 API server, against the fake WaveSpeed; and what the coordinator costs per leg.
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startFakeWaveSpeed } from '../test/support/fake-providers/index.mjs';
+import { startTestFleet } from '../test/support/test-fleet.mjs';
+import { remoteBatchRecipe } from './batches-recipes.js';
+import { machine, writeSection } from './report.js';
+import { bound } from './scheduling.js';
+
+const BIN = fileURLToPath(new URL('../bin/vidrecipe.js', import.meta.url));
+const CPU_HOOK = fileURLToPath(new URL('./cpu-hook.js', import.meta.url));
+const CLIP = fileURLToPath(new URL('../recipes/assets/breakfast.mp4', import.meta.url));
+const MASK = fileURLToPath(new URL('../recipes/assets/breakfast-mask.mp4', import.meta.url));
+const KEY = 'bench-key';
+const WORKERS = 3;
+
+const CASES = [
+  { steps: 300, concurrency: 60, perSecond: 50, taskMs: 10_000, pollMs: 250, binds: 'tasks in flight' },
+  { steps: 300, concurrency: 100, perSecond: 8, taskMs: 10_000, pollMs: 500, binds: 'the submission rate' },
+];
+
+function child(args, cwd, env, cpuFile) {
+  const proc = spawn(process.execPath, ['--import', CPU_HOOK, BIN, ...args], { cwd, env: { ...process.env, ...env, VIDRECIPE_BENCH_CPU: cpuFile ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => (stderr += d));
+  proc.stdout.resume();
+  const exited = new Promise((resolve) => proc.on('exit', resolve));
+  return { proc, exited, stderr: () => stderr };
+}
+
+/**
+ * One case: a fresh fake, fresh services, `WORKERS` workers started and ready, then the coordinator's
+ * `run --json` timed from its start to its exit. With `fleet` false, the same recipe on one machine.
+ */
+async function measure(c, fleetMode) {
+  const dir = mkdtempSync(join(tmpdir(), 'vidrecipe-bench-fleet-'));
+  const fake = await startFakeWaveSpeed({ apiKey: KEY, concurrency: 10_000, taskMs: c.taskMs });
+  const fleet = fleetMode ? await startTestFleet() : undefined;
+  const workers = [];
+  try {
+    copyFileSync(CLIP, join(dir, 'clip.mp4'));
+    copyFileSync(MASK, join(dir, 'mask.mp4'));
+    writeFileSync(join(dir, 'recipe.yaml'), remoteBatchRecipe(c.steps));
+    writeFileSync(join(dir, 'vidrecipe.config.yaml'), `${fleet ? fleet.configLines('bench') : ''}wavespeed:\n  concurrency: ${c.concurrency}\n  rate: ${c.perSecond}/s\n  poll_interval: ${c.pollMs}ms\n`);
+    const env = { WAVESPEED_BASE_URL: fake.url, WAVESPEED_API_KEY: KEY, ...(fleet?.env ?? {}) };
+    for (let i = 0; fleet && i < WORKERS; i++) {
+      const w = child(['worker', '--backends', 'wavespeed', '--state-dir', `worker-${i}`], dir, env);
+      workers.push(w);
+    }
+    // Ready when each has said which queues it serves.
+    for (const w of workers) while (!w.stderr().includes('takes steps from')) await new Promise((r) => setTimeout(r, 20));
+    const cpuFile = join(dir, '.cpu');
+    const started = performance.now();
+    const run = child(['run', 'recipe.yaml', '--json'], dir, fleet ? { ...env, WAVESPEED_API_KEY: '' } : env, cpuFile);
+    const code = await run.exited;
+    const wallMs = performance.now() - started;
+    if (code !== 0) throw new Error(`fleet bench run failed (${code}): ${run.stderr().slice(-2000)}`);
+    const stats = fake.stats();
+    const prompts = new Set([...fake.tasks.values()].map((t) => t.body.prompt));
+    return { ...c, fleet: fleetMode, wallMs, coordinatorCpuMs: Number(readFileSync(cpuFile, 'utf8')), tasks: fake.tasks.size, duplicates: fake.tasks.size - prompts.size, maxInFlight: stats.maxInFlight, maxPerSecond: stats.maxSubmitsIn(1000) };
+  } finally {
+    for (const w of workers) w.proc.kill('SIGKILL');
+    await Promise.all(workers.map((w) => w.exited));
+    await fleet?.close();
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run() {
+  const results = [];
+  for (const c of CASES) results.push(await measure(c, true));
+  // The same recipe on one machine, for the coordinator's cost beside a run that does the work itself.
+  results.push(await measure(CASES[0], false));
+  return render(results);
+}
+
+const held = (r) => r.maxInFlight <= r.concurrency && r.maxPerSecond <= r.perSecond;
+
+export function render(results) {
+  const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+  const fleetRuns = results.filter((r) => r.fleet);
+  const alone = results.find((r) => !r.fleet);
+  const rows = fleetRuns.map(
+    (r) =>
+      `| ${r.steps} legs over ${WORKERS} workers, ${r.concurrency} in flight, ${r.perSecond}/s, ${r.taskMs / 1000} s tasks, polled every ${r.pollMs} ms (bound by ${r.binds}) | ${s(bound(r))} | ${s(r.wallMs)} | **${(r.wallMs / bound(r)).toFixed(3)}×** | ${r.tasks} / ${r.duplicates} / ${r.maxInFlight} / ${r.maxPerSecond} | ${r.wallMs / bound(r) <= 1.05 && held(r) && r.duplicates === 0 ? 'met' : 'not met'} |`,
+  );
+  const perLeg = (r) => r.coordinatorCpuMs / r.steps;
+  writeSection(
+    'fleet',
+    `## Many machines
+
+Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}; Redis, PostgreSQL and the S3 API server
+(s3rver) on the same machine, so workers, coordinator and services share its cores.
+
+**${CASES[0].steps} remote legs, ${WORKERS} worker processes, one account** (target: makespan ≤ 1.05 × the bound, no duplicate)
+
+| case | bound | makespan (coordinator's whole run) | ratio | tasks / duplicates / most in flight / submits in any 1 s | |
+| --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+
+\`npx vidrecipe run\` as the coordinator of a ${CASES[0].steps}-leg matrix of VOID steps (distinct prompts), with
+${WORKERS} \`npx vidrecipe worker\` processes started and ready before it; the fake WaveSpeed starts every task
+at once, so only the account's limits in vidrecipe.config.yaml hold the run back — now across processes:
+BullMQ's global concurrency on the queue, and the submission window in PostgreSQL. The bound is the one of
+"Scheduling efficiency" (each submission as early as both limits allow); the last columns are the fake's own
+count: ${fleetRuns.every(held) ? 'the limits held in every case' : 'a limit was exceeded'}, and ${fleetRuns.every((r) => r.duplicates === 0) ? 'no prompt was submitted twice' : 'a prompt was submitted twice'}.
+
+**What the coordinator costs** (target < 5 ms of CPU per leg): ${perLeg(fleetRuns[0]).toFixed(2)} ms per leg in the first
+case (${s(fleetRuns[0].coordinatorCpuMs)} of CPU for the whole run: start-up, plan, storing the inputs in
+the shared cache, enqueueing, following the queue's events, bringing each result back and the report) —
+${met(perLeg(fleetRuns[0]) < 5)}. The same recipe run on one machine, doing the work itself, used
+${perLeg(alone).toFixed(2)} ms per leg (${s(alone.wallMs)}, ${(alone.wallMs / bound(alone)).toFixed(3)}× the bound).`,
+  );
+  return results;
+}
+
+function met(ok) {
+  return ok ? 'met' : 'not met';
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv[2] === '--render') render(JSON.parse(readFileSync(process.argv[3], 'utf8')));
+  else console.log(JSON.stringify(await run(), null, 2));
+}
