@@ -18,13 +18,13 @@ const MASK = fileURLToPath(new URL('../recipes/assets/breakfast-mask.mp4', impor
 const KEY = 'bench-key';
 const WORKERS = 3;
 
-const CASES = [
+export const CASES = [
   { steps: 300, concurrency: 60, perSecond: 50, taskMs: 10_000, pollMs: 250, binds: 'tasks in flight' },
   { steps: 300, concurrency: 100, perSecond: 8, taskMs: 10_000, pollMs: 500, binds: 'the submission rate' },
 ];
 
-function child(args, cwd, env, cpuFile) {
-  const proc = spawn(process.execPath, ['--import', CPU_HOOK, BIN, ...args], { cwd, env: { ...process.env, ...env, VIDRECIPE_BENCH_CPU: cpuFile ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+function child(args, cwd, env, cpuFile, nodeArgs = []) {
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', CPU_HOOK, BIN, ...args], { cwd, env: { ...process.env, ...env, VIDRECIPE_BENCH_CPU: cpuFile ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => (stderr += d));
   proc.stdout.resume();
@@ -36,7 +36,7 @@ function child(args, cwd, env, cpuFile) {
  * One case: a fresh fake, fresh services, `WORKERS` workers started and ready, then the coordinator's
  * `run --json` timed from its start to its exit. With `fleet` false, the same recipe on one machine.
  */
-async function measure(c, fleetMode) {
+export async function measure(c, fleetMode) {
   const dir = mkdtempSync(join(tmpdir(), 'vidrecipe-bench-fleet-'));
   const fake = await startFakeWaveSpeed({ apiKey: KEY, concurrency: 10_000, taskMs: c.taskMs });
   const fleet = fleetMode ? await startTestFleet() : undefined;
@@ -55,7 +55,9 @@ async function measure(c, fleetMode) {
     for (const w of workers) while (!w.stderr().includes('takes steps from')) await new Promise((r) => setTimeout(r, 20));
     const cpuFile = join(dir, '.cpu');
     const started = performance.now();
-    const run = child(['run', 'recipe.yaml', '--json'], dir, fleet ? { ...env, WAVESPEED_API_KEY: '' } : env, cpuFile);
+    // VIDRECIPE_BENCH_PROFILE=DIR: a CPU profile of the coordinator, for finding where its time goes.
+    const profile = process.env.VIDRECIPE_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VIDRECIPE_BENCH_PROFILE}`] : [];
+    const run = child(['run', 'recipe.yaml', '--json'], dir, fleet ? { ...env, WAVESPEED_API_KEY: '' } : env, cpuFile, profile);
     const code = await run.exited;
     const wallMs = performance.now() - started;
     if (code !== 0) throw new Error(`fleet bench run failed (${code}): ${run.stderr().slice(-2000)}`);

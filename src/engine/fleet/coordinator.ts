@@ -1,14 +1,18 @@
+import { randomBytes } from 'node:crypto';
 import type { Job, QueueEvents } from 'bullmq';
 import type { Backend } from '../../models/types.js';
 import type { StepRecord } from '../step-cache.js';
 import type { ContentStore } from '../store.js';
 import { fetchBlob, shareBlob } from './blobs.js';
-import type { JobProgress, StepJob } from './queues.js';
+import { PREFIX, type JobProgress, type JobResult, type StepJob } from './queues.js';
+import { stepRecordProblem } from '../record-guards.js';
 import type { FleetServices } from './services.js';
-import type { JobResult } from './worker.js';
 
-/** How often a waiting step looks at its job, beside the queue's events: a Redis that lost its data lost the job. */
-const LOOK_EVERY_MS = 2_000;
+/** How often the coordinator checks that Redis still has its data (a sentinel key it wrote). */
+const SENTINEL_EVERY_MS = 2_000;
+/** How often every job followed is looked at anyway, beside the queue's events (one could be missed). */
+const LOOK_ALL_EVERY = 15;
+const SENTINEL_TTL_S = 24 * 3600;
 
 /** A finished step as the fleet reports it to the run. */
 export interface FleetResult {
@@ -37,13 +41,25 @@ export class Coordinator {
   private readonly limitsApplied = new Map<Backend, Promise<void>>();
   /** Inputs this coordinator stored (or found stored) already: a batch's legs mostly share their clips. */
   private readonly shared = new Map<string, Promise<void>>();
+  private readonly missing = new Set<string>();
+  /** Each job followed, by key: how to look at it again. */
+  private readonly following = new Map<string, Set<() => void>>();
+  private watch?: { timer: NodeJS.Timeout; key: string; ticks: number };
 
   constructor(readonly services: FleetServices) {}
 
-  /** The shared cache's record of `key` with its blobs brought into `store`; undefined when it has none (or they are gone). */
+  /**
+   * The shared cache's record of `key` with its blobs brought into `store`; undefined when it has none (or
+   * they are gone). A key found missing once (by the plan) is not asked again: should it appear meanwhile,
+   * the worker that takes its job finds it and says so.
+   */
   async reuse(key: string, store: ContentStore, signal?: AbortSignal): Promise<StepRecord | undefined> {
+    if (this.missing.has(key)) return undefined;
     const record = await this.services.records.step(key);
-    if (!record) return undefined;
+    if (!record) {
+      this.missing.add(key);
+      return undefined;
+    }
     for (const output of Object.values(record.outputs)) if (!(await fetchBlob(this.services.blobs, output.digest, store, signal))) return undefined;
     return record;
   }
@@ -68,7 +84,8 @@ export class Coordinator {
     }
     onProgress({ state: 'queued', message: `queued for a worker (${job.backend})` });
     const result = await this.follow(job, onProgress, signal);
-    const record = await records.step(job.key);
+    const carried = result?.record;
+    const record = carried && !stepRecordProblem(carried, job.key) ? carried : await records.step(job.key);
     if (!record) throw new FleetStepFailed(`a worker reported step ${job.step} done, but the shared cache has no record of it; run again`);
     for (const output of Object.values(record.outputs)) {
       if (!(await fetchBlob(blobs, output.digest, store, signal))) throw new FleetStepFailed(`output "${output.digest}" of step ${job.step} is missing from the shared cache ${blobs.name}; run again to recompute it`);
@@ -88,23 +105,12 @@ export class Coordinator {
     await this.listen(job.backend, job.run);
     await this.applyLimits(job.backend);
     return new Promise<JobResult | undefined>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
       const waiter: Waiter = {
         resolve: (r) => finish(() => resolve(r)),
         reject: (e) => finish(() => reject(e)),
         progress: onProgress,
       };
-      const finish = (then: () => void) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        this.waiters.get(job.key)?.delete(waiter);
-        then();
-      };
-      const onAbort = () => waiter.reject(signal.reason instanceof Error ? signal.reason : new Error('interrupted'));
-      signal.addEventListener('abort', onAbort, { once: true });
-      let set = this.waiters.get(job.key);
-      if (!set) this.waiters.set(job.key, (set = new Set()));
-      set.add(waiter);
+      let first = true;
       const look = async () => {
         try {
           const state = await queue.getJobState(job.key);
@@ -119,22 +125,80 @@ export class Coordinator {
             await failed?.remove().catch(() => {});
             await this.enqueue(job);
           } else if (state === 'unknown') {
-            if (await this.services.records.step(job.key)) return waiter.resolve(undefined);
+            // Never enqueued, or gone: the record decides, unless the plan found none a moment ago.
+            if (!(first && this.missing.has(job.key)) && (await this.services.records.step(job.key))) return waiter.resolve(undefined);
             await this.enqueue(job);
           }
         } catch (error) {
-          // Redis away for a moment: look again later; the records in PostgreSQL are what count.
+          // Redis away for a moment: the next look tries again; the records in PostgreSQL are what count.
           onProgress({ state: 'queued', message: `cannot reach the queue (${(error as Error).message}); trying again` });
+        } finally {
+          first = false;
         }
-        if (!signal.aborted && this.waiters.get(job.key)?.has(waiter)) timer = setTimeout(() => void look(), LOOK_EVERY_MS);
       };
-      void look();
+      const lookAgain = () => void look();
+      const finish = (then: () => void) => {
+        signal.removeEventListener('abort', onAbort);
+        this.waiters.get(job.key)?.delete(waiter);
+        this.unfollow(job.key, lookAgain);
+        then();
+      };
+      const onAbort = () => waiter.reject(signal.reason instanceof Error ? signal.reason : new Error('interrupted'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      let set = this.waiters.get(job.key);
+      if (!set) this.waiters.set(job.key, (set = new Set()));
+      set.add(waiter);
+      this.followAgain(job.key, lookAgain);
+      lookAgain();
     });
+  }
+
+  /**
+   * One timer for every job followed: every 2 s it checks a sentinel key this coordinator wrote into
+   * Redis; gone, Redis lost its data (and the jobs with it), so every job is looked at again — done ones
+   * are found in PostgreSQL, the rest enqueued again. Every 30 s every job is looked at anyway. Looking at
+   * each job every 2 s instead costs the coordinator more than all its other work for a batch.
+   */
+  private followAgain(key: string, look: () => void): void {
+    let looks = this.following.get(key);
+    if (!looks) this.following.set(key, (looks = new Set()));
+    looks.add(look);
+    if (this.watch) return;
+    const sentinel = `${PREFIX}:coordinator:${randomBytes(8).toString('hex')}`;
+    const redis = this.services.queues.redis();
+    void redis.set(sentinel, '1', 'EX', SENTINEL_TTL_S).catch(() => {});
+    const watch = { key: sentinel, ticks: 0, timer: setInterval(() => void this.checkSentinel(watch), SENTINEL_EVERY_MS) };
+    this.watch = watch;
+  }
+
+  private async checkSentinel(watch: { key: string; ticks: number }): Promise<void> {
+    const redis = this.services.queues.redis();
+    let lost = false;
+    try {
+      lost = (await redis.exists(watch.key)) === 0;
+      if (lost) {
+        await redis.set(watch.key, '1', 'EX', SENTINEL_TTL_S);
+        for (const backend of this.limitsApplied.keys()) void this.applyLimits(backend, true).catch(() => {});
+      }
+    } catch {
+      return;
+    }
+    if (lost || ++watch.ticks % LOOK_ALL_EVERY === 0) for (const looks of this.following.values()) for (const look of looks) look();
+  }
+
+  private unfollow(key: string, look: () => void): void {
+    const looks = this.following.get(key);
+    looks?.delete(look);
+    if (looks && !looks.size) this.following.delete(key);
+    if (!this.following.size && this.watch) {
+      clearInterval(this.watch.timer);
+      void this.services.queues.redis().del(this.watch.key).catch(() => {});
+      this.watch = undefined;
+    }
   }
 
   private async enqueue(job: StepJob): Promise<void> {
     const queue = this.services.queues.queue(job.backend);
-    await this.applyLimits(job.backend, true);
     // One attempt per job: the step's own retries run inside it, on the worker. A completed job is
     // removed (its record is the result); a failed one is kept a day, so a second coordinator waiting on
     // it reads why.

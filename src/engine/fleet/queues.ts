@@ -2,6 +2,7 @@ import { Queue, QueueEvents, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Backend } from '../../models/types.js';
 import type { EngineConfig } from '../config.js';
+import type { StepRecord } from '../step-cache.js';
 import type { KeyMaterial } from '../step-key.js';
 import { causeText, errorCode, ServiceError } from './service-error.js';
 import { PASSWORD_ENV, type ServiceSetting } from './settings.js';
@@ -40,6 +41,17 @@ export interface StepJob {
   estimatedCostUsd: number;
   /** The shared blob store the coordinator put the inputs in: a worker configured with another refuses the step. */
   cache: string;
+}
+
+/**
+ * What a finished job tells the coordinator: the record the worker published (or found published) in
+ * PostgreSQL, so the coordinator need not read it back; PostgreSQL stays the record's home.
+ */
+export interface JobResult {
+  outcome: 'succeeded' | 'cached';
+  run: string;
+  attempts?: number;
+  record?: StepRecord;
 }
 
 /** What a worker reports while it runs a step: the coordinator shows it as its own progress. */
@@ -91,6 +103,7 @@ export async function checkRedis(setting: ServiceSetting, env: Env = process.env
 export class FleetQueues {
   private readonly queues = new Map<Backend, Queue>();
   private readonly events = new Map<Backend, QueueEvents>();
+  private plain?: Redis;
 
   constructor(
     private readonly setting: ServiceSetting,
@@ -135,7 +148,17 @@ export class FleetQueues {
     } else await queue.removeGlobalRateLimit();
   }
 
+  /** A connection of our own, for the few keys vidrecipe keeps beside BullMQ's (a coordinator's sentinel). */
+  redis(): Redis {
+    if (!this.plain) {
+      this.plain = new Redis(redisOptions(this.setting, this.env));
+      this.plain.on('error', () => {});
+    }
+    return this.plain;
+  }
+
   async close(): Promise<void> {
+    this.plain?.disconnect();
     await Promise.allSettled([...this.events.values()].map((e) => e.close()));
     await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
   }

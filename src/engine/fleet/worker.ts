@@ -16,11 +16,12 @@ import { MediaFiles } from '../media-files.js';
 import { StateDir } from '../state-dir.js';
 import type { StepRecord } from '../step-cache.js';
 import { ContentStore } from '../store.js';
+import { UrlStore } from '../url-store.js';
 import type { SubmitLimiter } from '../limiter.js';
 import { fetchBlob, shareBlob } from './blobs.js';
 import { FleetLimiter } from './fleet-limiter.js';
 import { fromJobParams } from './job-params.js';
-import { PREFIX, QUEUE_NAMES, redisOptions, type JobProgress, type StepJob } from './queues.js';
+import { PREFIX, QUEUE_NAMES, redisOptions, type JobProgress, type JobResult, type StepJob } from './queues.js';
 import type { Lease } from './records.js';
 import type { FleetServices } from './services.js';
 
@@ -41,15 +42,12 @@ export interface WorkerOptions {
   log(line: string): void;
 }
 
-/** What a finished job tells the coordinator; the result itself is the record in PostgreSQL. */
-export interface JobResult {
-  outcome: 'succeeded' | 'cached';
-  run: string;
-  attempts?: number;
-}
-
 const LIMITS_EVERY_MS = 5_000;
-const PROGRESS_EVERY_MS = 250;
+/**
+ * Progress within one state (a task's status, its fraction) reaches the coordinator at most this often;
+ * a new state at once. Every update is an event each coordinator reads and parses.
+ */
+const PROGRESS_EVERY_MS = 5_000;
 
 /**
  * `vidrecipe worker`: takes steps from the queues until stopped. A step is run under a lease in
@@ -68,7 +66,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const journal = new Journal(join(dir, 'journal.jsonl'));
   journal.append({ event: 'worker-start', worker: id, backends: [...options.backends], pid: process.pid });
   const { services } = options;
-  const step = new StepRunner(id, options, store, journal, tmp);
+  const step = new StepRunner(id, options, store, journal, tmp, new UrlStore(state.urls));
   const workers = options.backends.map((backend) => {
     const worker = new Worker(QUEUE_NAMES[backend], (job: Job<StepJob>, token?: string) => step.run(job, backend, token), {
       connection: redisOptions(services.fleet.queue),
@@ -114,6 +112,8 @@ class StepRunner {
     private readonly store: ContentStore,
     private readonly journal: Journal,
     private readonly tmp: string,
+    /** Where this machine's uploads can be fetched: a clip every leg of a batch shares is uploaded once. */
+    private readonly urls: UrlStore,
   ) {}
 
   private readonly limiters = new Map<Backend, SubmitLimiter>();
@@ -123,7 +123,7 @@ class StepRunner {
     const { records, blobs } = this.options.services;
     if (data.cache !== blobs.name) throw new Error(`this worker's cache is ${blobs.name} but the run's is ${data.cache}: the inputs are there, not here; give every machine of the fleet the same cache setting`);
     const existing = data.force ? undefined : await records.step(data.key);
-    if (existing) return { outcome: 'cached', run: existing.run };
+    if (existing) return { outcome: 'cached', run: existing.run, record: existing };
     const lease = await this.claim(job);
     if ('run' in lease) return lease;
     const controller = new AbortController();
@@ -139,11 +139,11 @@ class StepRunner {
     try {
       // Published meanwhile (by the worker this lease was taken from, or before we got it): that result stands.
       const published = await records.step(data.key);
-      if (published && (!data.force || published.run === data.run)) return { outcome: 'cached', run: published.run };
+      if (published && (!data.force || published.run === data.run)) return { outcome: 'cached', run: published.run, record: published };
       const { record, attempts } = await this.compute(job, backend, lease, controller.signal);
       await lease.publish(record, data.force);
       this.journal.append({ event: 'job-end', step: data.step, key: data.key, run: data.run, outcome: 'succeeded' });
-      return { outcome: 'succeeded', run: data.run, attempts };
+      return { outcome: 'succeeded', run: data.run, attempts, record };
     } catch (error) {
       if (this.options.hardStop.aborted) {
         // Handed back, not failed: its task record stays, so the next worker re-attaches to the task.
@@ -172,7 +172,7 @@ class StepRunner {
       said = true;
       await sleep(Math.min(1_000, Math.max(50, got.expiresInMs)));
       const published = job.data.force ? undefined : await records.step(job.data.key);
-      if (published) return { outcome: 'cached', run: published.run };
+      if (published) return { outcome: 'cached', run: published.run, record: published };
     }
   }
 
@@ -221,9 +221,14 @@ class StepRunner {
           digestOf: (path) => media.digestOf(path),
           knownUrl: (path, usable: (url: KnownUrl) => boolean) => {
             const origin = origins.get(path);
-            return origin && usable({ url: origin }) ? origin : undefined;
+            if (origin && usable({ url: origin })) return origin;
+            const digest = media.digestOf(path);
+            return digest ? this.urls.find(digest, usable)?.url : undefined;
           },
-          rememberUrl: () => {},
+          rememberUrl: (path, url) => {
+            const digest = media.digestOf(path);
+            if (digest) this.urls.remember(digest, url);
+          },
           holdsLock: () => lease.held(),
           notice: (message) => this.options.log(`step ${data.step}: ${message}`),
           // A refused account fails this step at once (no task was made); a worker runs for days, and the
@@ -236,6 +241,10 @@ class StepRunner {
         },
       );
       report({ state: 'downloading', message: 'storing the outputs in the shared cache' });
+      for (const [name, url] of Object.entries(result.remoteUrls ?? {})) {
+        const output = result.outputs[name];
+        if (output) this.urls.remember(output.digest, url);
+      }
       for (const output of Object.values(result.outputs)) {
         const bytes = await shareBlob(services.blobs, output.digest, this.store.path(output.digest));
         await services.records.blobStored(services.blobs.name, output.digest, bytes);
