@@ -63,6 +63,7 @@ export async function measure(c, fleetMode) {
     if (code !== 0) throw new Error(`fleet bench run failed (${code}): ${run.stderr().slice(-2000)}`);
     const stats = fake.stats();
     const prompts = new Set([...fake.tasks.values()].map((t) => t.body.prompt));
+    if (process.env.VIDRECIPE_BENCH_SUBMITS) writeFileSync(process.env.VIDRECIPE_BENCH_SUBMITS, JSON.stringify([...fake.tasks.values()].map((t) => [t.submittedAt, t.finishedAt])));
     return { ...c, fleet: fleetMode, wallMs, coordinatorCpuMs: Number(readFileSync(cpuFile, 'utf8')), tasks: fake.tasks.size, duplicates: fake.tasks.size - prompts.size, maxInFlight: stats.maxInFlight, maxPerSecond: stats.maxSubmitsIn(1000) };
   } finally {
     for (const w of workers) w.proc.kill('SIGKILL');

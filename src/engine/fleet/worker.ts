@@ -79,6 +79,9 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       stalledInterval: Math.max(1_000, Math.floor(options.leaseMs / 2)),
       // A step handed from dead worker to dead worker is still one step: never failed for that alone.
       maxStalledCount: 100,
+      // While the account's slots are all taken, an idle worker waits on Redis this long (s) before it
+      // asks again: a slot freed by another worker's step wakes nobody, and BullMQ's 5 s would leave it empty.
+      drainDelay: 0.2,
       autorun: false,
     });
     worker.on('error', (error) => options.log(`queue ${QUEUE_NAMES[backend]}: ${error.message}`));
@@ -114,9 +117,16 @@ class StepRunner {
     private readonly tmp: string,
     /** Where this machine's uploads can be fetched: a clip every leg of a batch shares is uploaded once. */
     private readonly urls: UrlStore,
-  ) {}
+  ) {
+    this.media = new MediaFiles(store, join(tmp, 'media'));
+  }
 
   private readonly limiters = new Map<Backend, SubmitLimiter>();
+  /**
+   * The worker's named links to blobs, one per blob and extension whatever the step: a clip every leg of a
+   * batch reads keeps one path, so its probe (the provider's limits) is made once, not once per leg.
+   */
+  private readonly media: MediaFiles;
 
   async run(job: Job<StepJob>, backend: Backend, token?: string): Promise<JobResult> {
     const data = job.data;
@@ -185,7 +195,7 @@ class StepRunner {
     if (!executor) throw new Error(`this worker cannot run ${model.id} on ${backend}${backend === 'local' ? '' : ` (is ${API_KEYS[backend as 'wavespeed' | 'dashscope']} set where the worker runs?)`}`);
     const workDir = join(this.tmp, `${job.id}.${lease.token}`);
     mkdirSync(workDir, { recursive: true });
-    const media = new MediaFiles(this.store, join(workDir, 'media'));
+    const media = this.media;
     const origins = new Map<string, string>();
     const params = await fromJobParams(model, data.params, async (ref) => {
       if (!(await fetchBlob(services.blobs, ref.blob, this.store, signal))) throw new Error(`input blob ${ref.blob} is not in the shared cache ${services.blobs.name}; run the recipe again so its coordinator stores it`);
