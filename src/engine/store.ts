@@ -2,13 +2,18 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from '../providers/download-policy.js';
 import { openMedia, refusedUrl } from '../providers/media-download.js';
 import { tempBeside } from './atomic.js';
 import { sha256File } from './hash.js';
 import { safeName } from './state-names.js';
+
+/** Bytes received for a digest hashed to another: they never enter the store. */
+export class DigestMismatch extends Error {
+  override name = 'DigestMismatch';
+}
 
 /**
  * Content-addressed blobs: `objects/<sha256>`. A blob appears whole under its final name or not at
@@ -86,7 +91,15 @@ export class ContentStore {
    */
   async download(url: string, tempDir: string, signal?: AbortSignal): Promise<{ digest: string; bytes: number }> {
     this.ensureDir();
-    const body = await openMedia(url, this.downloads, signal);
+    return this.receive(await openMedia(url, this.downloads, signal), tempDir, signal);
+  }
+
+  /**
+   * Streams `body` into the store, hashing while it streams; the partial file lives in `tempDir` (on the
+   * same file system). With `expected`, bytes that hash otherwise are refused and never appear in the store.
+   */
+  async receive(body: Readable, tempDir: string, signal?: AbortSignal, expected?: string): Promise<{ digest: string; bytes: number }> {
+    this.ensureDir();
     const hash = createHash('sha256');
     mkdirSync(tempDir, { recursive: true });
     const temp = tempBeside(join(tempDir, 'download'));
@@ -99,6 +112,7 @@ export class ContentStore {
     try {
       await pipeline(body, tee, createWriteStream(temp), { signal });
       const digest = hash.digest('hex');
+      if (expected !== undefined && digest !== expected) throw new DigestMismatch(`its bytes hash to ${digest}, not ${expected}`);
       const { size } = await stat(temp);
       await rename(temp, this.path(digest));
       return { digest, bytes: size };
@@ -107,4 +121,5 @@ export class ContentStore {
       throw error;
     }
   }
+
 }

@@ -1,12 +1,7 @@
-import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { tempBeside } from '../atomic.js';
-import type { ContentStore } from '../store.js';
+import { DigestMismatch, type ContentStore } from '../store.js';
 
 /**
  * The shared store of blobs, by content (`cas/<sha256>`): an S3 bucket or a shared folder. Every machine
@@ -37,26 +32,13 @@ export async function fetchBlob(shared: SharedBlobs, digest: string, local: Cont
   if (local.has(digest)) return true;
   const body = await shared.open(digest);
   if (!body) return false;
-  const target = local.path(digest);
-  mkdirSync(dirname(target), { recursive: true });
-  const temp = tempBeside(target);
-  const hash = createHash('sha256');
-  const tee = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
   try {
-    await pipeline(body, tee, createWriteStream(temp), { signal });
-    const got = hash.digest('hex');
-    if (got !== digest) throw new BlobDamaged(`blob ${digest} in ${shared.name} is damaged (its bytes hash to ${got}); it is not used`);
-    await rename(temp, target);
-    return true;
+    await local.receive(body, dirname(local.path(digest)), signal, digest);
   } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
+    if (!(error instanceof DigestMismatch)) throw error;
+    throw new BlobDamaged(`blob ${digest} in ${shared.name} is damaged (${(error as Error).message}); it is not used`);
   }
+  return true;
 }
 
 /** Stores `file` (whose bytes hash to `digest`) in the shared store unless it is there already; returns its size. */

@@ -49,20 +49,12 @@ export class Records {
     return this.pool.end();
   }
 
-  private async migrate(): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+  private migrate(): Promise<void> {
+    return transaction(this.pool, async (client) => {
       // Two machines starting at once would both create the tables: one waits for the other.
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('vidrecipe-schema'))`);
       await client.query(SCHEMA);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** The finished step of `key` in the shared cache, if any. */
@@ -109,17 +101,19 @@ export class Records {
    * how long until it runs out, by the database's clock (one clock for every machine).
    */
   async claim(key: string, holder: string, leaseMs: number): Promise<Lease | { heldBy: string; expiresInMs: number }> {
-    const { rows } = await this.pool.query<{ token: string; taken: boolean }>(
-      `INSERT INTO vidrecipe_leases AS l (key, token, holder, expires_at) VALUES ($1, 1, $2, clock_timestamp() + $3 * interval '1 millisecond')
+    // `taken`: the lease before ran out instead of being released (its holder died or was cut off).
+    const { rows } = await this.pool.query<{ token: string; taken: boolean | null }>(
+      `WITH before AS (SELECT expires_at > '-infinity' AS ran_out FROM vidrecipe_leases WHERE key = $1)
+       INSERT INTO vidrecipe_leases AS l (key, token, holder, expires_at) VALUES ($1, 1, $2, clock_timestamp() + $3 * interval '1 millisecond')
        ON CONFLICT (key) DO UPDATE SET token = l.token + 1, holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
        WHERE l.expires_at < clock_timestamp()
-       RETURNING token, (xmax <> 0) AS taken`,
+       RETURNING token, (SELECT ran_out FROM before) AS taken`,
       [key, holder, leaseMs],
     );
-    if (rows[0]) return new Lease(this.pool, key, Number(rows[0].token), holder, leaseMs, rows[0].taken);
+    if (rows[0]) return new Lease(this.pool, key, Number(rows[0].token), holder, leaseMs, rows[0].taken === true);
     const held = await this.pool.query<{ holder: string; ms: string }>(`SELECT holder, greatest(0, extract(epoch FROM expires_at - clock_timestamp()) * 1000) AS ms FROM vidrecipe_leases WHERE key = $1`, [key]);
     const row = held.rows[0];
-    // Released between the two statements: free now.
+    // Gone between the two statements (the tables were emptied by hand): free now.
     if (!row) return this.claim(key, holder, leaseMs);
     return { heldBy: row.holder, expiresInMs: Math.ceil(Number(row.ms)) };
   }
@@ -162,8 +156,12 @@ export class Lease {
     return !this.lost;
   }
 
+  /**
+   * Ends the lease now. The row stays, with its token: deleting it would let the next claim start again at
+   * token 1, which a stale holder of an old lease 1 could then write with.
+   */
   async release(): Promise<void> {
-    await this.pool.query('DELETE FROM vidrecipe_leases WHERE key = $1 AND token = $2', [this.key, this.token]);
+    await this.pool.query(`UPDATE vidrecipe_leases SET expires_at = '-infinity' WHERE key = $1 AND token = $2`, [this.key, this.token]);
   }
 
   /** The task records of this step, written only while the lease is this worker's. */
@@ -200,21 +198,13 @@ export class Lease {
    * Publishes the finished step (its blobs are already stored) and closes its task, in one transaction
    * under the lease. A record already there stays, unless `replace` (`--force` asked for a new result).
    */
-  async publish(record: StepRecord, replace = false): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+  publish(record: StepRecord, replace = false): Promise<void> {
+    return transaction(this.pool, async (client) => {
       const { rowCount } = await client.query('SELECT 1 FROM vidrecipe_leases WHERE key = $1 AND token = $2 FOR UPDATE', [this.key, this.token]);
       if (!rowCount) throw this.lostError();
       await client.query(`INSERT INTO vidrecipe_steps (key, record) VALUES ($1, $2) ON CONFLICT (key) DO ${replace ? 'UPDATE SET record = EXCLUDED.record, created_at = clock_timestamp()' : 'NOTHING'}`, [record.key, JSON.stringify(record)]);
       await client.query('DELETE FROM vidrecipe_tasks WHERE key = $1', [record.key]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** Runs `sql` with `lease` bound to this lease's row (locked): affects nothing once another worker took it. */
@@ -226,6 +216,21 @@ export class Lease {
   private lostError(): LeaseLost {
     this.lost = true;
     return new LeaseLost(`another worker took over this step (its lease ran out: this worker stalled or lost the network); nothing more was written for it`);
+  }
+}
+
+/** Runs `work` in one transaction on one connection: committed when it returns, rolled back when it throws. */
+async function transaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await work(client);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
   }
 }
 

@@ -1,0 +1,107 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlobDamaged, fetchBlob, shareBlob } from '../../src/engine/fleet/blobs.js';
+import { FolderBlobs } from '../../src/engine/fleet/blobs-folder.js';
+import { LeaseLost, Records, type Lease } from '../../src/engine/fleet/records.js';
+import { sha256 } from '../../src/engine/hash.js';
+import type { StepRecord } from '../../src/engine/step-cache.js';
+import { ContentStore } from '../../src/engine/store.js';
+import { startTestFleet, type TestFleet } from '../support/test-fleet.mjs';
+import { makeTmpDir, removeDir } from '../support/media.js';
+
+// The durable records of the many-machines mode on a real PostgreSQL, and the shared blobs on a folder.
+
+let fleet: TestFleet;
+let records: Records;
+let dir: string;
+
+beforeAll(async () => {
+  fleet = await startTestFleet();
+  records = await Records.open({ url: new URL(fleet.recordsUrl), from: 'records at test' });
+  dir = await makeTmpDir('vidrecipe-fleet-records-');
+}, 60_000);
+
+afterAll(async () => {
+  await records?.close();
+  await fleet?.close();
+  await removeDir(dir);
+});
+
+const record = (key: string, run: string): StepRecord => ({ format: 1, key, model: 'local/trim', specVersion: 1, backend: 'local', step: 'cut', run, createdAt: new Date().toISOString(), durationMs: 1, outputs: {}, costUsd: 0 });
+const task = (key: string) => ({ key, step: 'remove', run: 'r1', backend: 'wavespeed' as const, model: 'wavespeed-ai/void-video-inpainting/mask' });
+
+describe('leases on steps', () => {
+  it('a live lease is not taken; one that ran out is, and its old holder can write nothing more', async () => {
+    const key = sha256('lease-takeover');
+    const first = (await records.claim(key, 'worker-a', 300)) as Lease;
+    expect(first.token).toBe(1);
+    expect(first.tookOver).toBe(false);
+    const refused = await records.claim(key, 'worker-b', 300);
+    expect(refused).toMatchObject({ heldBy: 'worker-a' });
+    expect((refused as { expiresInMs: number }).expiresInMs).toBeGreaterThan(0);
+
+    await first.tasks.intent(task(key));
+    await sleep(400);
+    const second = (await records.claim(key, 'worker-b', 10_000)) as Lease;
+    expect([second.token, second.tookOver]).toEqual([2, true]);
+    // The task record the first holder wrote is what the second re-attaches from.
+    expect(await second.tasks.get(key)).toMatchObject({ state: 'intent', key });
+
+    // The first holder, back from a stall: every write is refused, nothing it says lands.
+    await expect(first.tasks.submitted((await first.tasks.get(key))!, 'task-from-a-stale-worker')).rejects.toBeInstanceOf(LeaseLost);
+    await expect(first.publish(record(key, 'r1'))).rejects.toBeInstanceOf(LeaseLost);
+    await first.tasks.clear(key);
+    expect(await first.renew()).toBe(false);
+    expect(first.held()).toBe(false);
+    expect(await second.tasks.get(key)).toMatchObject({ state: 'intent' });
+    expect(await records.step(key)).toBeUndefined();
+
+    // The holder publishes: the record appears and the task is closed in the same transaction.
+    await second.tasks.submitted((await second.tasks.get(key))!, 'task-1');
+    await second.publish(record(key, 'r2'));
+    expect(await records.step(key)).toMatchObject({ run: 'r2' });
+    expect(await second.tasks.get(key)).toBeUndefined();
+    await second.release();
+    // A released lease is free at once, and its token goes on growing: a stale lease 1 never matches again.
+    expect(await records.claim(key, 'worker-c', 1000)).toMatchObject({ token: 3, tookOver: false });
+  });
+
+  it('of several workers claiming one free step at once, exactly one gets it', async () => {
+    const key = sha256('lease-race');
+    const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => records.claim(key, `worker-${i}`, 5_000)));
+    expect(claims.filter((c) => !('heldBy' in c))).toHaveLength(1);
+  });
+
+  it('a published record stays unless the step was forced', async () => {
+    const key = sha256('publish-twice');
+    const lease = (await records.claim(key, 'w', 5_000)) as Lease;
+    await lease.publish(record(key, 'first'));
+    await lease.publish(record(key, 'second'));
+    expect(await records.step(key)).toMatchObject({ run: 'first' });
+    await lease.publish(record(key, 'forced'), true);
+    expect(await records.step(key)).toMatchObject({ run: 'forced' });
+  });
+});
+
+describe('blobs in a shared folder', () => {
+  it('come back byte for byte, and a damaged one is refused and never enters the local store', async () => {
+    const shared = new FolderBlobs(join(dir, 'nas'));
+    mkdirSync(join(dir, 'nas'), { recursive: true });
+    const local = new ContentStore(join(dir, 'local'));
+    const file = join(dir, 'clip.bin');
+    writeFileSync(file, 'frames');
+    const digest = sha256('frames');
+    expect(await shareBlob(shared, digest, file)).toBe(6);
+    expect(await fetchBlob(shared, digest, local)).toBe(true);
+    expect(local.has(digest)).toBe(true);
+
+    const other = sha256('other frames');
+    expect(await fetchBlob(shared, other, local)).toBe(false);
+    mkdirSync(join(dir, 'nas', 'cas'), { recursive: true });
+    writeFileSync(join(dir, 'nas', 'cas', other), 'not those frames');
+    await expect(fetchBlob(shared, other, local)).rejects.toBeInstanceOf(BlobDamaged);
+    expect(local.has(other)).toBe(false);
+  });
+});
