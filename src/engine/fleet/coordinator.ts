@@ -64,11 +64,6 @@ export class Coordinator {
     return record;
   }
 
-  /** Which of `keys` the shared cache holds: the plan's cache status and cost. */
-  known(keys: readonly string[]): Promise<Set<string>> {
-    return this.services.records.stepsKnown(keys);
-  }
-
   /** Runs the step on the fleet and returns its record, its outputs in `store`. */
   async compute(job: StepJob, inputs: ReadonlyMap<string, string>, store: ContentStore, onProgress: (p: JobProgress) => void, signal: AbortSignal): Promise<FleetResult> {
     const { records, blobs } = this.services;
@@ -96,9 +91,10 @@ export class Coordinator {
   }
 
   /**
-   * Enqueues the job and waits for its end. The queue's events say it at once; a look at the job every
-   * few seconds finds what events cannot say: the job gone (Redis flushed, or removed on completion
-   * before we listened) — then the record decides, and without one the job is enqueued again.
+   * Enqueues the job (after a look: it may be there already, done or failed) and waits for its end, which
+   * the queue's events say at once. Looks again when the sentinel says Redis lost its data, when another
+   * run's job of the same step failed, and every 30 s: a job gone is decided by the record in PostgreSQL,
+   * and without one enqueued again.
    */
   private async follow(job: StepJob, onProgress: (p: JobProgress) => void, signal: AbortSignal): Promise<JobResult | undefined> {
     const queue = this.services.queues.queue(job.backend);
@@ -221,9 +217,12 @@ export class Coordinator {
       const events = this.services.queues.queueEvents(backend);
       events.on('completed', ({ jobId, returnvalue }) => this.settle(jobId, (w) => w.resolve(parseResult(returnvalue))));
       events.on('failed', ({ jobId, failedReason }) => {
-        // The job may be an earlier run's failure replayed; the look at the job decides then.
+        if (!this.waiters.has(jobId)) return;
+        // This run's job failed: that is the step's answer. Another run's (two coordinators on one step):
+        // a look now puts the step in again for this run.
         void this.services.queues.queue(backend).getJob(jobId).then((job) => {
           if ((job?.data as StepJob | undefined)?.run === run) this.settle(jobId, (w) => w.reject(new FleetStepFailed(failedReason || 'failed on a worker')));
+          else for (const look of this.following.get(jobId) ?? []) look();
         });
       });
       events.on('progress', ({ jobId, data }) => this.settle(jobId, (w) => w.progress(data as JobProgress), true));

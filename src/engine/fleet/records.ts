@@ -63,13 +63,6 @@ export class Records {
     return rows[0]?.record;
   }
 
-  /** The keys among `keys` that the shared cache holds. */
-  async stepsKnown(keys: readonly string[]): Promise<Set<string>> {
-    if (!keys.length) return new Set();
-    const { rows } = await this.pool.query<{ key: string }>('SELECT key FROM vidrecipe_steps WHERE key = ANY($1)', [keys]);
-    return new Set(rows.map((r) => r.key));
-  }
-
   /**
    * A blob is in the shared store named `store` (`s3://bucket/prefix`): counted for `status`. Only a count:
    * whether a blob is there is asked of the store itself, which may have been emptied or replaced.

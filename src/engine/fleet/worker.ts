@@ -132,8 +132,6 @@ class StepRunner {
     const data = job.data;
     const { records, blobs } = this.options.services;
     if (data.cache !== blobs.name) throw new Error(`this worker's cache is ${blobs.name} but the run's is ${data.cache}: the inputs are there, not here; give every machine of the fleet the same cache setting`);
-    const existing = data.force ? undefined : await records.step(data.key);
-    if (existing) return { outcome: 'cached', run: existing.run, record: existing };
     const lease = await this.claim(job);
     if ('run' in lease) return lease;
     const controller = new AbortController();
@@ -147,7 +145,7 @@ class StepRunner {
     this.options.hardStop.addEventListener('abort', onHardStop, { once: true });
     this.journal.append({ event: 'job-start', step: data.step, key: data.key, run: data.run, lease: lease.token, took_over: lease.tookOver });
     try {
-      // Published meanwhile (by the worker this lease was taken from, or before we got it): that result stands.
+      // Published already (by another run's job, or by the worker this lease was taken from): that result stands.
       const published = await records.step(data.key);
       if (published && (!data.force || published.run === data.run)) return { outcome: 'cached', run: published.run, record: published };
       const { record, attempts } = await this.compute(job, backend, lease, controller.signal);
