@@ -70,7 +70,8 @@ export async function measure(c, fleetMode) {
     await Promise.all(workers.map((w) => w.exited));
     await fleet?.close();
     await fake.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (!process.env.VIDRECIPE_BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
+    else console.error(`kept ${dir}`);
   }
 }
 

@@ -150,10 +150,11 @@ describe('a team: three workers, two coordinators, one account', () => {
   it('status shows the workers alive, nothing in flight, and the shared cache', async () => {
     const child = startCli(['status', '--format', 'json'], { cwd: dir, env: env() });
     expect(await child.exited, child.output.stderr).toBe(0);
-    const status = JSON.parse(child.output.stdout) as { queues: { queue: string; active: number; workers: string[]; concurrency: number | null; rate: { max: number } | null }[]; openTasks: unknown[]; cache: { steps: number; blobs: number; bytes: number } };
+    const status = JSON.parse(child.output.stdout) as { queues: { queue: string; active: number; workers: string[]; concurrency: number | null; stepsActiveMax: number | null; rate: { max: number } | null }[]; inFlight: unknown[]; openTasks: unknown[]; cache: { steps: number; blobs: number; bytes: number } };
     const ws = status.queues.find((q) => q.queue === 'wavespeed')!;
     expect(ws.workers).toHaveLength(3);
-    expect([ws.active, ws.concurrency, ws.rate?.max]).toEqual([0, LIMITS.concurrency, LIMITS.rate]);
+    expect([ws.active, ws.concurrency, ws.stepsActiveMax, ws.rate?.max]).toEqual([0, LIMITS.concurrency, 2 * LIMITS.concurrency, LIMITS.rate]);
+    expect(status.inFlight).toEqual([]);
     expect(status.openTasks).toEqual([]);
     expect(status.cache.steps).toBe(14);
     expect(status.cache.blobs).toBeGreaterThanOrEqual(3);

@@ -33,11 +33,13 @@ export async function statusCommand(options: StatusCommandOptions): Promise<numb
 function statusText(status: FleetStatus): string {
   const lines = [`queue ${status.services.queue} · records ${status.services.records} · cache ${status.services.cache}`, ''];
   for (const q of status.queues) {
-    const limits = q.backend === 'local' ? 'per-worker concurrency' : `${q.concurrency ?? '?'} in flight, ${q.rate ? `${q.rate.max} per ${q.rate.durationMs / 1000}s` : 'no rate limit set'}`;
+    const limits = q.backend === 'local' ? 'per-worker concurrency' : `the account: ${q.concurrency ?? '?'} tasks in flight, ${q.rate ? `${q.rate.max} submissions per ${q.rate.durationMs / 1000}s` : 'no rate limit set'}`;
     lines.push(`${q.queue.padEnd(10)} ${String(q.active).padStart(4)} running ${String(q.waiting).padStart(5)} waiting ${String(q.delayed).padStart(4)} delayed ${String(q.failed).padStart(4)} failed   (${limits})`);
     lines.push(`${''.padEnd(10)} workers: ${q.workers.length ? q.workers.join(', ') : 'none'}`);
   }
   lines.push('');
+  const flying = status.inFlight.map((f) => `${f.account} ${f.count}`);
+  lines.push(`tasks in flight now: ${flying.length ? flying.join(', ') : 'none'}`);
   const open = status.openTasks.map((t) => `${t.backend} ${t.count} ${t.state === 'submitted' ? 'submitted' : 'of unknown outcome'}`);
   lines.push(`remote tasks not finished: ${open.length ? open.join(', ') : 'none'} · steps held by a worker: ${status.leases}`);
   lines.push(`shared cache: ${status.cache.steps} step results, ${status.cache.blobs} blobs, ${formatSize(status.cache.bytes)}`);

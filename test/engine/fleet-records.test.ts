@@ -85,6 +85,35 @@ describe('leases on steps', () => {
   });
 });
 
+describe('slots for tasks in flight', () => {
+  it('at most the cap across every lease; freed by the holder, or by its lease running out; a freed slot wakes a waiter', async () => {
+    const account = 'wavespeed:test-slots';
+    const leases = await Promise.all(['s1', 's2', 's3'].map(async (k, i) => (await records.claim(sha256(k), `w${i}`, i === 1 ? 2_000 : 10_000)) as Lease));
+    expect(await leases[0]!.takeSlot(account, 2)).toBe(true);
+    expect(await leases[1]!.takeSlot(account, 2)).toBe(true);
+    expect(await leases[2]!.takeSlot(account, 2)).toBe(false);
+    // Asking again for a slot one holds is not a second slot.
+    expect(await leases[0]!.takeSlot(account, 2)).toBe(true);
+
+    // The first wait opens the listening connection; a notice sent while it opens is covered by the timeout.
+    await records.slotFreed(300);
+    const woken = records.slotFreed(10_000);
+    const t0 = Date.now();
+    await leases[0]!.freeSlot(account);
+    await woken;
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(await leases[2]!.takeSlot(account, 2)).toBe(true);
+
+    // The second holder dies: once its lease has run out, its slot no longer counts.
+    expect(await leases[0]!.takeSlot(account, 2)).toBe(false);
+    await sleep(2_100);
+    expect(await leases[0]!.takeSlot(account, 2)).toBe(true);
+    // And its own writes are refused after a takeover.
+    await records.claim(sha256('s2'), 'w9', 10_000);
+    await expect(leases[1]!.takeSlot(account, 2)).rejects.toBeInstanceOf(LeaseLost);
+  });
+});
+
 describe('blobs in a shared folder', () => {
   it('come back byte for byte, and a damaged one is refused and never enters the local store', async () => {
     const shared = new FolderBlobs(join(dir, 'nas'));

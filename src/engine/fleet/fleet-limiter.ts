@@ -2,23 +2,29 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { BackendLimits } from '../config.js';
 import type { SubmitLimiter } from '../limiter.js';
+import type { Lease, Records } from './records.js';
 
 /** A submission whose worker died before the answer came counts as answered this long after it left. */
 const STALE_MS = 60_000;
+/** A step waiting for a slot asks again at least this often, should a notice be missed. */
+const SLOT_RETRY_MS = 250;
 
 /**
- * One provider account's limits shared by every worker. Tasks in flight are held by the queue (BullMQ's
- * global concurrency: a step's job is active while it runs); the submission window is kept here, in
- * PostgreSQL, because BullMQ's limiter is a fixed window over jobs *started* (up to twice the rate in a
- * sliding window, and a job starts before its uploads) while the provider counts requests arriving in
- * a sliding window. Each place is taken by the database's clock, one clock for every machine.
+ * One provider account's limits shared by every worker, kept in PostgreSQL: the tasks in flight, each
+ * slot held on the step's lease from its submit to the provider's final answer (as on one machine:
+ * uploads before and the download after take none), and the submission window. BullMQ's global
+ * concurrency bounds the steps active (preparing, in flight, finishing) and its limiter paces their
+ * starts, but a job is active from before its uploads to after its download, and BullMQ's limiter is a
+ * fixed window over jobs *started* (up to twice the rate in a sliding window), while the provider counts
+ * tasks running and requests arriving in a sliding window. Each place is taken by the database's clock,
+ * one clock for every machine.
  */
-export class FleetLimiter implements SubmitLimiter {
+export class FleetLimiter {
   private readonly cap: number;
   private readonly intervalMs: number;
 
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly records: Records,
     /** The account's name in the window: the provider and a fingerprint of its key. */
     private readonly account: string,
     limits: BackendLimits,
@@ -29,14 +35,33 @@ export class FleetLimiter implements SubmitLimiter {
     const whole = Number.isInteger(limits.submissions);
     this.cap = Number.isFinite(limits.submissions) ? (whole ? limits.submissions : 1) : 2 ** 31 - 1;
     this.intervalMs = Number.isFinite(limits.submissions) ? (whole ? limits.intervalMs : Math.ceil(limits.intervalMs / limits.submissions)) : 0;
+    this.slots = limits.concurrency;
   }
 
-  withUpload<T>(task: () => Promise<T>): Promise<T> {
-    return task();
+  private readonly slots: number;
+
+  private get pool(): pg.Pool {
+    return this.records.pool;
   }
 
-  withSlot<T>(task: () => Promise<T>): Promise<T> {
-    return task();
+  /** The limits as one step under `lease` sees them: its slot for the task in flight lives on its lease. */
+  forLease(lease: Lease): SubmitLimiter {
+    return {
+      withUpload: (task) => task(),
+      withSlot: async (task, signal) => {
+        while (!(await lease.takeSlot(this.account, this.slots))) {
+          signal?.throwIfAborted();
+          await this.records.slotFreed(SLOT_RETRY_MS, signal);
+        }
+        try {
+          return await task();
+        } finally {
+          await lease.freeSlot(this.account).catch(() => {});
+        }
+      },
+      submit: (request, signal) => this.submit(request, signal),
+      pauseSubmissions: (ms) => this.pauseSubmissions(ms),
+    };
   }
 
   async submit<T>(request: (ready: () => Promise<void>) => Promise<T>, signal?: AbortSignal): Promise<T> {

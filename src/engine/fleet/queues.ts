@@ -12,6 +12,9 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** BullMQ's key prefix: vidrecipe's queues never mix with another application's in the same Redis. */
 export const PREFIX = 'vidrecipe';
 
+/** Steps of a provider's queue active at once, per slot of the account's tasks in flight. */
+export const ACTIVE_PER_SLOT = 2;
+
 /** One queue per backend: for a provider, per account (the fleet is one account per provider); `local` for ffmpeg work. */
 export const QUEUE_NAMES: Readonly<Record<Backend, string>> = { wavespeed: 'wavespeed', dashscope: 'dashscope', local: 'local' };
 
@@ -132,16 +135,18 @@ export class FleetQueues {
   }
 
   /**
-   * Writes the account's limits onto its queue, where every worker reads them: the tasks in flight
-   * (BullMQ's global concurrency) and the pace at which jobs start (its global rate limit; the exact
-   * submission window is kept in PostgreSQL). Said again from time to time: a Redis that lost its data
-   * lost these too. The local queue has none: each worker runs as many ffmpeg jobs as it was told.
+   * Writes the account's limits onto its queue, where every worker reads them: how many of its steps may
+   * be active at once (BullMQ's global concurrency: twice the account's tasks in flight, so a step can
+   * upload before, and download after, its slot while others hold theirs — the slots themselves are
+   * counted in PostgreSQL) and the pace at which they start (its global rate limit; the exact submission
+   * window is PostgreSQL's too). Said again from time to time: a Redis that lost its data lost these too.
+   * The local queue has none: each worker runs as many ffmpeg jobs as it was told.
    */
   async applyLimits(backend: Backend): Promise<void> {
     if (backend === 'local') return;
     const limits = this.config[backend];
     const queue = this.queue(backend);
-    await queue.setGlobalConcurrency(limits.concurrency);
+    await queue.setGlobalConcurrency(ACTIVE_PER_SLOT * limits.concurrency);
     if (Number.isFinite(limits.submissions)) {
       const whole = Number.isInteger(limits.submissions);
       await queue.setGlobalRateLimit(whole ? limits.submissions : 1, whole ? limits.intervalMs : Math.ceil(limits.intervalMs / limits.submissions));

@@ -45,8 +45,47 @@ export class Records {
     return new ServiceError(this.setting, `PostgreSQL failed: ${causeText(error)}`, 'check the server and the URL', { cause: error });
   }
 
-  close(): Promise<void> {
-    return this.pool.end();
+  private listener?: Promise<pg.Client>;
+  /** In the order they began to wait. */
+  private readonly slotWaiters = new Set<() => void>();
+
+  async close(): Promise<void> {
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.then((client) => client.end()).catch(() => {});
+    await this.pool.end();
+  }
+
+  /**
+   * Resolves when a machine frees a slot of an account in flight (PostgreSQL's NOTIFY), or after `maxMs`.
+   * Each notice wakes the one waiter of this process that has waited longest: a freed slot can be taken
+   * once, and waking every waiter of every machine for it would be a query each. One listening connection
+   * per process, opened on first use; a notice missed while it opens is covered by `maxMs`.
+   */
+  slotFreed(maxMs: number, signal?: AbortSignal): Promise<void> {
+    this.listener ??= (async () => {
+      const client = new pg.Client({ connectionString: this.setting.url.href, connectionTimeoutMillis: 5_000, application_name: 'vidrecipe-listen' });
+      client.on('error', () => {});
+      client.on('notification', () => {
+        const [first] = this.slotWaiters;
+        first?.();
+      });
+      await client.connect();
+      await client.query('LISTEN vidrecipe_slots');
+      return client;
+    })();
+    this.listener.catch(() => {});
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        this.slotWaiters.delete(wake);
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, maxMs);
+      signal?.addEventListener('abort', wake, { once: true });
+      this.slotWaiters.add(wake);
+    });
   }
 
   private migrate(): Promise<void> {
@@ -72,12 +111,13 @@ export class Records {
   }
 
   /** What `vidrecipe status` shows of the durable side, for the blob store named `store`. */
-  async usage(store: string): Promise<{ steps: number; blobs: number; bytes: number; openTasks: { backend: string; state: string; count: number }[]; leases: number }> {
-    const [steps, blobs, tasks, leases] = await Promise.all([
+  async usage(store: string): Promise<{ steps: number; blobs: number; bytes: number; openTasks: { backend: string; state: string; count: number }[]; leases: number; inFlight: { account: string; count: number }[] }> {
+    const [steps, blobs, tasks, leases, inFlight] = await Promise.all([
       this.pool.query<{ n: string }>('SELECT count(*) AS n FROM vidrecipe_steps'),
       this.pool.query<{ n: string; bytes: string | null }>('SELECT count(*) AS n, sum(bytes) AS bytes FROM vidrecipe_blobs WHERE store = $1', [store]),
       this.pool.query<{ backend: string; state: string; n: string }>(`SELECT record->>'backend' AS backend, record->>'state' AS state, count(*) AS n FROM vidrecipe_tasks GROUP BY 1, 2 ORDER BY 1, 2`),
       this.pool.query<{ n: string }>('SELECT count(*) AS n FROM vidrecipe_leases WHERE expires_at > clock_timestamp()'),
+      this.pool.query<{ account: string; n: string }>('SELECT in_flight AS account, count(*) AS n FROM vidrecipe_leases WHERE in_flight IS NOT NULL AND expires_at > clock_timestamp() GROUP BY 1 ORDER BY 1'),
     ]);
     return {
       steps: Number(steps.rows[0]!.n),
@@ -85,6 +125,7 @@ export class Records {
       bytes: Number(blobs.rows[0]!.bytes ?? 0),
       openTasks: tasks.rows.map((r) => ({ backend: r.backend, state: r.state, count: Number(r.n) })),
       leases: Number(leases.rows[0]!.n),
+      inFlight: inFlight.rows.map((r) => ({ account: r.account, count: Number(r.n) })),
     };
   }
 
@@ -154,7 +195,24 @@ export class Lease {
    * token 1, which a stale holder of an old lease 1 could then write with.
    */
   async release(): Promise<void> {
-    await this.pool.query(`UPDATE vidrecipe_leases SET expires_at = '-infinity' WHERE key = $1 AND token = $2`, [this.key, this.token]);
+    await this.pool.query(`UPDATE vidrecipe_leases SET expires_at = '-infinity', in_flight = NULL WHERE key = $1 AND token = $2`, [this.key, this.token]);
+  }
+
+  /**
+   * Takes one of `account`'s `cap` slots for tasks in flight, counted over every machine's live leases:
+   * true when taken (or this step holds one already), false when they are all taken. A slot lives on the
+   * lease: it goes with the lease's end, so a dead worker's slot is free once its lease has run out.
+   */
+  async takeSlot(account: string, cap: number): Promise<boolean> {
+    const { rows } = await this.pool.query<{ got: number }>('SELECT vidrecipe_take_slot($1, $2, $3, $4) AS got', [account, this.key, this.token, cap]);
+    const got = rows[0]!.got;
+    if (got < 0) throw this.lostError();
+    return got > 0;
+  }
+
+  /** Gives the slot back (the provider answered) and wakes the machines waiting for one. */
+  async freeSlot(account: string): Promise<void> {
+    await this.pool.query('SELECT vidrecipe_free_slot($1, $2, $3)', [account, this.key, this.token]);
   }
 
   /** The task records of this step, written only while the lease is this worker's. */
@@ -229,12 +287,41 @@ async function transaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promi
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS vidrecipe_leases (key text PRIMARY KEY, token bigint NOT NULL, holder text NOT NULL, expires_at timestamptz NOT NULL);
+-- The account whose slot for a task in flight the step holds, from its submit to the provider's answer.
+ALTER TABLE vidrecipe_leases ADD COLUMN IF NOT EXISTS in_flight text;
+CREATE INDEX IF NOT EXISTS vidrecipe_leases_in_flight ON vidrecipe_leases (in_flight) WHERE in_flight IS NOT NULL;
 CREATE TABLE IF NOT EXISTS vidrecipe_tasks (key text PRIMARY KEY, record jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT clock_timestamp());
 CREATE TABLE IF NOT EXISTS vidrecipe_steps (key text PRIMARY KEY, record jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT clock_timestamp());
 CREATE TABLE IF NOT EXISTS vidrecipe_blobs (store text NOT NULL, digest text NOT NULL, bytes bigint NOT NULL, stored_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (store, digest));
 CREATE TABLE IF NOT EXISTS vidrecipe_submissions (id bigserial PRIMARY KEY, account text NOT NULL, sent_at timestamptz NOT NULL, answered_at timestamptz);
 CREATE INDEX IF NOT EXISTS vidrecipe_submissions_account ON vidrecipe_submissions (account, answered_at);
 CREATE TABLE IF NOT EXISTS vidrecipe_pauses (account text PRIMARY KEY, resume_at timestamptz NOT NULL);
+-- A slot for a task in flight: 1 taken (or held already), 0 all taken, -1 the lease is not the caller's.
+CREATE OR REPLACE FUNCTION vidrecipe_take_slot(p_account text, p_key text, p_token bigint, p_cap int)
+RETURNS int LANGUAGE plpgsql AS $fn$
+DECLARE
+  n int;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('vidrecipe-slots:' || p_account));
+  SELECT count(*) INTO n FROM vidrecipe_leases l
+    WHERE l.in_flight = p_account AND l.expires_at > clock_timestamp() AND l.key <> p_key;
+  IF n >= p_cap THEN
+    RETURN 0;
+  END IF;
+  UPDATE vidrecipe_leases SET in_flight = p_account WHERE key = p_key AND token = p_token;
+  IF NOT FOUND THEN
+    RETURN -1;
+  END IF;
+  RETURN 1;
+END
+$fn$;
+CREATE OR REPLACE FUNCTION vidrecipe_free_slot(p_account text, p_key text, p_token bigint)
+RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+  UPDATE vidrecipe_leases SET in_flight = NULL WHERE key = p_key AND token = p_token;
+  PERFORM pg_notify('vidrecipe_slots', p_account);
+END
+$fn$;
 -- One round trip per submission: the account's window is read and extended under one lock, by the
 -- database's clock. A submission counts from its answer; one never answered (its worker died) from its
 -- send plus p_stale_ms. Returns the id of the reserved place, or how long to wait before asking again.

@@ -1,5 +1,5 @@
 import { BACKENDS, type Backend } from '../../models/types.js';
-import { QUEUE_NAMES } from './queues.js';
+import { ACTIVE_PER_SLOT, QUEUE_NAMES } from './queues.js';
 import type { FleetServices } from './services.js';
 import { shownUrl } from './settings.js';
 
@@ -13,11 +13,15 @@ export interface FleetStatus {
     active: number;
     delayed: number;
     failed: number;
-    /** The account's tasks in flight and submission pace as the queue holds them (null: none set yet). */
+    /** The account's tasks in flight at most, and how many of its steps the queue lets be active (null: not set yet). */
     concurrency: number | null;
+    stepsActiveMax: number | null;
+    /** Submissions started per window, as the queue paces them (null: none set yet). */
     rate: { max: number; durationMs: number } | null;
     workers: string[];
   }[];
+  /** Tasks in flight now, per account (provider and key fingerprint), as the slots in PostgreSQL count them. */
+  inFlight: { account: string; count: number }[];
   /** Remote tasks written down and not finished, per backend: submitted (re-attachable) or of unknown outcome. */
   openTasks: { backend: string; state: string; count: number }[];
   leases: number;
@@ -36,7 +40,8 @@ export async function fleetStatus(services: FleetServices): Promise<FleetStatus>
         active: counts.active ?? 0,
         delayed: counts.delayed ?? 0,
         failed: counts.failed ?? 0,
-        concurrency,
+        concurrency: concurrency === null ? null : concurrency / ACTIVE_PER_SLOT,
+        stepsActiveMax: concurrency,
         rate: rate ? { max: rate.max, durationMs: rate.duration } : null,
         // BullMQ names each worker's connection `<prefix>:<queue>:w:<worker name>`; the name is the worker's id.
         workers: [...new Set(workers.map((w) => (w.rawname ?? '').split(':w:')[1] ?? '').filter(Boolean))].sort(),
@@ -48,6 +53,7 @@ export async function fleetStatus(services: FleetServices): Promise<FleetStatus>
   return {
     services: { queue: shownUrl(fleet.queue.url), records: shownUrl(fleet.records.url), cache: services.blobs.name },
     queues,
+    inFlight: usage.inFlight,
     openTasks: usage.openTasks,
     leases: usage.leases,
     cache: { steps: usage.steps, blobs: usage.blobs, bytes: usage.bytes },

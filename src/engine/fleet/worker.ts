@@ -121,7 +121,7 @@ class StepRunner {
     this.media = new MediaFiles(store, join(tmp, 'media'));
   }
 
-  private readonly limiters = new Map<Backend, SubmitLimiter>();
+  private readonly limiters = new Map<Backend, FleetLimiter>();
   /**
    * The worker's named links to blobs, one per blob and extension whatever the step: a clip every leg of a
    * batch reads keeps one path, so its probe (the provider's limits) is made once, not once per leg.
@@ -222,7 +222,7 @@ class StepRunner {
           store: this.store,
           tasks: lease.tasks,
           journal: this.journal,
-          limiter: this.limiter(backend),
+          limiter: this.limiter(backend, lease),
           retryDelayMs: 1000,
           signal,
           sharedRecords: true,
@@ -282,19 +282,18 @@ class StepRunner {
     return { record, attempts: result.attempts };
   }
 
-  private limiter(backend: Backend): SubmitLimiter {
+  private limiter(backend: Backend, lease: Lease): SubmitLimiter {
+    // ffmpeg work: as many at once as this worker was told, nothing shared.
+    if (backend === 'local') return { withUpload: (t) => t(), withSlot: (t) => t(), submit: (r) => r(async () => {}), pauseSubmissions: () => {} };
     let limiter = this.limiters.get(backend);
     if (!limiter) {
       const { services, config } = this.options;
-      if (backend === 'local') limiter = { withUpload: (t) => t(), withSlot: (t) => t(), submit: (r) => r(async () => {}), pauseSubmissions: () => {} };
-      else {
-        // The window is the account's: workers of two fleets using one key still share it.
-        const key = process.env[API_KEYS[backend]] ?? '';
-        const account = `${backend}:${sha256(key).slice(0, 16)}`;
-        limiter = new FleetLimiter(services.records.pool, account, config[backend], (ms) => services.queues.queue(backend).rateLimit(ms));
-      }
+      // The account's name: its provider and a fingerprint of its key, so workers of two fleets sharing
+      // one key still share its limits.
+      const account = `${backend}:${sha256(process.env[API_KEYS[backend]] ?? '').slice(0, 16)}`;
+      limiter = new FleetLimiter(services.records, account, config[backend], (ms) => services.queues.queue(backend).rateLimit(ms));
       this.limiters.set(backend, limiter);
     }
-    return limiter;
+    return limiter.forLease(lease);
   }
 }
