@@ -303,15 +303,16 @@ DECLARE
   n int;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('vidrecipe-slots:' || p_account));
+  PERFORM 1 FROM vidrecipe_leases WHERE key = p_key AND token = p_token;
+  IF NOT FOUND THEN
+    RETURN -1;
+  END IF;
   SELECT count(*) INTO n FROM vidrecipe_leases l
     WHERE l.in_flight = p_account AND l.expires_at > clock_timestamp() AND l.key <> p_key;
   IF n >= p_cap THEN
     RETURN 0;
   END IF;
   UPDATE vidrecipe_leases SET in_flight = p_account WHERE key = p_key AND token = p_token;
-  IF NOT FOUND THEN
-    RETURN -1;
-  END IF;
   RETURN 1;
 END
 $fn$;
