@@ -105,9 +105,10 @@ export class Mosaic {
   /**
    * Pass 1, frame `index` (counting from 0, in order): keeps the first background value seen at each place
    * (the fill region is skipped), and marks the places the frame's fill reads as needed. Places seen already
-   * are skipped tile by tile, so a still camera costs little after the first frame.
+   * are skipped tile by tile, so a still camera costs little after the first frame. Returns how many places
+   * (luma pixels and chroma samples) the frame showed first.
    */
-  recordFirst(frame: YuvPlanes, placement: Similarity, fill: FillMask, index: number): void {
+  recordFirst(frame: YuvPlanes, placement: Similarity, fill: FillMask, index: number): number {
     this.cover(placement);
     this.covered = union(this.covered, corners(placement, this.frameWidth, this.frameHeight));
     const { width: fw, height: fh } = frame;
@@ -120,6 +121,7 @@ export class Mosaic {
     const my = placement.ty - this.y0;
     // The tiles either plane's footprint reaches (a resampled chroma footprint can reach a pixel further).
     const tiles = union(area, { x0: 2 * carea.x0, y0: 2 * carea.y0, x1: 2 * carea.x1, y1: 2 * carea.y1 });
+    let shown = 0;
     for (let ty = Math.floor(tiles.y0 / TILE); ty < Math.ceil(tiles.y1 / TILE); ty++) {
       for (let tx = Math.floor(tiles.x0 / TILE); tx < Math.ceil(tiles.x1 / TILE); tx++) {
         const tile = ty * this.tilesAcross + tx;
@@ -135,10 +137,11 @@ export class Mosaic {
           if (cpart) found += firstSeen(this.chroma, [frame.u, frame.v], fw >> 1, fill.chromaWeight, mx >> 1, my >> 1, cpart);
         }
         this.unseenInTile[tile]! -= found;
+        shown += found;
       }
     }
     const box = fill.box;
-    if (!box || !fill.chromaBox) return;
+    if (!box || !fill.chromaBox) return shown;
     let reads: Box;
     if (whole) {
       markNeeded(this.luma, fill.weight, fw, box, mx, my);
@@ -150,6 +153,7 @@ export class Mosaic {
     }
     this.neededBox = union(this.neededBox, reads);
     this.reads.set(index, { x0: reads.x0 + this.x0, y0: reads.y0 + this.y0, x1: reads.x1 + this.x0, y1: reads.y1 + this.y0 });
+    return shown;
   }
 
   /**

@@ -84,8 +84,11 @@ interface Level {
  * of the same area, and marks them known. Pixels in `area` that are neither are synthesized too, as context,
  * but not written. Returns what was copied where, or undefined when the area has no wholly known patch to
  * copy from (nothing is written then).
+ *
+ * `stop` is asked between search rounds: a synthesis started ahead of time (see texture-speculation.ts) whose
+ * input has changed since gives up there, having written nothing, rather than keep a core busy.
  */
-export function synthesizeTexture(plane: Uint8Array, stride: number, known: Uint8Array, hole: Uint8Array, area: Box): PatchField | undefined {
+export function synthesizeTexture(plane: Uint8Array, stride: number, known: Uint8Array, hole: Uint8Array, area: Box, stop?: () => boolean): PatchField | undefined {
   const w = area.x1 - area.x0;
   const h = area.y1 - area.y0;
   if (w < SIDE || h < SIDE) return undefined;
@@ -121,10 +124,12 @@ export function synthesizeTexture(plane: Uint8Array, stride: number, known: Uint
     // The coarsest level has nothing to start from but the peel and a random field, whichever level it is.
     const rounds = ROUNDS[level === top ? ROUNDS.length - 1 : Math.min(l, ROUNDS.length - 1)]!;
     for (let round = 0; round < rounds; round++) {
+      if (stop?.()) return undefined;
       search(level, field, cost, radius, round % 2 === 0, random);
       vote(level, field);
     }
   }
+  if (stop?.()) return undefined;
 
   const { values } = finest;
   for (let y = 0; y < h; y++) {
