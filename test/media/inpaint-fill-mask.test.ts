@@ -118,7 +118,7 @@ describe('FillMask', () => {
     expect(() => new FillMask(W, H).unpack(packed.subarray(0, packed.length - 2))).toThrow(/ends early/);
   });
 
-  it('weighs each pixel by its chessboard distance to the mask, as a distance transform of the box does', () => {
+  it('weighs each pixel by its chessboard distance to the mask, as a distance transform of the box does, and gives the region’s runs by row', () => {
     // The reference: the chessboard distance of every pixel of the box by brute force, then the ramp.
     const reference = (gray: Uint8Array, width: number, height: number, grow: number, feather: number): Uint8Array => {
       const out = new Uint8Array(width * height);
@@ -150,8 +150,28 @@ describe('FillMask', () => {
           for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) gray[y * width + x] = random() < 0.9 ? 0 : 230;
         }
         for (let i = 0; i < trial; i++) gray[Math.floor(random() * gray.length)] = 100;
-        mask.decode(gray);
-        expect(Array.from(mask.weight), `grow ${grow}, feather ${feather}, trial ${trial}`).toEqual(Array.from(reference(gray, width, height, grow, feather)));
+        const box = mask.decode(gray)!;
+        const label = `grow ${grow}, feather ${feather}, trial ${trial}`;
+        expect(Array.from(mask.weight), label).toEqual(Array.from(reference(gray, width, height, grow, feather)));
+        // Its runs by row are the runs of weights above 0, which the mosaic skips by.
+        const runs: number[][] = [];
+        for (let y = box.y0; y < box.y1; y++) {
+          for (let x = box.x0; x < box.x1; ) {
+            if (!mask.weight[y * width + x]) {
+              x++;
+              continue;
+            }
+            const from = x;
+            while (x < box.x1 && mask.weight[y * width + x]) x++;
+            runs.push([y, from, x]);
+          }
+        }
+        const spans: number[][] = [];
+        for (let y = box.y0; y < box.y1; y++) {
+          const { at, starts } = mask.spans!;
+          for (let i = starts[y - box.y0]!; i < starts[y - box.y0 + 1]!; i++) spans.push([y, at[2 * i]!, at[2 * i + 1]!]);
+        }
+        expect(spans, label).toEqual(runs);
       }
     }
   });

@@ -38,12 +38,20 @@ export class FillMask {
    */
   readonly chromaWeight: Uint8Array;
   chromaBox: Box | undefined;
+  /**
+   * After `decode`, per row of `box`, the runs of pixels whose weight is above 0: `at` holds [x0, x1) pairs,
+   * row y's from starts[y − box.y0] to starts[y − box.y0 + 1]. Undefined after `unpack`, or when the weights
+   * were not made from runs: then read `weight`.
+   */
+  spans: { at: Int32Array; starts: Int32Array } | undefined;
   /** Chessboard distance to the nearest marked pixel → weight. */
   private readonly ramp: Uint8Array;
   /** Scratch for weigh: the marked runs of the mask's rows, and one row's widened spans. */
   private runAt = new Int32Array(64);
   private runStarts = new Int32Array(0);
-  private spans = new Int32Array(64);
+  private widenedAt = new Int32Array(64);
+  private spanAt = new Int32Array(64);
+  private spanStarts = new Int32Array(0);
 
   constructor(
     readonly width: number,
@@ -104,6 +112,7 @@ export class FillMask {
     if (this.chromaBox) clearBox(this.chromaWeight, this.width >> 1, this.chromaBox);
     this.box = undefined;
     this.chromaBox = undefined;
+    this.spans = undefined;
   }
 
   /**
@@ -119,15 +128,33 @@ export class FillMask {
     const { width, weight, ramp } = this;
     const runs = this.markedRuns(gray, core);
     const g = this.options.grow;
+    const rows = box.y1 - box.y0;
+    if (this.spanStarts.length < rows + 1) this.spanStarts = new Int32Array(rows + 1);
+    let kept = 0;
     for (let y = box.y0; y < box.y1; y++) {
       const row = y * width;
+      this.spanStarts[y - box.y0] = kept;
       for (let k = g; k >= 0; k--) {
         // A level inside one of the same weight adds nothing.
         if (k < g && ramp[k] === ramp[k + 1]) continue;
         const spans = this.widened(runs, core, y, k, box);
         for (let i = 0; i < spans.count; i++) weight.fill(ramp[k]!, row + spans.at[2 * i]!, row + spans.at[2 * i + 1]!);
+        // The outermost level is the region: kept for the mosaic, which then skips the region by runs too.
+        if (k === g) {
+          if (this.spanAt.length < 2 * (kept + spans.count)) {
+            const grown = new Int32Array(Math.max(2 * this.spanAt.length, 2 * (kept + spans.count)));
+            grown.set(this.spanAt);
+            this.spanAt = grown;
+          }
+          this.spanAt.set(spans.at.subarray(0, 2 * spans.count), 2 * kept);
+          kept += spans.count;
+        }
       }
     }
+    this.spanStarts[rows] = kept;
+    // A region's weights are above 0 only where its outermost level is (ramp[grow] > 0, as the feather is at
+    // most `grow`); otherwise its spans would not say where they are.
+    this.spans = ramp[g]! > 0 ? { at: this.spanAt, starts: this.spanStarts } : undefined;
   }
 
   /** Per row of `core`, its runs of marked pixels: `at` holds [x0, x1) pairs, row r's from starts[r] to starts[r + 1]. */
@@ -166,8 +193,8 @@ export class FillMask {
     const first = Math.max(core.y0, y - k) - core.y0;
     const last = Math.min(core.y1 - 1, y + k) - core.y0;
     const total = first <= last ? runs.starts[last + 1]! - runs.starts[first]! : 0;
-    if (this.spans.length < 2 * total) this.spans = new Int32Array(2 * total);
-    const at = this.spans;
+    if (this.widenedAt.length < 2 * total) this.widenedAt = new Int32Array(2 * total);
+    const at = this.widenedAt;
     let count = 0;
     for (let r = first; r <= last; r++) {
       for (let i = runs.starts[r]!; i < runs.starts[r + 1]!; i++) {
