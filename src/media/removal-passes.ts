@@ -60,6 +60,9 @@ export async function firstPass(pass: Pass): Promise<void> {
   const spentMasks: Buffer[] = [];
   const thread = options.synthesizeAhead === false ? undefined : TextureThread.open();
   const ahead = thread && new TextureSpeculation(mosaic, thread);
+  // A stop does not wait for a synthesis under way to finish.
+  const stopThread = (): void => thread?.cancel();
+  signal?.addEventListener('abort', stopThread, { once: true });
   try {
     for await (const [video, mask] of framePairs(options, pass.spent, spentMasks)) {
       const box = fill.decode(mask);
@@ -90,6 +93,7 @@ export async function firstPass(pass: Pass): Promise<void> {
     pass.counts = { frames: first.frames, framesWithMask, neededPixels: needed, neverSeenPixels: neverSeen };
     first.finish();
   } finally {
+    signal?.removeEventListener('abort', stopThread);
     thread?.release();
   }
 }

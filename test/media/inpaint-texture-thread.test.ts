@@ -166,6 +166,31 @@ describe('TextureSpeculation (built)', () => {
   });
 });
 
+describe('TextureSpeculation', () => {
+  it('starts ahead once a few frames show nothing new, and waits twice as long after each start it had to stop', async () => {
+    const { TextureSpeculation } = await import('../../src/media/inpaint/texture-speculation.js');
+    const mosaic = new Mosaic(W, H);
+    const fill = new FillMask(W, H, { grow: 0, feather: 0 });
+    const { frames, masks } = shots(1, 1);
+    fill.decode(masks[0]!);
+    mosaic.recordFirst(yuvPlanes(frames[0]!, W, H), IDENTITY, fill, 0);
+    const starts: number[] = [];
+    let frame = 0;
+    const thread = { run: async () => void starts.push(frame), cancel: () => undefined };
+    const speculation = new TextureSpeculation(mosaic, thread as never);
+    // An object that uncovers a little every 5th frame, for 200 frames: quiet for 4 frames at a time.
+    for (frame = 1; frame <= 200; frame++) speculation.afterFrame(frame % 5 === 0 ? 10 : 0, true);
+    expect(starts).toEqual([4]);
+    // Then still: the next start waits for 8 quiet frames, and for pass 2 to be waiting.
+    for (let k = 0; k < 7; k++, frame++) speculation.afterFrame(0, true);
+    speculation.afterFrame(0, false);
+    expect(starts).toEqual([4]);
+    frame++;
+    speculation.afterFrame(0, true);
+    expect(starts).toEqual([4, 209]);
+  });
+});
+
 describe('fillNeverSeen with a synthesis made ahead', () => {
   it('fills the mosaic as without it when the result matches, and synthesizes inline when it does not', async () => {
     const build = () => {

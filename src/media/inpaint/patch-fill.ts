@@ -244,10 +244,10 @@ function halve(fine: Level): Level {
 }
 
 /**
- * Finds a level's unknown box, and its source and target patch centres. A patch is wholly known when the
- * pixels across its middle row are, on each of its rows: runs of known pixels along the rows, then runs of
- * such rows down the columns, so each pixel is looked at twice (a summed table of the unknown pixels, read at
- * four corners per centre, cost twice as much on a full-resolution level).
+ * Finds a level's unknown box, and its source and target patch centres. A patch is wholly known when each of
+ * its rows is: runs of known pixels along each row mark the centres whose row of the patch is known, and runs
+ * of those down each column the centres of wholly known patches. Each pixel is looked at twice; a summed table
+ * of the unknown pixels, read at four corners per centre, cost twice as much on a full-resolution level.
  */
 function level(w: number, h: number, values: Float32Array, known: Uint8Array): Level {
   let unknownCount = 0;

@@ -5,9 +5,11 @@ import type { TextureThread } from './texture-thread.js';
 
 /**
  * Frames in a row that show no place for the first time, while pass 2 waits, before the synthesis is started
- * ahead. On the bench's large object, which stops uncovering anything 16 frames before the clip ends, 4
- * start it with 12 frames of pass 1 left; fewer start it more often on a pause in the object's motion, to
- * be stopped when it moves on.
+ * ahead; twice as many after each start that was stopped. On the bench's large object, which pauses once
+ * and stops uncovering anything 16 frames before the clip ends, that starts it with 9 frames of pass 1 left.
+ * An object that uncovers the background slowly, a little every few frames, would otherwise have it started
+ * and stopped over and over (86 times in a minute of the bench's still scene at 320×180, for nothing: it
+ * uncovers all), each start costing a copy of the mosaic's surroundings of the hole and some of a core.
  */
 const QUIET_FRAMES = 4;
 
@@ -25,6 +27,7 @@ const QUIET_FRAMES = 4;
  */
 export class TextureSpeculation {
   private quiet = 0;
+  private wanted = QUIET_FRAMES;
   /** Since the last new place was seen, the mosaic was looked at and had nothing to synthesize. */
   private looked = false;
   private started: { job: TextureJob; result: Promise<TextureResult | undefined> } | undefined;
@@ -39,11 +42,14 @@ export class TextureSpeculation {
     if (firstSeen) {
       this.quiet = 0;
       this.looked = false;
-      if (this.started) this.thread.cancel();
+      if (this.started) {
+        this.thread.cancel();
+        this.wanted *= 2;
+      }
       this.started = undefined;
       return;
     }
-    if (++this.quiet < QUIET_FRAMES || this.started || this.looked || !secondWaiting) return;
+    if (++this.quiet < this.wanted || this.started || this.looked || !secondWaiting) return;
     const job = lumaTextureJob(this.mosaic);
     this.looked = !job;
     if (job) this.started = { job, result: this.thread.run(job) };
