@@ -5,15 +5,18 @@
 // The chunks sit in dist/cli/, beside the module they replace, so paths taken from `import.meta.url`
 // (package.json two folders up, packages resolved from node_modules) resolve as they do unbundled.
 // Minified (less to parse), keeping the names of functions and classes for messages and stacks.
+// Worker threads' entries are entries here too, named as the module they replace: code starts one as
+// `new URL('./<name>.js', import.meta.url)`, which from a chunk in dist/cli finds the bundled entry beside it.
 import { rmSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 
 const out = fileURLToPath(new URL('../dist/cli/', import.meta.url));
-for (const file of readdirSync(out)) if (file.startsWith('bundle')) rmSync(join(out, file));
+const WORKERS = { 'texture-worker': '../media/inpaint/texture-worker.js' };
+for (const file of readdirSync(out)) if (file.startsWith('bundle') || `${file.replace(/\.js$/, '')}` in WORKERS) rmSync(join(out, file));
 await build({
-  input: { bundle: join(out, 'main.js') },
+  input: { bundle: join(out, 'main.js'), ...Object.fromEntries(Object.entries(WORKERS).map(([name, file]) => [name, join(out, file)])) },
   platform: 'node',
   logLevel: 'warn',
   // The many-machines clients stay in node_modules, loaded only when a queue is configured: bundled, they

@@ -69,11 +69,21 @@ function valueImports(root, file) {
       if (!node.isTypeOnly) add(node.moduleSpecifier.text);
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
       add(node.arguments[0].text);
+    } else if (isModuleUrl(node)) {
+      // A worker thread's entry: its code runs as much as an import's.
+      add(node.arguments[0].text);
     }
     ts.forEachChild(node, visit);
   };
   visit(sf);
   return found;
+}
+
+/** `new URL('./file.js', import.meta.url)`: a module of ours named by its path, as worker threads are started. */
+function isModuleUrl(node) {
+  if (!ts.isNewExpression(node) || !ts.isIdentifier(node.expression) || node.expression.text !== 'URL') return false;
+  const [specifier, base] = node.arguments ?? [];
+  return !!specifier && ts.isStringLiteral(specifier) && /\.js$/.test(specifier.text) && !!base && ts.isPropertyAccessExpression(base) && ts.isMetaProperty(base.expression) && base.name.text === 'url';
 }
 
 /** An implementation's files: its executor and everything it reaches by value imports inside FOLLOWED. */

@@ -14,6 +14,8 @@ import type { Mosaic } from './inpaint/mosaic.js';
 import { fillNeverSeen } from './inpaint/never-seen.js';
 import type { PassProgress } from './inpaint/pass-progress.js';
 import type { Similarity } from './inpaint/similarity.js';
+import { TextureSpeculation } from './inpaint/texture-speculation.js';
+import { TextureThread } from './inpaint/texture-thread.js';
 import { abortReason } from './process.js';
 import type { RemovalStats, RemoveObjectOptions } from './remove-object.js';
 import { MediaError } from './types.js';
@@ -56,33 +58,44 @@ export async function firstPass(pass: Pass): Promise<void> {
   const path = new CameraPath(width, height);
   let framesWithMask = 0;
   const spentMasks: Buffer[] = [];
-  for await (const [video, mask] of framePairs(options, pass.spent, spentMasks)) {
-    const box = fill.decode(mask);
-    spentMasks.push(mask);
-    if (box) framesWithMask++;
-    const planes = yuvPlanes(video, width, height);
-    const placement = path.next(motion.next(planes.y, fill.weight, box));
-    placements.push(placement);
-    mosaic.recordFirst(planes, placement, fill, placements.length - 1);
-    const index = placements.length - 1;
-    // Never waits while pass 2 waits for this pass: that would deadlock, so the queue outgrows its budget
-    // and is dropped instead.
-    while (!handoff.overflowed && handoff.length >= STEADY_LEAD && !second.blocked) await second.changed();
-    // Once the queue was dropped, pass 2 decodes the files again itself. When it no longer waits for this pass
-    // (the object has uncovered what it hid), this pass lets it catch up and hands frames over again, so a long
-    // wait at the start of a clip does not cost a second decode of all the rest.
-    while (handoff.overflowed && !second.blocked && !second.finished && index - second.frames > STEADY_LEAD) await second.changed();
-    if (handoff.overflowed && index - second.frames <= STEADY_LEAD) handoff.resume();
-    const packed = fill.pack();
-    handoff.add({ index, video, fill: packed }, video.length + packed.length);
-    first.advance();
-    pass.report(1, first.frames);
+  const thread = options.synthesizeAhead === false ? undefined : TextureThread.open();
+  const ahead = thread && new TextureSpeculation(mosaic, thread);
+  // A stop does not wait for a synthesis under way to finish.
+  const stopThread = (): void => thread?.cancel();
+  signal?.addEventListener('abort', stopThread, { once: true });
+  try {
+    for await (const [video, mask] of framePairs(options, pass.spent, spentMasks)) {
+      const box = fill.decode(mask);
+      spentMasks.push(mask);
+      if (box) framesWithMask++;
+      const planes = yuvPlanes(video, width, height);
+      const placement = path.next(motion.next(planes.y, fill.weight, box));
+      placements.push(placement);
+      const firstSeen = mosaic.recordFirst(planes, placement, fill, placements.length - 1);
+      ahead?.afterFrame(firstSeen, second.blocked);
+      const index = placements.length - 1;
+      // Never waits while pass 2 waits for this pass: that would deadlock, so the queue outgrows its budget
+      // and is dropped instead.
+      while (!handoff.overflowed && handoff.length >= STEADY_LEAD && !second.blocked) await second.changed();
+      // Once the queue was dropped, pass 2 decodes the files again itself. When it no longer waits for this pass
+      // (the object has uncovered what it hid), this pass lets it catch up and hands frames over again, so a long
+      // wait at the start of a clip does not cost a second decode of all the rest.
+      while (handoff.overflowed && !second.blocked && !second.finished && index - second.frames > STEADY_LEAD) await second.changed();
+      if (handoff.overflowed && index - second.frames <= STEADY_LEAD) handoff.resume();
+      const packed = fill.pack();
+      handoff.add({ index, video, fill: packed }, video.length + packed.length);
+      first.advance();
+      pass.report(1, first.frames);
+    }
+    if (!first.frames) throw new MediaError(`${options.video} has no frames to process`, options.video);
+    const { needed, neverSeen } = await fillNeverSeen(mosaic, ahead);
+    if (signal?.aborted) throw abortReason(signal);
+    pass.counts = { frames: first.frames, framesWithMask, neededPixels: needed, neverSeenPixels: neverSeen };
+    first.finish();
+  } finally {
+    signal?.removeEventListener('abort', stopThread);
+    thread?.release();
   }
-  if (!first.frames) throw new MediaError(`${options.video} has no frames to process`, options.video);
-  const { needed, neverSeen } = fillNeverSeen(mosaic);
-  if (signal?.aborted) throw abortReason(signal);
-  pass.counts = { frames: first.frames, framesWithMask, neededPixels: needed, neverSeenPixels: neverSeen };
-  first.finish();
 }
 
 export async function secondPass(pass: Pass): Promise<void> {

@@ -66,6 +66,11 @@ export interface RemoveObjectOptions {
    * uncovered, it decodes the files again from where it is.
    */
   handoffMemory?: number;
+  /**
+   * Start synthesizing what no frame shows on a worker thread during pass 1, once it looks settled
+   * (inpaint/texture-speculation.ts), rather than only after pass 1 (default true). The output is the same.
+   */
+  synthesizeAhead?: boolean;
   signal?: AbortSignal;
   /** 0…1 over both passes. */
   onProgress?: (fraction: number) => void;

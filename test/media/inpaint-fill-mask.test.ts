@@ -117,4 +117,62 @@ describe('FillMask', () => {
     const packed = mask.pack();
     expect(() => new FillMask(W, H).unpack(packed.subarray(0, packed.length - 2))).toThrow(/ends early/);
   });
+
+  it('weighs each pixel by its chessboard distance to the mask, as a distance transform of the box does, and gives the region’s runs by row', () => {
+    // The reference: the chessboard distance of every pixel of the box by brute force, then the ramp.
+    const reference = (gray: Uint8Array, width: number, height: number, grow: number, feather: number): Uint8Array => {
+      const out = new Uint8Array(width * height);
+      const marked: number[] = [];
+      for (let i = 0; i < gray.length; i++) if (gray[i]! < FILL_BELOW) marked.push(i);
+      const steps = feather + 1;
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          let d = Infinity;
+          for (const m of marked) d = Math.min(d, Math.max(Math.abs((m % width) - x), Math.abs(Math.floor(m / width) - y)));
+          out[y * width + x] = d > grow ? 0 : d === 0 || grow + 1 - d >= steps ? 255 : Math.round((255 * (grow + 1 - d)) / steps);
+        }
+      }
+      return out;
+    };
+    let state = 7;
+    const random = () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    const width = 37;
+    const height = 23;
+    for (const [grow, feather] of [[0, 0], [1, 1], [3, 2], [5, 3], [2, 0], [4, 4]] as const) {
+      const mask = new FillMask(width, height, { grow, feather });
+      for (let trial = 0; trial < 12; trial++) {
+        // Blobs, some at the frame's edge, some touching, with noise: ragged runs, several to a row.
+        const gray = new Uint8Array(width * height).fill(255);
+        for (let b = 0; b < 1 + (trial % 4); b++) {
+          const cx = Math.floor(random() * width);
+          const cy = Math.floor(random() * height);
+          const r = 1 + random() * 6;
+          for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) gray[y * width + x] = random() < 0.9 ? 0 : 230;
+        }
+        for (let i = 0; i < trial; i++) gray[Math.floor(random() * gray.length)] = 100;
+        const box = mask.decode(gray)!;
+        const label = `grow ${grow}, feather ${feather}, trial ${trial}`;
+        expect(Array.from(mask.weight), label).toEqual(Array.from(reference(gray, width, height, grow, feather)));
+        // Its runs by row are the runs of weights above 0, which the mosaic skips by.
+        const runs: number[][] = [];
+        for (let y = box.y0; y < box.y1; y++) {
+          for (let x = box.x0; x < box.x1; ) {
+            if (!mask.weight[y * width + x]) {
+              x++;
+              continue;
+            }
+            const from = x;
+            while (x < box.x1 && mask.weight[y * width + x]) x++;
+            runs.push([y, from, x]);
+          }
+        }
+        const spans: number[][] = [];
+        for (let y = box.y0; y < box.y1; y++) {
+          const { at, starts } = mask.spans!;
+          for (let i = starts[y - box.y0]!; i < starts[y - box.y0 + 1]!; i++) spans.push([y, at[2 * i]!, at[2 * i + 1]!]);
+        }
+        expect(spans, label).toEqual(runs);
+      }
+    }
+  });
 });

@@ -89,4 +89,36 @@ describe('background mosaic', () => {
     expect(mosaic.chroma.needed[1 * mosaic.chroma.width + 2]).toBe(1);
     expect([SEEN, MADE]).not.toContain(mosaic.luma.state[3 * mw + 5]);
   });
+
+  it('records the same from a fill region’s runs as from its weights', () => {
+    // Textured frames panning by whole pixels over a ragged object: the mosaic grows, tiles fill unevenly.
+    const width = 96;
+    const height = 64;
+    let state = 11;
+    const random = () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    const record = (byRuns: boolean) => {
+      const mosaic = new Mosaic(width, height);
+      const decoded = new FillMask(width, height, { grow: 3, feather: 2 });
+      const unpacked = new FillMask(width, height, { grow: 3, feather: 2 });
+      state = 11;
+      for (let k = 0; k < 6; k++) {
+        const f = Uint8Array.from({ length: width * height * 1.5 }, () => Math.floor(random() * 256));
+        const gray = new Uint8Array(width * height).fill(255);
+        for (let y = 10 + k; y < 40 + k; y++) for (let x = 20 + 3 * k; x < 50 + 2 * k; x++) if (random() < 0.95) gray[y * width + x] = 0;
+        decoded.decode(gray);
+        // Unpacked weights come without runs: the mosaic reads the weights then.
+        unpacked.unpack(decoded.pack());
+        expect(decoded.spans).toBeDefined();
+        expect(unpacked.spans).toBeUndefined();
+        mosaic.recordFirst(yuvPlanes(f, width, height), translation(2 * k, -k), byRuns ? decoded : unpacked, k);
+      }
+      return mosaic;
+    };
+    const [runs, weights] = [record(true), record(false)];
+    for (const key of ['luma', 'chroma'] as const) {
+      expect(Buffer.from(runs[key].state).equals(Buffer.from(weights[key].state)), key).toBe(true);
+      expect(Buffer.from(runs[key].needed).equals(Buffer.from(weights[key].needed)), key).toBe(true);
+      for (const [i, values] of runs[key].values.entries()) expect(Buffer.from(values).equals(Buffer.from(weights[key].values[i]!)), key).toBe(true);
+    }
+  });
 });

@@ -192,7 +192,7 @@ describe('followField', () => {
 });
 
 describe('fillNeverSeen', () => {
-  it('gives a never-revealed region the same textured fill in every frame of a still shot', () => {
+  it('gives a never-revealed region the same textured fill in every frame of a still shot', async () => {
     // A still shot with fresh grain each frame, and an object that never moves: its middle is never seen.
     const background = texture(W, H, 1);
     const frames = [0, 1, 2, 3].map((k) => {
@@ -208,7 +208,7 @@ describe('fillNeverSeen', () => {
     fill.decode(mask);
     const mosaic = new Mosaic(W, H);
     for (const [i, frame] of frames.entries()) mosaic.recordFirst(yuvPlanes(frame, W, H), IDENTITY, fill, i);
-    expect(fillNeverSeen(mosaic)).toEqual({ needed: 26 * 22, neverSeen: 26 * 22 });
+    expect(await fillNeverSeen(mosaic)).toEqual({ needed: 26 * 22, neverSeen: 26 * 22 });
     expect(mosaic.luma.state[30 * W + 40]).toBe(MADE);
 
     const out = frames.map((frame) => {

@@ -38,9 +38,20 @@ export class FillMask {
    */
   readonly chromaWeight: Uint8Array;
   chromaBox: Box | undefined;
+  /**
+   * After `decode`, per row of `box`, the runs of pixels whose weight is above 0: `at` holds [x0, x1) pairs,
+   * row y's from starts[y − box.y0] to starts[y − box.y0 + 1]. Undefined after `unpack`, or when the weights
+   * were not made from runs: then read `weight`.
+   */
+  spans: { at: Int32Array; starts: Int32Array } | undefined;
   /** Chessboard distance to the nearest marked pixel → weight. */
   private readonly ramp: Uint8Array;
-  private padded = new Uint8Array(0);
+  /** Scratch for weigh: the marked runs of the mask's rows, and one row's widened spans. */
+  private runAt = new Int32Array(64);
+  private runStarts = new Int32Array(0);
+  private widenedAt = new Int32Array(64);
+  private spanAt = new Int32Array(64);
+  private spanStarts = new Int32Array(0);
 
   constructor(
     readonly width: number,
@@ -101,48 +112,117 @@ export class FillMask {
     if (this.chromaBox) clearBox(this.chromaWeight, this.width >> 1, this.chromaBox);
     this.box = undefined;
     this.chromaBox = undefined;
+    this.spans = undefined;
   }
 
   /**
-   * The weights of `box` from one distance transform: the chessboard distance of each pixel to the nearest
-   * marked one (two chamfer passes over a copy of the box with a one-pixel border, so the inner loops need no
-   * bounds checks), then `ramp`. Within `grow` of the mask is the region (the square dilation), and its outer
-   * `feather` pixels fade. The frame's edge plays no part: the distance is to the mask.
+   * The weights of `box`: `ramp` of each pixel's chessboard distance to the nearest marked one, which within
+   * `grow` of the mask is the region (the square dilation) and fades over its outer `feather` pixels. The
+   * pixels within distance k of the mask, on a row, are the marked runs of the rows up to k above and below,
+   * each widened by k; so from the marked runs of each row, each weight level is painted as a few runs, from
+   * the outermost (lowest) in, over weights that are 0 to begin with. A per-pixel distance transform of the
+   * box cost most of the mask's time on a large object; runs cost per row, and the fills are memset. The
+   * frame's edge plays no part: the distance is to the mask.
    */
   private weigh(gray: Uint8Array, core: Box, box: Box): void {
-    const { width, weight } = this;
-    const far = 254;
-    const pw = box.x1 - box.x0 + 2;
-    const ph = box.y1 - box.y0 + 2;
-    if (this.padded.length < pw * ph) this.padded = new Uint8Array(pw * ph);
-    const d = this.padded;
-    d.fill(far, 0, pw * ph);
-    // Marked pixels lie only in `core`.
-    for (let y = core.y0; y < core.y1; y++) {
+    const { width, weight, ramp } = this;
+    const runs = this.markedRuns(gray, core);
+    const g = this.options.grow;
+    const rows = box.y1 - box.y0;
+    if (this.spanStarts.length < rows + 1) this.spanStarts = new Int32Array(rows + 1);
+    let kept = 0;
+    for (let y = box.y0; y < box.y1; y++) {
       const row = y * width;
-      const at = (y - box.y0 + 1) * pw + 1 - box.x0;
-      for (let x = core.x0; x < core.x1; x++) if (gray[row + x]! < FILL_BELOW) d[at + x] = 0;
-    }
-    for (let py = 1; py < ph - 1; py++) {
-      for (let i = py * pw + 1, end = i + pw - 2; i < end; i++) {
-        if (!d[i]) continue;
-        const m = min4(d[i - 1]!, d[i - pw - 1]!, d[i - pw]!, d[i - pw + 1]!) + 1;
-        if (m < d[i]!) d[i] = m;
-      }
-    }
-    const ramp = this.ramp;
-    for (let py = ph - 2; py >= 1; py--) {
-      const row = (box.y0 + py - 1) * width + box.x0 - 1;
-      for (let px = pw - 2; px >= 1; px--) {
-        const i = py * pw + px;
-        let v = d[i]!;
-        if (v) {
-          const m = min4(d[i + 1]!, d[i + pw + 1]!, d[i + pw]!, d[i + pw - 1]!) + 1;
-          if (m < v) d[i] = v = m;
+      this.spanStarts[y - box.y0] = kept;
+      for (let k = g; k >= 0; k--) {
+        // A level inside one of the same weight adds nothing.
+        if (k < g && ramp[k] === ramp[k + 1]) continue;
+        const spans = this.widened(runs, core, y, k, box);
+        for (let i = 0; i < spans.count; i++) weight.fill(ramp[k]!, row + spans.at[2 * i]!, row + spans.at[2 * i + 1]!);
+        // The outermost level is the region: kept for the mosaic, which then skips the region by runs too.
+        if (k === g) {
+          if (this.spanAt.length < 2 * (kept + spans.count)) {
+            const grown = new Int32Array(Math.max(2 * this.spanAt.length, 2 * (kept + spans.count)));
+            grown.set(this.spanAt);
+            this.spanAt = grown;
+          }
+          this.spanAt.set(spans.at.subarray(0, 2 * spans.count), 2 * kept);
+          kept += spans.count;
         }
-        weight[row + px] = ramp[v]!;
       }
     }
+    this.spanStarts[rows] = kept;
+    // A region's weights are above 0 only where its outermost level is (ramp[grow] > 0, as the feather is at
+    // most `grow`); otherwise its spans would not say where they are.
+    this.spans = ramp[g]! > 0 ? { at: this.spanAt, starts: this.spanStarts } : undefined;
+  }
+
+  /** Per row of `core`, its runs of marked pixels: `at` holds [x0, x1) pairs, row r's from starts[r] to starts[r + 1]. */
+  private markedRuns(gray: Uint8Array, core: Box): { at: Int32Array; starts: Int32Array } {
+    const rows = core.y1 - core.y0;
+    if (this.runStarts.length < rows + 1) this.runStarts = new Int32Array(rows + 1);
+    const starts = this.runStarts;
+    let n = 0;
+    for (let r = 0; r < rows; r++) {
+      starts[r] = n;
+      const row = (core.y0 + r) * this.width;
+      for (let x = core.x0; x < core.x1; ) {
+        while (x < core.x1 && gray[row + x]! >= FILL_BELOW) x++;
+        if (x === core.x1) break;
+        const from = x;
+        while (x < core.x1 && gray[row + x]! < FILL_BELOW) x++;
+        if (2 * n + 2 > this.runAt.length) {
+          const grown = new Int32Array(Math.max(64, 2 * this.runAt.length));
+          grown.set(this.runAt);
+          this.runAt = grown;
+        }
+        this.runAt[2 * n] = from;
+        this.runAt[2 * n + 1] = x;
+        n++;
+      }
+    }
+    starts[rows] = n;
+    return { at: this.runAt, starts };
+  }
+
+  /**
+   * Row y's pixels within chessboard distance k of the mask, inside `box`: the runs of rows y − k … y + k
+   * widened by k, merged; as [x0, x1) pairs in `spans.at`, in order.
+   */
+  private widened(runs: { at: Int32Array; starts: Int32Array }, core: Box, y: number, k: number, box: Box): { at: Int32Array; count: number } {
+    const first = Math.max(core.y0, y - k) - core.y0;
+    const last = Math.min(core.y1 - 1, y + k) - core.y0;
+    const total = first <= last ? runs.starts[last + 1]! - runs.starts[first]! : 0;
+    if (this.widenedAt.length < 2 * total) this.widenedAt = new Int32Array(2 * total);
+    const at = this.widenedAt;
+    let count = 0;
+    for (let r = first; r <= last; r++) {
+      for (let i = runs.starts[r]!; i < runs.starts[r + 1]!; i++) {
+        // Insertion into the sorted list: a row has few runs, and the rows around it mostly the same ones.
+        const x0 = Math.max(box.x0, runs.at[2 * i]! - k);
+        const x1 = Math.min(box.x1, runs.at[2 * i + 1]! + k);
+        let j = count++;
+        while (j > 0 && at[2 * j - 2]! > x0) {
+          at[2 * j] = at[2 * j - 2]!;
+          at[2 * j + 1] = at[2 * j - 1]!;
+          j--;
+        }
+        at[2 * j] = x0;
+        at[2 * j + 1] = x1;
+      }
+    }
+    // Merge overlapping and touching spans in place.
+    let merged = 0;
+    for (let i = 0; i < count; i++) {
+      if (merged && at[2 * i]! <= at[2 * merged - 1]!) {
+        if (at[2 * i + 1]! > at[2 * merged - 1]!) at[2 * merged - 1] = at[2 * i + 1]!;
+      } else {
+        at[2 * merged] = at[2 * i]!;
+        at[2 * merged + 1] = at[2 * i + 1]!;
+        merged++;
+      }
+    }
+    return { at, count: merged };
   }
 
   /** chromaWeight of each 2×2 block of the box: the strongest weight under it. */
@@ -213,13 +293,6 @@ function lastMarked(gray: Uint8Array, words: Int32Array, head: number, from: num
   while (i - 4 >= from && (words[(i - 4 - head) >> 2]! & KEPT_WORD) === KEPT_WORD) i -= 4;
   for (i--; i > from; i--) if (gray[i]! < FILL_BELOW) return i;
   return from;
-}
-
-/** Math.min of four small integers without its generic path (the feather's inner loop). */
-function min4(a: number, b: number, c: number, d: number): number {
-  const ab = a < b ? a : b;
-  const cd = c < d ? c : d;
-  return ab < cd ? ab : cd;
 }
 
 function clearBox(plane: Uint8Array, width: number, box: Box): void {

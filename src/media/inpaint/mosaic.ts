@@ -6,6 +6,9 @@ import { applyX, applyY, invert, isWholeShift, onChroma, type Similarity } from 
 
 export { MADE, SEEN, UNKNOWN } from './mosaic-state.js';
 
+/** A fill region's runs by row (FillMask.spans). */
+type RowSpans = NonNullable<FillMask['spans']>;
+
 /** Side of the mosaic's tiles, in luma pixels: the unit in which work is skipped. The mosaic's origin is a multiple. */
 const TILE = 32;
 /** Pixels a side of the mosaic grows by the first time (see cover). */
@@ -105,9 +108,10 @@ export class Mosaic {
   /**
    * Pass 1, frame `index` (counting from 0, in order): keeps the first background value seen at each place
    * (the fill region is skipped), and marks the places the frame's fill reads as needed. Places seen already
-   * are skipped tile by tile, so a still camera costs little after the first frame.
+   * are skipped tile by tile, so a still camera costs little after the first frame. Returns how many places
+   * (luma pixels and chroma samples) the frame showed first.
    */
-  recordFirst(frame: YuvPlanes, placement: Similarity, fill: FillMask, index: number): void {
+  recordFirst(frame: YuvPlanes, placement: Similarity, fill: FillMask, index: number): number {
     this.cover(placement);
     this.covered = union(this.covered, corners(placement, this.frameWidth, this.frameHeight));
     const { width: fw, height: fh } = frame;
@@ -120,6 +124,7 @@ export class Mosaic {
     const my = placement.ty - this.y0;
     // The tiles either plane's footprint reaches (a resampled chroma footprint can reach a pixel further).
     const tiles = union(area, { x0: 2 * carea.x0, y0: 2 * carea.y0, x1: 2 * carea.x1, y1: 2 * carea.y1 });
+    let shown = 0;
     for (let ty = Math.floor(tiles.y0 / TILE); ty < Math.ceil(tiles.y1 / TILE); ty++) {
       for (let tx = Math.floor(tiles.x0 / TILE); tx < Math.ceil(tiles.x1 / TILE); tx++) {
         const tile = ty * this.tilesAcross + tx;
@@ -131,17 +136,19 @@ export class Mosaic {
           if (part) found += sampleFrame(this.luma, [frame.y], fw, fh, fill.weight, fill.box, lumaBack, part, 'first');
           if (cpart) found += sampleFrame(this.chroma, [frame.u, frame.v], fw >> 1, fh >> 1, fill.chromaWeight, fill.chromaBox, chromaBack, cpart, 'first');
         } else {
-          if (part) found += firstSeen(this.luma, [frame.y], fw, fill.weight, mx, my, part);
+          if (part) found += fill.spans && fill.box ? firstSeenBySpans(this.luma, frame.y, fw, fill.spans, fill.box, mx, my, part) : firstSeen(this.luma, [frame.y], fw, fill.weight, mx, my, part);
           if (cpart) found += firstSeen(this.chroma, [frame.u, frame.v], fw >> 1, fill.chromaWeight, mx >> 1, my >> 1, cpart);
         }
         this.unseenInTile[tile]! -= found;
+        shown += found;
       }
     }
     const box = fill.box;
-    if (!box || !fill.chromaBox) return;
+    if (!box || !fill.chromaBox) return shown;
     let reads: Box;
     if (whole) {
-      markNeeded(this.luma, fill.weight, fw, box, mx, my);
+      if (fill.spans) markNeededBySpans(this.luma, fill.spans, box, mx, my);
+      else markNeeded(this.luma, fill.weight, fw, box, mx, my);
       markNeeded(this.chroma, fill.chromaWeight, fw >> 1, fill.chromaBox, mx >> 1, my >> 1);
       reads = { x0: box.x0 + mx, y0: box.y0 + my, x1: box.x1 + mx, y1: box.y1 + my };
     } else {
@@ -150,6 +157,7 @@ export class Mosaic {
     }
     this.neededBox = union(this.neededBox, reads);
     this.reads.set(index, { x0: reads.x0 + this.x0, y0: reads.y0 + this.y0, x1: reads.x1 + this.x0, y1: reads.y1 + this.y0 });
+    return shown;
   }
 
   /**
@@ -301,6 +309,43 @@ function firstSeen(planes: MosaicPlanes, sources: Uint8Array[], fw: number, weig
 }
 
 /**
+ * `firstSeen` on luma, the fill region skipped by its runs (FillMask.spans) instead of read pixel by pixel:
+ * on a large object most of the tiles left with unseen places lie under it, and are looked at every frame.
+ */
+function firstSeenBySpans(planes: MosaicPlanes, source: Uint8Array, fw: number, spans: RowSpans, box: Box, mx: number, my: number, area: Box): number {
+  const { width, state } = planes;
+  const values = planes.values[0]!;
+  let found = 0;
+  const seen = (grow: number, frow: number, from: number, to: number): void => {
+    for (let gx = from; gx < to; gx++) {
+      const g = grow + gx;
+      if (state[g] !== UNKNOWN) continue;
+      values[g] = source[frow + gx]!;
+      state[g] = SEEN;
+      found++;
+    }
+  };
+  for (let gy = area.y0; gy < area.y1; gy++) {
+    const fy = gy - my;
+    const frow = fy * fw - mx;
+    const grow = gy * width;
+    let gx = area.x0;
+    if (fy >= box.y0 && fy < box.y1) {
+      const r = fy - box.y0;
+      for (let i = spans.starts[r]!; i < spans.starts[r + 1]!; i++) {
+        const s0 = Math.max(gx, spans.at[2 * i]! + mx);
+        const s1 = Math.min(area.x1, spans.at[2 * i + 1]! + mx);
+        if (s1 <= s0) continue;
+        seen(grow, frow, gx, s0);
+        gx = s1;
+      }
+    }
+    seen(grow, frow, gx, area.x1);
+  }
+  return found;
+}
+
+/**
  * Copies the unfilled pixels of `area`: whole runs left and right of the fill box, pixel by pixel inside it.
  * States are left alone: pass 1 has recorded the same frame, so every place written here is seen already.
  */
@@ -337,6 +382,15 @@ function firstUnknown(planes: MosaicPlanes, weight: Uint8Array, fw: number, box:
     for (; x < box.x1; x++) if (weight[row + x] && state[grow + x] === UNKNOWN) return (y - box.y0) * bw + x - box.x0;
   }
   return -1;
+}
+
+/** `markNeeded` from the fill region's runs (FillMask.spans). */
+function markNeededBySpans(planes: MosaicPlanes, spans: RowSpans, box: Box, mx: number, my: number): void {
+  for (let y = box.y0; y < box.y1; y++) {
+    const to = (y + my) * planes.width + mx;
+    const r = y - box.y0;
+    for (let i = spans.starts[r]!; i < spans.starts[r + 1]!; i++) planes.needed.fill(1, to + spans.at[2 * i]!, to + spans.at[2 * i + 1]!);
+  }
 }
 
 function markNeeded(planes: MosaicPlanes, weight: Uint8Array, fw: number, box: Box, mx: number, my: number): void {

@@ -2,6 +2,12 @@ import { type Box } from './frame.js';
 import { MADE, type Mosaic, type MosaicPlanes, UNKNOWN } from './mosaic.js';
 import { followField, type PatchField, synthesizeTexture } from './patch-fill.js';
 import { fillFromBoundary } from './spatial-fill.js';
+import { applyTexture, type TextureJob, textureJob, type TextureResult } from './texture-job.js';
+
+/** A synthesis of the luma texture made ahead of time (texture-speculation.ts), asked for with the final input. */
+export interface TextureAhead {
+  resultFor(job: TextureJob): Promise<TextureResult | undefined>;
+}
 
 /**
  * Fills the needed places no frame showed, once, on the mosaic: every frame then shows the same fill there,
@@ -9,8 +15,13 @@ import { fillFromBoundary } from './spatial-fill.js';
  * chroma follows the same copies; a smooth fill from the boundary is left only where there is nothing to copy
  * (no patch around the hole was ever wholly seen). Returns how many luma places were needed and how many of
  * them no frame showed.
+ *
+ * With `ahead`, the luma synthesis is taken from there when it was made from this very input, which gives the
+ * same bytes. Waiting for it lets pass 2 run meanwhile only where it already could, filling frames that read
+ * no never-seen place; while it waits for one, nothing writes the mosaic, and the fill here is what it was
+ * without the wait.
  */
-export function fillNeverSeen(mosaic: Mosaic): { needed: number; neverSeen: number } {
+export async function fillNeverSeen(mosaic: Mosaic, ahead?: TextureAhead): Promise<{ needed: number; neverSeen: number }> {
   const luma = holeOf(mosaic.luma);
   const chroma = holeOf(mosaic.chroma);
   const counts = { needed: luma.needed, neverSeen: luma.neverSeen };
@@ -20,7 +31,11 @@ export function fillNeverSeen(mosaic: Mosaic): { needed: number; neverSeen: numb
   if (luma.box) {
     const planes = mosaic.luma;
     const area = around(luma.box, planes.width, planes.height);
-    field = synthesizeTexture(planes.values[0]!, planes.width, luma.known, luma.hole, area);
+    const made = ahead && (await ahead.resultFor(textureJob(planes.values[0]!, luma.known, luma.hole, planes.width, area)));
+    if (made) {
+      applyTexture(made, luma.hole, planes.values[0]!, luma.known, planes.width, area);
+      field = made.field;
+    } else field = synthesizeTexture(planes.values[0]!, planes.width, luma.known, luma.hole, area);
     // What the synthesis could not reach (all of the hole, when it had nothing to copy from) is filled smoothly.
     fillFromBoundary(planes.values, planes.width, luma.known, luma.hole, area);
     markMade(planes, luma.hole, luma.box);
@@ -32,6 +47,13 @@ export function fillNeverSeen(mosaic: Mosaic): { needed: number; neverSeen: numb
     markMade(planes, chroma.hole, chroma.box);
   }
   return counts;
+}
+
+/** The luma synthesis fillNeverSeen would run on the mosaic as it is now, as a job; undefined when it has none. */
+export function lumaTextureJob(mosaic: Mosaic): TextureJob | undefined {
+  const planes = mosaic.luma;
+  const luma = holeOf(planes);
+  return luma.box && textureJob(planes.values[0]!, luma.known, luma.hole, planes.width, around(luma.box, planes.width, planes.height));
 }
 
 interface Hole {

@@ -84,8 +84,11 @@ interface Level {
  * of the same area, and marks them known. Pixels in `area` that are neither are synthesized too, as context,
  * but not written. Returns what was copied where, or undefined when the area has no wholly known patch to
  * copy from (nothing is written then).
+ *
+ * `stop` is asked between search rounds: a synthesis started ahead of time (see texture-speculation.ts) whose
+ * input has changed since gives up there, having written nothing, rather than keep a core busy.
  */
-export function synthesizeTexture(plane: Uint8Array, stride: number, known: Uint8Array, hole: Uint8Array, area: Box): PatchField | undefined {
+export function synthesizeTexture(plane: Uint8Array, stride: number, known: Uint8Array, hole: Uint8Array, area: Box, stop?: () => boolean): PatchField | undefined {
   const w = area.x1 - area.x0;
   const h = area.y1 - area.y0;
   if (w < SIDE || h < SIDE) return undefined;
@@ -121,10 +124,12 @@ export function synthesizeTexture(plane: Uint8Array, stride: number, known: Uint
     // The coarsest level has nothing to start from but the peel and a random field, whichever level it is.
     const rounds = ROUNDS[level === top ? ROUNDS.length - 1 : Math.min(l, ROUNDS.length - 1)]!;
     for (let round = 0; round < rounds; round++) {
+      if (stop?.()) return undefined;
       search(level, field, cost, radius, round % 2 === 0, random);
       vote(level, field);
     }
   }
+  if (stop?.()) return undefined;
 
   const { values } = finest;
   for (let y = 0; y < h; y++) {
@@ -238,55 +243,70 @@ function halve(fine: Level): Level {
   return level(w, h, values, have);
 }
 
-/** Finds a level's unknown box, and its source and target patch centres from a summed table of its unknown pixels. */
+/**
+ * Finds a level's unknown box, and its source and target patch centres. A patch is wholly known when each of
+ * its rows is: runs of known pixels along each row mark the centres whose row of the patch is known, and runs
+ * of those down each column the centres of wholly known patches. Each pixel is looked at twice; a summed table
+ * of the unknown pixels, read at four corners per centre, cost twice as much on a full-resolution level.
+ */
 function level(w: number, h: number, values: Float32Array, known: Uint8Array): Level {
-  const sw = w + 1;
-  const unknown = new Int32Array(sw * (h + 1));
+  let unknownCount = 0;
   let x0 = w;
   let y0 = h;
   let x1 = 0;
   let y1 = 0;
+  // 1 at (x, y) when the SIDE pixels of row y centred on x are all known.
+  const rowKnown = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
-    let row = 0;
     const i = y * w;
-    const above = y * sw + 1;
-    const here = above + sw;
+    let run = 0;
+    let row = 0;
     for (let x = 0; x < w; x++) {
-      if (!known[i + x]) {
-        row++;
-        if (x < x0) x0 = x;
-        if (x >= x1) x1 = x + 1;
+      if (known[i + x]) {
+        if (++run >= SIDE) rowKnown[i + x - R] = 1;
+        continue;
       }
-      unknown[here + x] = unknown[above + x]! + row;
+      run = 0;
+      row++;
+      if (x < x0) x0 = x;
+      if (x >= x1) x1 = x + 1;
     }
     if (row) {
+      unknownCount += row;
       if (y < y0) y0 = y;
       y1 = y + 1;
     }
   }
-  const inPatch = (x: number, y: number): number => {
-    const top = (y - R) * sw;
-    const bottom = (y + R + 1) * sw;
-    return unknown[bottom + x + R + 1]! - unknown[top + x + R + 1]! - unknown[bottom + x - R]! + unknown[top + x - R]!;
-  };
   const box = x1 > x0 ? { x0, y0, x1, y1 } : undefined;
+  // Down each column, centres with SIDE such rows around them; only centres R or more from every edge qualify.
   const isSource = new Uint8Array(w * h);
+  const runs = new Int32Array(w);
   let sourceCount = 0;
-  for (let y = R; y < h - R; y++) {
+  for (let y = 0; y < h; y++) {
+    const i = y * w;
     for (let x = R; x < w - R; x++) {
-      if (inPatch(x, y)) continue;
-      isSource[y * w + x] = 1;
-      sourceCount++;
+      if (!rowKnown[i + x]) {
+        runs[x] = 0;
+      } else if (++runs[x]! >= SIDE) {
+        isSource[i - R * w + x] = 1;
+        sourceCount++;
+      }
     }
   }
-  // Targets are the centres within R of an unknown pixel, so inside the unknown box grown by R.
-  const targets: number[] = [];
+  // Targets are the centres within R of an unknown pixel, so inside the unknown box grown by R: there, the
+  // centres that are not sources.
+  let targets = new Int32Array(0);
   if (box) {
-    for (let y = Math.max(R, box.y0 - R); y < Math.min(h - R, box.y1 + R); y++) {
-      for (let x = Math.max(R, box.x0 - R); x < Math.min(w - R, box.x1 + R); x++) if (inPatch(x, y)) targets.push(y * w + x);
-    }
+    const tx0 = Math.max(R, box.x0 - R);
+    const tx1 = Math.min(w - R, box.x1 + R);
+    const ty0 = Math.max(R, box.y0 - R);
+    const ty1 = Math.min(h - R, box.y1 + R);
+    targets = new Int32Array(Math.max(0, tx1 - tx0) * Math.max(0, ty1 - ty0));
+    let n = 0;
+    for (let y = ty0; y < ty1; y++) for (let x = tx0; x < tx1; x++) if (!isSource[y * w + x]) targets[n++] = y * w + x;
+    targets = targets.slice(0, n);
   }
-  return { w, h, values, known, unknownCount: unknown[h * sw + w]!, box, isSource, sourceCount, targets: Int32Array.from(targets) };
+  return { w, h, values, known, unknownCount, box, isSource, sourceCount, targets };
 }
 
 /**
@@ -303,6 +323,10 @@ function peel(level: Level): void {
   let holePixels = 0;
   for (let y = box.y0; y < box.y1; y++) for (let x = box.x0; x < box.x1; x++) holePixels += 1 - filled[y * w + x]!;
   const every = Math.max(1, Math.ceil((sources.length * holePixels) / PEEL_BUDGET));
+  // The filled pixels of the patch being matched, as offsets from its centre and their values: the same for
+  // every source it is compared with.
+  const offsets = new Int32Array(SIDE * SIDE);
+  const wanted = new Float64Array(SIDE * SIDE);
   let front = frontOf(level, filled);
   while (front.length) {
     for (const p of front) {
@@ -310,11 +334,22 @@ function peel(level: Level): void {
       const y = (p - x) / w;
       // A pixel near the level's edge is matched by the nearest patch that fits.
       const c = Math.min(h - 1 - R, Math.max(R, y)) * w + Math.min(w - 1 - R, Math.max(R, x));
+      let n = 0;
+      for (let dy = -R; dy <= R; dy++) {
+        for (let k = 0; k < SIDE; k++) {
+          const o = dy * w - R + k;
+          if (!filled[c + o]) continue;
+          offsets[n] = o;
+          wanted[n++] = values[c + o]!;
+        }
+      }
+      // With nothing filled around it no source is better than another: the pixel keeps its smooth start.
+      if (!n) continue;
       let best = Infinity;
       let from = -1;
       for (let k = 0; k < sources.length; k += every) {
         const q = sources[k]!;
-        const d = maskedDistance(values, filled, w, c, q, best);
+        const d = maskedDistance(values, offsets, wanted, n, q, best);
         if (d < best) {
           best = d;
           from = q;
@@ -343,23 +378,21 @@ function frontOf(level: Level, filled: Uint8Array): number[] {
 }
 
 /**
- * Squared differences over the filled pixels of the patch at p, scaled to a whole patch so patches with more
- * filled pixels do not look worse; `limit` when none is filled.
+ * Squared differences over the filled pixels of a patch (`n` of them: their offsets from its centre and their
+ * values) against the patch centred at q, scaled to a whole patch so patches with more filled pixels do not
+ * look worse. Given up, at some value not below `limit`, once the partial sum shows it cannot come under it
+ * (the terms are not negative, so the scaled sum only grows).
  */
-function maskedDistance(values: Float32Array, filled: Uint8Array, w: number, p: number, q: number, limit: number): number {
+function maskedDistance(values: Float32Array, offsets: Int32Array, wanted: Float64Array, n: number, q: number, limit: number): number {
   let sum = 0;
-  let n = 0;
-  for (let dy = -R; dy <= R; dy++) {
-    const a = p + dy * w - R;
-    const b = q + dy * w - R;
-    for (let k = 0; k < SIDE; k++) {
-      if (!filled[a + k]) continue;
-      const d = values[a + k]! - values[b + k]!;
+  for (let i = 0; i < n; ) {
+    for (const end = Math.min(n, i + SIDE); i < end; i++) {
+      const d = wanted[i]! - values[q + offsets[i]!]!;
       sum += d * d;
-      n++;
     }
+    if ((sum * SIDE * SIDE) / n >= limit) break;
   }
-  return n ? (sum * SIDE * SIDE) / n : limit;
+  return (sum * SIDE * SIDE) / n;
 }
 
 function randomField(level: Level, random: () => number): Int32Array {
