@@ -22,7 +22,9 @@ export class Records {
 
   /** Connects, checks the credentials and creates the tables when missing; a clear {@link ServiceError} otherwise. */
   static async open(setting: ServiceSetting): Promise<Records> {
-    const pool = new pg.Pool({ connectionString: setting.url.href, connectionTimeoutMillis: 5_000, max: 8, idleTimeoutMillis: 10_000, application_name: 'vidrecipe' });
+    // A worker runs dozens of steps at once, each a few short queries at its start and end: with fewer
+    // connections they queue for one and the account's freed slots wait with them.
+    const pool = new pg.Pool({ connectionString: setting.url.href, connectionTimeoutMillis: 5_000, max: 20, idleTimeoutMillis: 10_000, application_name: 'vidrecipe' });
     // A connection dropped while idle must not crash the process; the next query reconnects or fails.
     pool.on('error', () => {});
     const records = new Records(pool, setting);
