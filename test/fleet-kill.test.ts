@@ -188,3 +188,19 @@ describe('stopping a worker', () => {
     expect(submitsOf(fakes.ws, 'handback')).toHaveLength(1);
   }, 60_000);
 });
+
+describe('a step that failed on the fleet', () => {
+  it('fails the run with the worker\'s message, and the next run puts it in again and succeeds', async () => {
+    const dir = workspace('refail', ['refail-0']);
+    fakes.ws.failNext('the model ran out of memory');
+    worker(dir, 'worker-1');
+    const first = await finished(coordinator(dir));
+    expect(first.code).toBe(1);
+    expect(first.json.steps['remove[prompt=refail-0]']).toMatchObject({ status: 'failed', error: expect.stringMatching(/ran out of memory/) });
+    // The failed job is kept (a second coordinator waiting on it reads why); this run replaces it.
+    const again = await finished(coordinator(dir));
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json.steps['remove[prompt=refail-0]']!.status).toBe('succeeded');
+    expect(submitsOf(fakes.ws, 'refail')).toHaveLength(2);
+  }, 60_000);
+});

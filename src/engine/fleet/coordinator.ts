@@ -106,7 +106,6 @@ export class Coordinator {
         reject: (e) => finish(() => reject(e)),
         progress: onProgress,
       };
-      let first = true;
       const look = async () => {
         try {
           const state = await queue.getJobState(job.key);
@@ -121,15 +120,13 @@ export class Coordinator {
             await failed?.remove().catch(() => {});
             await this.enqueue(job);
           } else if (state === 'unknown') {
-            // Never enqueued, or gone: the record decides, unless the plan found none a moment ago.
-            if (!(first && this.missing.has(job.key)) && (await this.services.records.step(job.key))) return waiter.resolve(undefined);
+            // Never enqueued, or gone: the record decides.
+            if (await this.services.records.step(job.key)) return waiter.resolve(undefined);
             await this.enqueue(job);
           }
         } catch (error) {
           // Redis away for a moment: the next look tries again; the records in PostgreSQL are what count.
           onProgress({ state: 'queued', message: `cannot reach the queue (${(error as Error).message}); trying again` });
-        } finally {
-          first = false;
         }
       };
       const lookAgain = () => void look();
@@ -145,7 +142,11 @@ export class Coordinator {
       if (!set) this.waiters.set(job.key, (set = new Set()));
       set.add(waiter);
       this.followAgain(job.key, lookAgain);
-      lookAgain();
+      // A step the plan found in no record a moment ago is simply added; should a job of that id be there
+      // already (another coordinator's, or a failed one of an earlier run), BullMQ says "duplicated", and
+      // the look decides then. Any other step is looked at first.
+      if (this.missing.has(job.key)) this.enqueue(job).catch(lookAgain);
+      else lookAgain();
     });
   }
 
@@ -226,6 +227,9 @@ export class Coordinator {
         });
       });
       events.on('progress', ({ jobId, data }) => this.settle(jobId, (w) => w.progress(data as JobProgress), true));
+      events.on('duplicated', ({ jobId }) => {
+        for (const look of this.following.get(jobId) ?? []) look();
+      });
       listening = events.waitUntilReady().then(() => events);
       this.listening.set(backend, listening);
     }

@@ -43,11 +43,6 @@ export interface WorkerOptions {
 }
 
 const LIMITS_EVERY_MS = 5_000;
-/**
- * Progress within one state (a task's status, its fraction) reaches the coordinator at most this often;
- * a new state at once. Every update is an event each coordinator reads and parses.
- */
-const PROGRESS_EVERY_MS = 5_000;
 
 /**
  * `vidrecipe worker`: takes steps from the queues until stopped. A step is run under a lease in
@@ -202,13 +197,13 @@ class StepRunner {
       return file.path;
     });
     const warnings: string[] = [];
-    let lastProgress = 0;
-    let lastState: string | undefined;
+    // Every update is an event that each coordinator reads and parses: only what it shows is sent, the
+    // task id once the provider gave it (its progress view and report name it), not every poll.
+    let told: string | undefined;
     const report = (p: JobProgress) => {
-      const now = Date.now();
-      if (p.state === lastState && now - lastProgress < PROGRESS_EVERY_MS) return;
-      lastState = p.state;
-      lastProgress = now;
+      const said = `${p.state}\0${p.taskId ?? ''}`;
+      if (p.state !== 'running' || said === told) return;
+      told = said;
       void job.updateProgress({ ...p, worker: this.id }).catch(() => {});
     };
     const started = Date.now();
@@ -248,7 +243,6 @@ class StepRunner {
           said: (message) => warnings.push(message),
         },
       );
-      report({ state: 'downloading', message: 'storing the outputs in the shared cache' });
       for (const [name, url] of Object.entries(result.remoteUrls ?? {})) {
         const output = result.outputs[name];
         if (output) this.urls.remember(output.digest, url);
