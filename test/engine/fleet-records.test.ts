@@ -95,8 +95,7 @@ describe('slots for tasks in flight', () => {
     // Asking again for a slot one holds is not a second slot.
     expect(await leases[0]!.takeSlot(account, 2)).toBe(true);
 
-    // The first wait opens the listening connection; a notice sent while it opens is covered by the timeout.
-    await records.slotFreed(300);
+    await records.listening();
     const woken = records.slotFreed(10_000);
     const t0 = Date.now();
     await leases[0]!.freeSlot(account);

@@ -6,8 +6,12 @@ import type { Lease, Records } from './records.js';
 
 /** A submission whose worker died before the answer came counts as answered this long after it left. */
 const STALE_MS = 60_000;
-/** A step waiting for a slot asks again at least this often, should a notice be missed. */
-const SLOT_RETRY_MS = 250;
+/**
+ * A step waiting for a slot asks again at least this often, should a notice be lost. Not often: dozens of
+ * steps waiting on every machine, each asking under the account's one lock, would delay the one a freed
+ * slot woke.
+ */
+const SLOT_RETRY_MS = 2_000;
 
 /**
  * One provider account's limits shared by every worker, kept in PostgreSQL: the tasks in flight, each
@@ -49,6 +53,7 @@ export class FleetLimiter {
     return {
       withUpload: (task) => task(),
       withSlot: async (task, signal) => {
+        await this.records.listening();
         while (!(await lease.takeSlot(this.account, this.slots))) {
           signal?.throwIfAborted();
           await this.records.slotFreed(SLOT_RETRY_MS, signal);

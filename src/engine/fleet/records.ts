@@ -58,13 +58,8 @@ export class Records {
     await this.pool.end();
   }
 
-  /**
-   * Resolves when a machine frees a slot of an account in flight (PostgreSQL's NOTIFY), or after `maxMs`.
-   * Each notice wakes the one waiter of this process that has waited longest: a freed slot can be taken
-   * once, and waking every waiter of every machine for it would be a query each. One listening connection
-   * per process, opened on first use; a notice missed while it opens is covered by `maxMs`.
-   */
-  slotFreed(maxMs: number, signal?: AbortSignal): Promise<void> {
+  /** The connection that hears freed slots, listening: awaited before a first wait, so no notice is missed. */
+  listening(): Promise<pg.Client> {
     this.listener ??= (async () => {
       const client = new pg.Client({ connectionString: this.setting.url.href, connectionTimeoutMillis: 5_000, application_name: 'vidrecipe-listen' });
       client.on('error', () => {});
@@ -76,7 +71,17 @@ export class Records {
       await client.query('LISTEN vidrecipe_slots');
       return client;
     })();
-    this.listener.catch(() => {});
+    return this.listener;
+  }
+
+  /**
+   * Resolves when a machine frees a slot of an account in flight (PostgreSQL's NOTIFY), or after `maxMs`.
+   * Each notice wakes the one waiter of this process that has waited longest: a freed slot can be taken
+   * once, and waking every waiter of every machine for it would be a query each. `maxMs` covers a notice
+   * lost with a dropped connection.
+   */
+  slotFreed(maxMs: number, signal?: AbortSignal): Promise<void> {
+    void this.listening().catch(() => {});
     return new Promise<void>((resolve) => {
       const wake = () => {
         this.slotWaiters.delete(wake);
