@@ -50,6 +50,16 @@ export function defaultConfig(): EngineConfig {
   };
 }
 
+/**
+ * A backend's rate as a whole number of submissions per window, or undefined for no rate limit. A
+ * fractional rate (0.5/min) becomes one submission per 1/rate: rounding the count up would exceed the quota
+ * the user wrote down. Every limiter (p-queue's here, PostgreSQL's and BullMQ's for a fleet) takes it so.
+ */
+export function rateWindow(limits: Pick<BackendLimits, 'submissions' | 'intervalMs'>): { cap: number; intervalMs: number } | undefined {
+  if (!Number.isFinite(limits.submissions)) return undefined;
+  return Number.isInteger(limits.submissions) ? { cap: limits.submissions, intervalMs: limits.intervalMs } : { cap: 1, intervalMs: Math.ceil(limits.intervalMs / limits.submissions) };
+}
+
 const RATE = /^\s*(\d+(?:\.\d+)?)\s*\/\s*(ms|s|sec|second|m|min|minute|h|hour)\s*$/;
 const PER_MS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, second: 1000, m: 60_000, min: 60_000, minute: 60_000, h: 3_600_000, hour: 3_600_000 };
 

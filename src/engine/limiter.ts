@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Backend } from '../models/types.js';
-import type { BackendLimits, EngineConfig } from './config.js';
+import { rateWindow, type BackendLimits, type EngineConfig } from './config.js';
 
 /** What a step's attempt asks of its backend's limits; {@link BackendLimiter} on one machine. */
 export interface SubmitLimiter {
@@ -105,15 +105,10 @@ export class BackendLimiter implements SubmitLimiter {
   }
 }
 
-/**
- * `submissions` per `intervalMs` as p-queue's rolling window. A fractional rate (0.5/min) becomes one
- * submission per 1/rate: rounding the count up would exceed the quota the user wrote down.
- */
+/** The backend's rate (see {@link rateWindow}) as p-queue's rolling window. */
 function window(limits: BackendLimits): { intervalCap?: number; interval?: number; strict?: boolean } {
-  if (!Number.isFinite(limits.submissions)) return {};
-  return Number.isInteger(limits.submissions)
-    ? { intervalCap: limits.submissions, interval: limits.intervalMs, strict: true }
-    : { intervalCap: 1, interval: Math.ceil(limits.intervalMs / limits.submissions), strict: true };
+  const rate = rateWindow(limits);
+  return rate ? { intervalCap: rate.cap, interval: rate.intervalMs, strict: true } : {};
 }
 
 /** One submission in the window; `answeredAt` once the provider answered (or the request failed). */

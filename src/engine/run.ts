@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import type { Plan, PlannedStep } from '../graph/plan.js';
@@ -13,7 +13,8 @@ import { FINAL_STATUSES, waitingView, type RunEvent, type RunStatus, type StepVi
 import { Journal } from './journal.js';
 import { Limiters } from './limiter.js';
 import { interruptedTask } from './interrupted-task.js';
-import { processAlive, StepLocks, type StepLock } from './lock.js';
+import { StepLocks, type StepLock } from './lock.js';
+import { openWorkFolder } from './work-folder.js';
 import { MediaFiles } from './media-files.js';
 import { publishRun, type OutFolder, type PublishedOutput } from './publish.js';
 import { Quarantine, type SetAside } from './quarantine.js';
@@ -120,11 +121,8 @@ class Run {
     this.locks = new StepLocks(this.state.locks, this.id, quarantine);
     this.limiters = new Limiters(options.config);
     this.runDir = this.state.run(this.id);
-    this.tmpDir = join(this.state.tmp, this.id);
     mkdirSync(this.runDir, { recursive: true });
-    removeAbandonedWork(this.state.tmp);
-    mkdirSync(this.tmpDir, { recursive: true });
-    writeFileSync(join(this.tmpDir, OWNER), JSON.stringify({ pid: process.pid, host: hostname() }));
+    this.tmpDir = openWorkFolder(this.state.tmp, this.id);
     this.media = new MediaFiles(this.store, join(this.tmpDir, 'media'));
     this.urls = new UrlStore(this.state.urls, quarantine);
     this.history = new StepHistory(this.state.history, plan.recipe.file);
@@ -473,29 +471,6 @@ class Run {
 function shown(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
-}
-
-const OWNER = '.owner.json';
-
-/**
- * Work folders of runs that died without cleaning up (kill -9, power loss). Their finished steps are
- * already in the store; what is left is half-written output, safe to delete once its process is gone.
- */
-function removeAbandonedWork(tmp: string): void {
-  let entries: string[];
-  try {
-    entries = readdirSync(tmp);
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    try {
-      const owner = JSON.parse(readFileSync(join(tmp, entry, OWNER), 'utf8')) as { pid: number; host: string };
-      if (owner.host === hostname() && !processAlive(owner.pid)) rmSync(join(tmp, entry), { recursive: true, force: true });
-    } catch {
-      // Not ours, or being created right now: leave it.
-    }
-  }
 }
 
 function mapValues<T, U>(record: Record<string, T>, fn: (value: T) => U): Record<string, U> {

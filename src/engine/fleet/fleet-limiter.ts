@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import type { BackendLimits } from '../config.js';
+import { rateWindow, type BackendLimits } from '../config.js';
 import type { SubmitLimiter } from '../limiter.js';
 import type { Lease, Records } from './records.js';
 
@@ -35,10 +35,10 @@ export class FleetLimiter {
     /** Also holds the queue (no job starts) while a 429's pause lasts. */
     private readonly onPause: (ms: number) => Promise<void>,
   ) {
-    // As on one machine: a fractional rate is one submission per 1/rate, never rounded up.
-    const whole = Number.isInteger(limits.submissions);
-    this.cap = Number.isFinite(limits.submissions) ? (whole ? limits.submissions : 1) : 2 ** 31 - 1;
-    this.intervalMs = Number.isFinite(limits.submissions) ? (whole ? limits.intervalMs : Math.ceil(limits.intervalMs / limits.submissions)) : 0;
+    // No rate limit: a window that never fills.
+    const rate = rateWindow(limits) ?? { cap: 2 ** 31 - 1, intervalMs: 0 };
+    this.cap = rate.cap;
+    this.intervalMs = rate.intervalMs;
     this.slots = limits.concurrency;
   }
 

@@ -1,7 +1,7 @@
 import { Queue, QueueEvents, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Backend } from '../../models/types.js';
-import type { EngineConfig } from '../config.js';
+import { rateWindow, type EngineConfig } from '../config.js';
 import type { StepRecord } from '../step-cache.js';
 import type { KeyMaterial } from '../step-key.js';
 import { causeText, errorCode, ServiceError } from './service-error.js';
@@ -147,10 +147,9 @@ export class FleetQueues {
     const limits = this.config[backend];
     const queue = this.queue(backend);
     await queue.setGlobalConcurrency(ACTIVE_PER_SLOT * limits.concurrency);
-    if (Number.isFinite(limits.submissions)) {
-      const whole = Number.isInteger(limits.submissions);
-      await queue.setGlobalRateLimit(whole ? limits.submissions : 1, whole ? limits.intervalMs : Math.ceil(limits.intervalMs / limits.submissions));
-    } else await queue.removeGlobalRateLimit();
+    const rate = rateWindow(limits);
+    if (rate) await queue.setGlobalRateLimit(rate.cap, rate.intervalMs);
+    else await queue.removeGlobalRateLimit();
   }
 
   /** A connection of our own, for the few keys vidrecipe keeps beside BullMQ's (a coordinator's sentinel). */

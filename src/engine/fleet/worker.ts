@@ -17,6 +17,7 @@ import { StateDir } from '../state-dir.js';
 import type { StepRecord } from '../step-cache.js';
 import { ContentStore } from '../store.js';
 import { UrlStore } from '../url-store.js';
+import { openWorkFolder } from '../work-folder.js';
 import type { SubmitLimiter } from '../limiter.js';
 import { fetchBlob, shareBlob } from './blobs.js';
 import { FleetLimiter } from './fleet-limiter.js';
@@ -55,9 +56,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const state = new StateDir(options.stateDir);
   const store = new ContentStore(state.objects, options.config.downloads);
   const dir = join(state.workers, id);
-  const tmp = join(state.tmp, `worker-${id}`);
+  // Signed with its owner: `cache gc` keeps the cache whole while the worker runs, and a dead worker's
+  // folder is removed by the next worker or run.
+  const tmp = openWorkFolder(state.tmp, `worker-${id}`);
   mkdirSync(dir, { recursive: true });
-  mkdirSync(tmp, { recursive: true });
   const journal = new Journal(join(dir, 'journal.jsonl'));
   journal.append({ event: 'worker-start', worker: id, backends: [...options.backends], pid: process.pid });
   const { services } = options;
