@@ -25,12 +25,16 @@ export type JournalLine = JournalEntry & { t: string };
 
 /**
  * Append-only, one JSON object per line, written synchronously: when the process dies (kill -9
- * included) every line written before is in the file. Lines about money are also flushed to disk.
+ * included) every line written before is in the file. Lines about money are also flushed to disk, unless
+ * `flush` is false: a worker's task records live in PostgreSQL, and its journal is only a log.
  */
 export class Journal {
   private fd: number | undefined;
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    private readonly flush = true,
+  ) {
     this.fd = openSync(file, 'a');
   }
 
@@ -38,7 +42,7 @@ export class Journal {
     if (this.fd === undefined) return;
     // Errors quote providers' answers, which may quote the request and its key.
     writeSync(this.fd, `${redact(JSON.stringify({ t: new Date().toISOString(), ...entry }))}\n`);
-    if (durable) fsyncSync(this.fd);
+    if (durable && this.flush) fsyncSync(this.fd);
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { checkInputLimits } from '../media/limits.js';
+import { abortable } from './abortable.js';
 import { mediaValues } from '../models/param.js';
 import type { AnyModel } from '../models/types.js';
 import { PermanentError, type ExecContext, type KnownUrl } from './types.js';
@@ -78,17 +79,4 @@ async function shared(route: MediaRoute, file: string, ctx: ExecContext): Promis
   } finally {
     if (--entry.waiting === 0 && ctx.signal.aborted) entry.controller.abort(ctx.signal.reason);
   }
-}
-
-/** `promise`, or the signal's reason as soon as it aborts. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
-      (error) => (signal.removeEventListener('abort', onAbort), reject(error)),
-    );
-  });
 }

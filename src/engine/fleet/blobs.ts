@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
+import { abortable } from '../../providers/abortable.js';
 import { DigestMismatch, type ContentStore } from '../store.js';
 
 /**
@@ -24,16 +25,32 @@ export class BlobDamaged extends Error {
   override name = 'BlobDamaged';
 }
 
+/** Copies under way, by local store and digest: steps of one worker starting together share one download. */
+const copying = new WeakMap<ContentStore, Map<string, Promise<boolean>>>();
+
 /**
  * Copies a shared blob into the local store, hashing while it streams; false when the shared store lacks
- * it. The copy appears under its name only once its bytes are known to match.
+ * it. The copy appears under its name only once its bytes are known to match. Steps asking for the same
+ * blob at once share one download, which goes on should one of them stop waiting.
  */
-export async function fetchBlob(shared: SharedBlobs, digest: string, local: ContentStore, signal?: AbortSignal): Promise<boolean> {
-  if (local.has(digest)) return true;
+export function fetchBlob(shared: SharedBlobs, digest: string, local: ContentStore, signal?: AbortSignal): Promise<boolean> {
+  if (local.has(digest)) return Promise.resolve(true);
+  let pending = copying.get(local);
+  if (!pending) copying.set(local, (pending = new Map()));
+  let copy = pending.get(digest);
+  if (!copy) {
+    const byDigest = pending;
+    copy = copyBlob(shared, digest, local).finally(() => byDigest.delete(digest));
+    pending.set(digest, copy);
+  }
+  return signal ? abortable(copy, signal) : copy;
+}
+
+async function copyBlob(shared: SharedBlobs, digest: string, local: ContentStore): Promise<boolean> {
   const body = await shared.open(digest);
   if (!body) return false;
   try {
-    await local.receive(body, dirname(local.path(digest)), signal, digest);
+    await local.receive(body, dirname(local.path(digest)), undefined, digest);
   } catch (error) {
     if (!(error instanceof DigestMismatch)) throw error;
     throw new BlobDamaged(`blob ${digest} in ${shared.name} is damaged (${(error as Error).message}); it is not used`);
@@ -41,9 +58,13 @@ export async function fetchBlob(shared: SharedBlobs, digest: string, local: Cont
   return true;
 }
 
-/** Stores `file` (whose bytes hash to `digest`) in the shared store unless it is there already; returns its size. */
-export async function shareBlob(shared: SharedBlobs, digest: string, file: string): Promise<number> {
+/**
+ * Stores `file` (whose bytes hash to `digest`) in the shared store unless it is there already; returns its
+ * size. A `fresh` result (just computed: almost never there) is stored without asking first, as a second
+ * copy of the same bytes under the same name changes nothing.
+ */
+export async function shareBlob(shared: SharedBlobs, digest: string, file: string, options: { fresh?: boolean } = {}): Promise<number> {
   const { size } = await stat(file);
-  if (!(await shared.has(digest))) await shared.put(digest, file, size);
+  if (options.fresh || !(await shared.has(digest))) await shared.put(digest, file, size);
   return size;
 }

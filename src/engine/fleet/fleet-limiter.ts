@@ -23,6 +23,13 @@ const SLOT_RETRY_MS = 2_000;
  * tasks running and requests arriving in a sliding window. Each place is taken by the database's clock,
  * one clock for every machine.
  */
+interface SlotWaiter {
+  lease: Lease;
+  /** Resolves once a step of this worker took it out of line: true when it handed it its slot. */
+  handed: Promise<boolean>;
+  hand(got: boolean): void;
+}
+
 export class FleetLimiter {
   private readonly cap: number;
   private readonly intervalMs: number;
@@ -53,20 +60,62 @@ export class FleetLimiter {
     return {
       withUpload: (task) => task(),
       withSlot: async (task, signal) => {
-        await this.records.listening();
-        while (!(await lease.takeSlot(this.account, this.slots))) {
-          signal?.throwIfAborted();
-          await this.records.slotFreed(SLOT_RETRY_MS, signal);
-        }
+        await this.takeSlot(lease, signal);
         try {
           return await task();
         } finally {
-          await lease.freeSlot(this.account).catch(() => {});
+          await this.giveSlot(lease).catch(() => {});
         }
       },
       submit: (request, signal) => this.submit(request, signal),
       pauseSubmissions: (ms) => this.pauseSubmissions(ms),
     };
+  }
+
+  /**
+   * This worker's steps waiting for a slot, oldest first: a step of this worker that ends hands its slot
+   * to the first of them (one query, no notice), so only a worker with none waiting wakes the others.
+   */
+  private readonly waiting: SlotWaiter[] = [];
+
+  /** How many of this worker's steps wait in line for a slot. */
+  get inLine(): number {
+    return this.waiting.length;
+  }
+
+  private async takeSlot(lease: Lease, signal?: AbortSignal): Promise<void> {
+    await this.records.listening();
+    for (let got = await lease.takeSlot(this.account, this.slots); !got; got = await lease.takeSlot(this.account, this.slots)) {
+      signal?.throwIfAborted();
+      let hand!: (got: boolean) => void;
+      const waiter: SlotWaiter = { lease, handed: new Promise<boolean>((resolve) => (hand = resolve)), hand: (got) => hand(got) };
+      this.waiting.push(waiter);
+      // Woken by a notice, by the periodic retry, or by this worker's step that hands it its slot.
+      const done = new AbortController();
+      await Promise.race([waiter.handed, this.records.slotFreed(SLOT_RETRY_MS, signal ? AbortSignal.any([signal, done.signal]) : done.signal)]);
+      done.abort();
+      const at = this.waiting.indexOf(waiter);
+      // Still in line: no step is handing it a slot, so it asks for a free one itself.
+      if (at >= 0) this.waiting.splice(at, 1);
+      else if (await waiter.handed) {
+        // Handed a slot while being stopped: it goes on to the next in line.
+        if (signal?.aborted) await this.giveSlot(lease).catch(() => {});
+        signal?.throwIfAborted();
+        return;
+      }
+    }
+  }
+
+  /** The step's slot to the first of this worker's steps in line for one, or back to every machine. */
+  private async giveSlot(lease: Lease): Promise<void> {
+    for (let next = this.waiting.shift(); next; next = this.waiting.shift()) {
+      const passed = await lease.passSlot(this.account, next.lease).catch(() => 'target-gone' as const);
+      next.hand(passed === 'passed');
+      if (passed === 'passed') return;
+      // Not handed: that step asks for a slot itself; with no slot of our own to hand, it is only freed.
+      if (passed === 'not-held') break;
+    }
+    await lease.freeSlot(this.account);
   }
 
   async submit<T>(request: (ready: () => Promise<void>) => Promise<T>, signal?: AbortSignal): Promise<T> {

@@ -75,23 +75,25 @@ export class Records {
   }
 
   /**
-   * Resolves when a machine frees a slot of an account in flight (PostgreSQL's NOTIFY), or after `maxMs`.
-   * Each notice wakes the one waiter of this process that has waited longest: a freed slot can be taken
-   * once, and waking every waiter of every machine for it would be a query each. `maxMs` covers a notice
-   * lost with a dropped connection.
+   * Resolves when a machine frees a slot of an account in flight (PostgreSQL's NOTIFY), or after `maxMs`,
+   * or when `signal` aborts, saying which. Each notice wakes the one waiter of this process that has
+   * waited longest: a freed slot can be taken once, and waking every waiter of every machine for it would
+   * be a query each. `maxMs` covers a notice lost with a dropped connection.
    */
-  slotFreed(maxMs: number, signal?: AbortSignal): Promise<void> {
+  slotFreed(maxMs: number, signal?: AbortSignal): Promise<'notice' | 'timeout' | 'stopped'> {
     void this.listening().catch(() => {});
-    return new Promise<void>((resolve) => {
-      const wake = () => {
-        this.slotWaiters.delete(wake);
+    return new Promise((resolve) => {
+      const wake = (why: 'notice' | 'timeout' | 'stopped') => {
+        this.slotWaiters.delete(onNotice);
         clearTimeout(timer);
-        signal?.removeEventListener('abort', wake);
-        resolve();
+        signal?.removeEventListener('abort', onAbort);
+        resolve(why);
       };
-      const timer = setTimeout(wake, maxMs);
-      signal?.addEventListener('abort', wake, { once: true });
-      this.slotWaiters.add(wake);
+      const onNotice = () => wake('notice');
+      const onAbort = () => wake('stopped');
+      const timer = setTimeout(() => wake('timeout'), maxMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.slotWaiters.add(onNotice);
     });
   }
 
@@ -217,6 +219,17 @@ export class Lease {
     return got > 0;
   }
 
+  /**
+   * Hands this step's slot straight to `to`, a step of this worker waiting for one: no notice, and no
+   * other machine racing for it. 'target-gone' when `to`'s lease is no longer live (try the next waiter),
+   * 'not-held' when this lease holds no live slot to hand (free it instead).
+   */
+  async passSlot(account: string, to: Lease): Promise<'passed' | 'target-gone' | 'not-held'> {
+    const { rows } = await this.pool.query<{ passed: number }>('SELECT vidrecipe_pass_slot($1, $2, $3, $4, $5) AS passed', [account, this.key, this.token, to.key, to.token]);
+    const passed = rows[0]!.passed;
+    return passed > 0 ? 'passed' : passed === 0 ? 'target-gone' : 'not-held';
+  }
+
   /** Gives the slot back (the provider answered) and wakes the machines waiting for one. */
   async freeSlot(account: string): Promise<void> {
     await this.pool.query('SELECT vidrecipe_free_slot($1, $2, $3)', [account, this.key, this.token]);
@@ -328,6 +341,24 @@ RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
   UPDATE vidrecipe_leases SET in_flight = NULL WHERE key = p_key AND token = p_token;
   PERFORM pg_notify('vidrecipe_slots', p_account);
+END
+$fn$;
+-- Moves a slot from one live lease to another of the same account in one transaction, so the count in
+-- flight never changes: 1 passed, 0 the receiving lease is gone, -1 the giving lease holds no live slot.
+CREATE OR REPLACE FUNCTION vidrecipe_pass_slot(p_account text, p_key text, p_token bigint, p_to_key text, p_to_token bigint)
+RETURNS int LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM 1 FROM vidrecipe_leases WHERE key = p_to_key AND token = p_to_token AND expires_at > clock_timestamp() FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN 0;
+  END IF;
+  UPDATE vidrecipe_leases SET in_flight = NULL
+    WHERE key = p_key AND token = p_token AND in_flight = p_account AND expires_at > clock_timestamp();
+  IF NOT FOUND THEN
+    RETURN -1;
+  END IF;
+  UPDATE vidrecipe_leases SET in_flight = p_account WHERE key = p_to_key AND token = p_to_token;
+  RETURN 1;
 END
 $fn$;
 -- One round trip per submission: the account's window is read and extended under one lock, by the

@@ -60,7 +60,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   // folder is removed by the next worker or run.
   const tmp = openWorkFolder(state.tmp, `worker-${id}`);
   mkdirSync(dir, { recursive: true });
-  const journal = new Journal(join(dir, 'journal.jsonl'));
+  // Not flushed line by line: what must survive a crash (intents, task ids) is written to PostgreSQL first.
+  const journal = new Journal(join(dir, 'journal.jsonl'), false);
   journal.append({ event: 'worker-start', worker: id, backends: [...options.backends], pid: process.pid });
   const { services } = options;
   const step = new StepRunner(id, options, store, journal, tmp, new UrlStore(state.urls));
@@ -250,7 +251,7 @@ class StepRunner {
         if (output) this.urls.remember(output.digest, url);
       }
       for (const output of Object.values(result.outputs)) {
-        const bytes = await shareBlob(services.blobs, output.digest, this.store.path(output.digest));
+        const bytes = await shareBlob(services.blobs, output.digest, this.store.path(output.digest), { fresh: true });
         await services.records.blobStored(services.blobs.name, output.digest, bytes);
       }
     } finally {
