@@ -26,10 +26,11 @@ export const CASES = [
 function child(args, cwd, env, cpuFile, nodeArgs = []) {
   const proc = spawn(process.execPath, [...nodeArgs, '--import', CPU_HOOK, BIN, ...args], { cwd, env: { ...process.env, ...env, VIDRECIPE_BENCH_CPU: cpuFile ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
+  let stdout = '';
   proc.stderr.on('data', (d) => (stderr += d));
-  proc.stdout.resume();
+  proc.stdout.on('data', (d) => (stdout += d));
   const exited = new Promise((resolve) => proc.on('exit', resolve));
-  return { proc, exited, stderr: () => stderr };
+  return { proc, exited, stderr: () => stderr, stdout: () => stdout };
 }
 
 /**
@@ -61,7 +62,7 @@ export async function measure(c, fleetMode) {
     const run = child(['run', 'recipe.yaml', '--json'], dir, fleet ? { ...env, WAVESPEED_API_KEY: '' } : env, cpuFile, profile);
     const code = await run.exited;
     const wallMs = performance.now() - started;
-    if (code !== 0) throw new Error(`fleet bench run failed (${code}): ${run.stderr().slice(-2000)}`);
+    if (code !== 0) throw new Error(`fleet bench run failed (${code}): ${run.stderr().slice(-2000)}${failedSteps(run.stdout())}`);
     const stats = fake.stats();
     const prompts = new Set([...fake.tasks.values()].map((t) => t.body.prompt));
     const tasks = [...fake.tasks.values()];
@@ -77,6 +78,16 @@ export async function measure(c, fleetMode) {
     // VIDRECIPE_BENCH_KEEP=1 keeps the folder: the workers' journals say where each step's time went.
     if (!process.env.VIDRECIPE_BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
     else console.error(`kept ${dir}`);
+  }
+}
+
+/** The errors of the steps that failed, from the run's `--json`. */
+function failedSteps(json) {
+  try {
+    const steps = Object.entries(JSON.parse(json).steps).filter(([, s]) => s.status !== 'succeeded');
+    return steps.map(([id, s]) => `\n${id}: ${s.status}: ${s.error ?? ''}`).join('');
+  } catch {
+    return json.slice(-2000);
   }
 }
 

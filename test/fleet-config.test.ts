@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, validateJson } from './support/cli.js';
@@ -83,6 +84,30 @@ describe('services that cannot be used stop the run before anything runs, naming
     const { code, stderr } = await run(lines({ queue: 'redis://127.0.0.1:1' }), ['run', 'recipe.yaml']);
     expect(code).toBe(2);
     expect(stderr).toMatch(/queue at vidrecipe\.config\.yaml:3:8: redis:\/\/127\.0\.0\.1:1: Redis does not answer at 127\.0\.0\.1:1 \(.*ECONNREFUSED.*\); start it \(docs\/running\.md, "Running on many machines"\) or fix the URL/);
+  });
+
+  it('a Redis older than 7', async () => {
+    // A server that speaks Redis's protocol as Redis 6.2 would: PONG, and its version in INFO.
+    const server = createServer((socket) => {
+      socket.on('data', (data) => {
+        for (const command of data.toString().split('*').slice(1)) {
+          if (/\bPING\b/i.test(command)) socket.write('+PONG\r\n');
+          else if (/\bINFO\b/i.test(command)) {
+            const info = '# Server\r\nredis_version:6.2.14\r\nloading:0\r\n';
+            socket.write(`$${Buffer.byteLength(info)}\r\n${info}\r\n`);
+          } else socket.write('+OK\r\n');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const { code, stderr } = await run(lines({ queue: `redis://127.0.0.1:${port}` }), ['run', 'recipe.yaml']);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(new RegExp(`queue at vidrecipe\\.config\\.yaml:3:8: redis://127\\.0\\.0\\.1:${port}: Redis 6\\.2\\.14 at 127\\.0\\.0\\.1:${port} is too old: vidrecipe needs Redis 7 or later; upgrade it`));
+    } finally {
+      server.close();
+    }
   });
 
   it('a PostgreSQL role that does not exist, and a database that does not', async () => {

@@ -179,7 +179,7 @@ describe('blobs in a shared folder', () => {
 
     // Steps starting together on one worker share one download of a blob they all read.
     let opened = 0;
-    const counting = { ...shared, name: shared.name, has: (d: string) => shared.has(d), put: (d: string, f: string, b: number) => shared.put(d, f, b), open: (d: string) => (opened++, shared.open(d)), close: () => shared.close() };
+    const counting = { name: shared.name, has: (d: string) => shared.has(d), put: (d: string, f: string) => shared.put(d, f), open: (d: string) => (opened++, shared.open(d)), close: () => shared.close() };
     const fresh = new ContentStore(join(dir, 'fresh'));
     expect(await Promise.all([1, 2, 3, 4].map(() => fetchBlob(counting, digest, fresh)))).toEqual([true, true, true, true]);
     expect(opened).toBe(1);

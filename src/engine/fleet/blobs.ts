@@ -58,13 +58,9 @@ async function copyBlob(shared: SharedBlobs, digest: string, local: ContentStore
   return true;
 }
 
-/**
- * Stores `file` (whose bytes hash to `digest`) in the shared store unless it is there already; returns its
- * size. A `fresh` result (just computed: almost never there) is stored without asking first, as a second
- * copy of the same bytes under the same name changes nothing.
- */
-export async function shareBlob(shared: SharedBlobs, digest: string, file: string, options: { fresh?: boolean } = {}): Promise<number> {
+/** Stores `file` (whose bytes hash to `digest`) in the shared store unless it is there already; returns its size. */
+export async function shareBlob(shared: SharedBlobs, digest: string, file: string): Promise<number> {
   const { size } = await stat(file);
-  if (options.fresh || !(await shared.has(digest))) await shared.put(digest, file, size);
+  if (!(await shared.has(digest))) await shared.put(digest, file, size);
   return size;
 }

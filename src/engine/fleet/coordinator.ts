@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { Job, QueueEvents } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Backend } from '../../models/types.js';
 import type { StepRecord } from '../step-cache.js';
 import type { ContentStore } from '../store.js';
 import { fetchBlob, shareBlob } from './blobs.js';
 import { PREFIX, type JobProgress, type JobResult, type StepJob } from './queues.js';
+import { ReplyInbox, type Reply } from './replies.js';
 import { stepRecordProblem } from '../record-guards.js';
 import type { FleetServices } from './services.js';
 
@@ -27,7 +28,7 @@ export class FleetStepFailed extends Error {
   override name = 'FleetStepFailed';
 }
 
-type Waiter = { resolve(result: JobResult | undefined): void; reject(error: Error): void; progress(p: JobProgress): void };
+type Waiter = { run: string; resolve(result: JobResult | undefined): void; reject(error: Error): void; progress(p: JobProgress): void; look(): void };
 
 /**
  * The run's side of the many-machines mode: a step not cached anywhere becomes a job (its id the step
@@ -37,16 +38,19 @@ type Waiter = { resolve(result: JobResult | undefined): void; reject(error: Erro
  */
 export class Coordinator {
   private readonly waiters = new Map<string, Set<Waiter>>();
-  private readonly listening = new Map<Backend, Promise<QueueEvents>>();
+  /** Where the workers tell this coordinator about its steps. */
+  private readonly inbox: ReplyInbox;
   private readonly limitsApplied = new Map<Backend, Promise<void>>();
   /** Inputs this coordinator stored (or found stored) already: a batch's legs mostly share their clips. */
   private readonly shared = new Map<string, Promise<void>>();
   private readonly missing = new Set<string>();
-  /** Each job followed, by key: how to look at it again. */
-  private readonly following = new Map<string, Set<() => void>>();
+  /** Jobs to add in the next turn of the event loop, by backend. */
+  private readonly adding = new Map<Backend, { jobs: StepJob[]; added: Promise<void> }>();
   private watch?: { timer: NodeJS.Timeout; key: string; ticks: number };
 
-  constructor(readonly services: FleetServices) {}
+  constructor(readonly services: FleetServices) {
+    this.inbox = new ReplyInbox(services.queues.redis(), services.queues.connection(), (reply) => this.onReply(reply));
+  }
 
   /**
    * The shared cache's record of `key` with its blobs brought into `store`; undefined when it has none (or
@@ -92,22 +96,17 @@ export class Coordinator {
 
   /**
    * Enqueues the job (after a look: it may be there already, done or failed) and waits for its end, which
-   * the queue's events say at once. Looks again when the sentinel says Redis lost its data, when another
-   * run's job of the same step failed, and every 30 s: a job gone is decided by the record in PostgreSQL,
-   * and without one enqueued again.
+   * its worker tells this coordinator's inbox. Looks again when the sentinel says Redis lost its data, when
+   * another run's job of the same step failed, and every 30 s: a job gone is decided by the record in
+   * PostgreSQL, and without one enqueued again.
    */
   private async follow(job: StepJob, onProgress: (p: JobProgress) => void, signal: AbortSignal): Promise<JobResult | undefined> {
     const queue = this.services.queues.queue(job.backend);
-    await this.listen(job.backend, job.run);
     await this.applyLimits(job.backend);
     return new Promise<JobResult | undefined>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve: (r) => finish(() => resolve(r)),
-        reject: (e) => finish(() => reject(e)),
-        progress: onProgress,
-      };
       const look = async () => {
         try {
+          await this.inbox.follow(job.key, queue.toKey(job.key));
           const state = await queue.getJobState(job.key);
           if (state === 'completed') {
             const done = await queue.getJob(job.key);
@@ -129,24 +128,32 @@ export class Coordinator {
           onProgress({ state: 'queued', message: `cannot reach the queue (${(error as Error).message}); trying again` });
         }
       };
-      const lookAgain = () => void look();
       const finish = (then: () => void) => {
         signal.removeEventListener('abort', onAbort);
-        this.waiters.get(job.key)?.delete(waiter);
-        this.unfollow(job.key, lookAgain);
+        const set = this.waiters.get(job.key);
+        set?.delete(waiter);
+        if (set && !set.size) this.waiters.delete(job.key);
+        if (!this.waiters.size) this.stopWatch();
         then();
+      };
+      const waiter: Waiter = {
+        run: job.run,
+        resolve: (r) => finish(() => resolve(r)),
+        reject: (e) => finish(() => reject(e)),
+        progress: onProgress,
+        look: () => void look(),
       };
       const onAbort = () => waiter.reject(signal.reason instanceof Error ? signal.reason : new Error('interrupted'));
       signal.addEventListener('abort', onAbort, { once: true });
       let set = this.waiters.get(job.key);
       if (!set) this.waiters.set(job.key, (set = new Set()));
       set.add(waiter);
-      this.followAgain(job.key, lookAgain);
-      // A step the plan found in no record a moment ago is simply added; should a job of that id be there
-      // already (another coordinator's, or a failed one of an earlier run), BullMQ says "duplicated", and
-      // the look decides then. Any other step is looked at first.
-      if (this.missing.has(job.key)) this.enqueue(job).catch(lookAgain);
-      else lookAgain();
+      this.startWatch();
+      // A step the plan found in no record a moment ago is added at once, unless a job of that id is there
+      // already (another coordinator's, or a failed one of an earlier run): then the look decides. Any
+      // other step is looked at first.
+      if (!this.missing.has(job.key)) return waiter.look();
+      this.inbox.follow(job.key, queue.toKey(job.key)).then((queued) => (queued ? waiter.look() : this.enqueue(job)), waiter.look).catch(waiter.look);
     });
   }
 
@@ -156,10 +163,7 @@ export class Coordinator {
    * are found in PostgreSQL, the rest enqueued again. Every 30 s every job is looked at anyway. Looking at
    * each job every 2 s instead costs the coordinator more than all its other work for a batch.
    */
-  private followAgain(key: string, look: () => void): void {
-    let looks = this.following.get(key);
-    if (!looks) this.following.set(key, (looks = new Set()));
-    looks.add(look);
+  private startWatch(): void {
     if (this.watch) return;
     const sentinel = `${PREFIX}:coordinator:${randomBytes(8).toString('hex')}`;
     const redis = this.services.queues.redis();
@@ -180,26 +184,35 @@ export class Coordinator {
     } catch {
       return;
     }
-    if (lost || ++watch.ticks % LOOK_ALL_EVERY === 0) for (const looks of this.following.values()) for (const look of looks) look();
+    if (lost || ++watch.ticks % LOOK_ALL_EVERY === 0) for (const set of this.waiters.values()) for (const waiter of set) waiter.look();
   }
 
-  private unfollow(key: string, look: () => void): void {
-    const looks = this.following.get(key);
-    looks?.delete(look);
-    if (looks && !looks.size) this.following.delete(key);
-    if (!this.following.size && this.watch) {
-      clearInterval(this.watch.timer);
-      void this.services.queues.redis().del(this.watch.key).catch(() => {});
-      this.watch = undefined;
+  private stopWatch(): void {
+    if (!this.watch) return;
+    clearInterval(this.watch.timer);
+    void this.services.queues.redis().del(this.watch.key).catch(() => {});
+    this.watch = undefined;
+  }
+
+  /**
+   * Adds the job to its queue, with the others added in the same turn of the event loop: one round trip
+   * for a batch's ready legs. One attempt per job: the step's own retries run inside it, on the worker.
+   * A completed job is removed (its record is the result); a failed one is kept a day, so a second
+   * coordinator waiting on it reads why.
+   */
+  private enqueue(job: StepJob): Promise<void> {
+    let batch = this.adding.get(job.backend);
+    if (!batch) {
+      const jobs: StepJob[] = [];
+      const queue = this.services.queues.queue(job.backend);
+      const added = new Promise<void>((next) => setImmediate(next)).then(async () => {
+        this.adding.delete(job.backend);
+        await queue.addBulk(jobs.map((data) => ({ name: 'step', data, opts: { jobId: data.key, attempts: 1, removeOnComplete: true, removeOnFail: { age: 86_400 } } })));
+      });
+      this.adding.set(job.backend, (batch = { jobs, added }));
     }
-  }
-
-  private async enqueue(job: StepJob): Promise<void> {
-    const queue = this.services.queues.queue(job.backend);
-    // One attempt per job: the step's own retries run inside it, on the worker. A completed job is
-    // removed (its record is the result); a failed one is kept a day, so a second coordinator waiting on
-    // it reads why.
-    await queue.add('step', job, { jobId: job.key, attempts: 1, removeOnComplete: true, removeOnFail: { age: 86_400 } });
+    batch.jobs.push(job);
+    return batch.added;
   }
 
   /** The account's limits on its queue: at the first step, and again after Redis lost its data. */
@@ -212,45 +225,19 @@ export class Coordinator {
     return applied;
   }
 
-  private listen(backend: Backend, run: string): Promise<QueueEvents> {
-    let listening = this.listening.get(backend);
-    if (!listening) {
-      const events = this.services.queues.queueEvents(backend);
-      events.on('completed', ({ jobId, returnvalue }) => this.settle(jobId, (w) => w.resolve(parseResult(returnvalue))));
-      events.on('failed', ({ jobId, failedReason }) => {
-        if (!this.waiters.has(jobId)) return;
-        // This run's job failed: that is the step's answer. Another run's (two coordinators on one step):
-        // a look now puts the step in again for this run.
-        void this.services.queues.queue(backend).getJob(jobId).then((job) => {
-          if ((job?.data as StepJob | undefined)?.run === run) this.settle(jobId, (w) => w.reject(new FleetStepFailed(failedReason || 'failed on a worker')));
-          else for (const look of this.following.get(jobId) ?? []) look();
-        });
-      });
-      events.on('progress', ({ jobId, data }) => this.settle(jobId, (w) => w.progress(data as JobProgress), true));
-      events.on('duplicated', ({ jobId }) => {
-        for (const look of this.following.get(jobId) ?? []) look();
-      });
-      listening = events.waitUntilReady().then(() => events);
-      this.listening.set(backend, listening);
-    }
-    return listening;
+  /**
+   * A worker's word on a step this coordinator follows. A failure of this run's job is the step's
+   * answer; one of another run's job (two coordinators on one step) makes a look, which puts the step in
+   * again for this run.
+   */
+  private onReply(reply: Reply): void {
+    if (reply.kind === 'progress') return this.settle(reply.key, (w) => w.progress(reply.progress));
+    if (reply.kind === 'completed') return this.settle(reply.key, (w) => w.resolve(reply.result));
+    this.settle(reply.key, (w) => (w.run === reply.run ? w.reject(new FleetStepFailed(reply.reason || 'failed on a worker')) : w.look()));
   }
 
-  private settle(jobId: string, act: (w: Waiter) => void, keep = false): void {
-    const set = this.waiters.get(jobId);
-    if (!set) return;
-    for (const waiter of [...set]) act(waiter);
-    if (!keep) this.waiters.delete(jobId);
+  private settle(key: string, act: (w: Waiter) => void): void {
+    // Each waiter takes itself out once it has its answer.
+    for (const waiter of [...(this.waiters.get(key) ?? [])]) act(waiter);
   }
-}
-
-function parseResult(value: unknown): JobResult | undefined {
-  if (typeof value === 'string') {
-    try {
-      return JSON.parse(value) as JobResult;
-    } catch {
-      return undefined;
-    }
-  }
-  return value as JobResult | undefined;
 }

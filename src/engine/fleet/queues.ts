@@ -1,4 +1,4 @@
-import { Queue, QueueEvents, type RedisOptions } from 'bullmq';
+import { Queue, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Backend } from '../../models/types.js';
 import { rateWindow, type EngineConfig } from '../config.js';
@@ -87,9 +87,11 @@ export async function checkRedis(setting: ServiceSetting, env: Env = process.env
   // The connection's own error says why (ECONNREFUSED …); the command's says only that it closed.
   let cause: unknown;
   redis.on('error', (error) => (cause ??= error));
+  let version: string | undefined;
   try {
     await redis.connect();
     await redis.ping();
+    version = /^redis_version:(\S+)/m.exec(await redis.info('server'))?.[1];
   } catch (failure) {
     const error = cause ?? failure;
     const text = causeText(error);
@@ -100,12 +102,14 @@ export async function checkRedis(setting: ServiceSetting, env: Env = process.env
   } finally {
     redis.disconnect();
   }
+  // A coordinator reads its workers' replies with BLMPOP (Redis 7): one round trip for many.
+  if (version && Number(version.split('.')[0]) < 7) throw new ServiceError(setting, `Redis ${version} at ${setting.url.hostname}:${setting.url.port || 6379} is too old: vidrecipe needs Redis 7 or later`, 'upgrade it (docs/running.md, "Running on many machines")');
 }
 
 /** The queues of a fleet, opened on demand; each holds its own connection. */
 export class FleetQueues {
   private readonly queues = new Map<Backend, Queue>();
-  private readonly events = new Map<Backend, QueueEvents>();
+  private readonly own: Redis[] = [];
   private plain?: Redis;
 
   constructor(
@@ -124,14 +128,12 @@ export class FleetQueues {
     return queue;
   }
 
-  queueEvents(backend: Backend): QueueEvents {
-    let events = this.events.get(backend);
-    if (!events) {
-      events = new QueueEvents(QUEUE_NAMES[backend], { connection: redisOptions(this.setting, this.env), prefix: PREFIX });
-      events.on('error', () => {});
-      this.events.set(backend, events);
-    }
-    return events;
+  /** A new connection, closed with the queues: for a blocking read, which holds its connection. */
+  connection(): Redis {
+    const redis = new Redis(redisOptions(this.setting, this.env));
+    redis.on('error', () => {});
+    this.own.push(redis);
+    return redis;
   }
 
   /**
@@ -162,8 +164,8 @@ export class FleetQueues {
   }
 
   async close(): Promise<void> {
+    for (const redis of this.own) redis.disconnect();
     this.plain?.disconnect();
-    await Promise.allSettled([...this.events.values()].map((e) => e.close()));
     await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
   }
 }

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WaitingError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { findModel } from '../../models/catalog.js';
 import type { Backend } from '../../models/types.js';
 import { API_KEYS } from '../../providers/api-keys.js';
@@ -24,6 +25,7 @@ import { FleetLimiter } from './fleet-limiter.js';
 import { fromJobParams } from './job-params.js';
 import { PREFIX, QUEUE_NAMES, redisOptions, type JobProgress, type JobResult, type StepJob } from './queues.js';
 import type { Lease } from './records.js';
+import { tell, type Reply } from './replies.js';
 import type { FleetServices } from './services.js';
 
 export interface WorkerOptions {
@@ -64,7 +66,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const journal = new Journal(join(dir, 'journal.jsonl'), false);
   journal.append({ event: 'worker-start', worker: id, backends: [...options.backends], pid: process.pid });
   const { services } = options;
-  const step = new StepRunner(id, options, store, journal, tmp, new UrlStore(state.urls));
+  const telling = new Telling(services.queues.redis());
+  const step = new StepRunner(id, options, store, journal, tmp, new UrlStore(state.urls), telling);
   const workers = options.backends.map((backend) => {
     const worker = new Worker(QUEUE_NAMES[backend], (job: Job<StepJob>, token?: string) => step.run(job, backend, token), {
       connection: redisOptions(services.fleet.queue),
@@ -83,6 +86,9 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       autorun: false,
     });
     worker.on('error', (error) => options.log(`queue ${QUEUE_NAMES[backend]}: ${error.message}`));
+    // Told once BullMQ has the job's end, so a coordinator that looks at the job then sees the same.
+    worker.on('completed', (job: Job<StepJob>, result: JobResult) => telling.send({ key: job.data.key, kind: 'completed', result }));
+    worker.on('failed', (job: Job<StepJob> | undefined, error: Error) => job && telling.send({ key: job.data.key, kind: 'failed', run: job.data.run, reason: job.failedReason || error.message }));
     return worker;
   });
   const applyLimits = () => Promise.all(options.backends.map((b) => services.queues.applyLimits(b))).catch((error: Error) => options.log(`could not write the account limits to the queue: ${error.message}`));
@@ -100,9 +106,28 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   // Waits for the running steps: finished, or (after a second signal) handed back by their own runners.
   await Promise.all(workers.map((w) => w.close()));
   await Promise.allSettled(running);
+  // The coordinators hear how the last steps ended before the connection closes.
+  await telling.sent();
   journal.append({ event: 'worker-end', worker: id });
   journal.close();
   rmSync(tmp, { recursive: true, force: true });
+}
+
+/** Replies to the coordinators, sent in the background; the worker waits for the last before it exits. */
+class Telling {
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly redis: Redis) {}
+
+  send(reply: Reply): void {
+    const sending = tell(this.redis, reply).catch(() => {});
+    this.pending.add(sending);
+    void sending.then(() => this.pending.delete(sending));
+  }
+
+  async sent(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
 }
 
 /** Runs one job: the shared cache first, then under the step's lease. */
@@ -115,6 +140,7 @@ class StepRunner {
     private readonly tmp: string,
     /** Where this machine's uploads can be fetched: a clip every leg of a batch shares is uploaded once. */
     private readonly urls: UrlStore,
+    private readonly telling: Telling,
   ) {
     this.media = new MediaFiles(store, join(tmp, 'media'));
   }
@@ -174,7 +200,7 @@ class StepRunner {
     for (let said = false; ; ) {
       const got = await records.claim(job.data.key, this.id, this.options.leaseMs);
       if (!('heldBy' in got)) return got;
-      if (!said) await job.updateProgress({ state: 'queued', message: `waiting for worker ${got.heldBy}, which holds the step` } satisfies JobProgress);
+      if (!said) this.telling.send({ key: job.data.key, kind: 'progress', progress: { state: 'queued', message: `waiting for worker ${got.heldBy}, which holds the step` } });
       said = true;
       await sleep(Math.min(1_000, Math.max(50, got.expiresInMs)));
       const published = job.data.force ? undefined : await records.step(job.data.key);
@@ -200,14 +226,14 @@ class StepRunner {
       return file.path;
     });
     const warnings: string[] = [];
-    // Every update is an event that each coordinator reads and parses: only what it shows is sent, the
+    // Every update is a message to each coordinator following the step: only what it shows is sent, the
     // task id once the provider gave it (its progress view and report name it), not every poll.
     let told: string | undefined;
     const report = (p: JobProgress) => {
       const said = `${p.state}\0${p.taskId ?? ''}`;
       if (p.state !== 'running' || said === told) return;
       told = said;
-      void job.updateProgress({ ...p, worker: this.id }).catch(() => {});
+      this.telling.send({ key: data.key, kind: 'progress', progress: { ...p, worker: this.id } });
     };
     const started = Date.now();
     let result: AttemptsResult;
@@ -251,7 +277,7 @@ class StepRunner {
         if (output) this.urls.remember(output.digest, url);
       }
       for (const output of Object.values(result.outputs)) {
-        const bytes = await shareBlob(services.blobs, output.digest, this.store.path(output.digest), { fresh: true });
+        const bytes = await shareBlob(services.blobs, output.digest, this.store.path(output.digest));
         await services.records.blobStored(services.blobs.name, output.digest, bytes);
       }
     } finally {
