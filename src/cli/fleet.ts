@@ -8,10 +8,10 @@ import { UsageError } from './exit.js';
  * The many-machines services, connected and checked, or a usage error naming the setting that failed.
  * Loaded only when configured: one machine alone never loads BullMQ, pg or the AWS SDK.
  */
-export async function connectServices(config: EngineConfig & { fleet: Fleet }): Promise<FleetServices> {
+export async function connectServices(config: EngineConfig & { fleet: Fleet }, options: { keptConnections?: number } = {}): Promise<FleetServices> {
   const { openFleet } = await import('../engine/fleet/services.js');
   try {
-    return await openFleet(config);
+    return await openFleet(config, process.env, options);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

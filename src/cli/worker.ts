@@ -33,7 +33,8 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 1000)) throw new UsageError(`--concurrency ${options.concurrency}: give a whole number of steps from 1 to 1000`);
   const leaseMs = parseDuration(options.lease);
   if (!leaseMs || leaseMs < 2_000) throw new UsageError(`--lease ${options.lease}: give a duration of at least 2s, e.g. 30s`);
-  const services = await connectServices({ ...config, fleet: config.fleet });
+  // Connections kept open: the steps a worker takes together each make a few short queries as they start.
+  const services = await connectServices({ ...config, fleet: config.fleet }, { keptConnections: 10 });
   const { runWorker } = await import('../engine/fleet/worker.js');
   const stop = new AbortController();
   const hardStop = new AbortController();

@@ -1,4 +1,4 @@
-import type { Plan } from '../graph/plan.js';
+import type { Plan, PlannedStep } from '../graph/plan.js';
 import { checkInputLimits, type LimitProblem } from '../media/limits.js';
 import { mediaValues } from '../models/param.js';
 import type { AnyModel } from '../models/types.js';
@@ -46,30 +46,44 @@ export async function checkCache(plan: Plan, stateDir: string, options: CacheChe
   // Legs of one model over the same files have the same problems: a shot list of 10,000 rows names a few clips.
   const limitsOf = new Map<string, Promise<(LimitProblem & { unreadable?: boolean })[]>>();
 
-  for (const planned of plan.steps) {
-    const step = planned.spec;
-    // Outputs of legs that will run are unknown until then; so is everything downstream of them.
-    if (!slotsIn(planned.with).every((slot) => outputs.has(slot.leg))) continue;
-    let key: string;
-    let params: Record<string, unknown>;
-    let material: KeyMaterial;
-    try {
-      ({ key, params, material } = await resolveStep(planned, planned.backend, (slot) => {
-        const digest = outputs.get(slot.leg)![slot.output]!.digest;
-        return { path: store.path(digest), digest };
-      }, media));
-    } catch (error) {
-      if (error instanceof MediaInputError && !(error.cause instanceof DownloadDeferred)) {
-        said.once(error.message, planned.source.at(['steps', step.id, 'with', ...error.at], options.missingMedia ?? 'warning', 'media-file', `${legName(planned)}: ${error.message}`));
+  // A step found done makes the steps that read its outputs resolvable: rounds until none is left. On
+  // many machines the shared cache is asked once per round for all of its steps, not once per step.
+  const seen = new Set<PlannedStep>();
+  for (let more = true; more; ) {
+    more = false;
+    const asked: Promise<void>[] = [];
+    for (const planned of plan.steps) {
+      // Outputs of legs that will run are unknown until then; so is everything downstream of them.
+      if (seen.has(planned) || !slotsIn(planned.with).every((slot) => outputs.has(slot.leg))) continue;
+      seen.add(planned);
+      more = true;
+      const step = planned.spec;
+      let key: string;
+      let params: Record<string, unknown>;
+      let material: KeyMaterial;
+      try {
+        ({ key, params, material } = await resolveStep(planned, planned.backend, (slot) => {
+          const digest = outputs.get(slot.leg)![slot.output]!.digest;
+          return { path: store.path(digest), digest };
+        }, media));
+      } catch (error) {
+        if (error instanceof MediaInputError && !(error.cause instanceof DownloadDeferred)) {
+          said.once(error.message, planned.source.at(['steps', step.id, 'with', ...error.at], options.missingMedia ?? 'warning', 'media-file', `${legName(planned)}: ${error.message}`));
+        }
+        continue;
       }
-      continue;
-    }
-    keyed.set(planned.id, material);
-    const reusable = step.cache && !options.noCache && !forced(force, planned);
-    let cached = reusable ? cache.peek(key) : undefined;
-    if (reusable && options.shared && !(cached && Object.values(cached.outputs).every((o) => store.has(o.digest)))) cached = await options.shared(key, store);
-    if (!cached || !Object.values(cached.outputs).every((o) => store.has(o.digest))) {
-      if (planned.backend !== 'local' && step.model.limits) {
+      keyed.set(planned.id, material);
+      const reusable = step.cache && !options.noCache && !forced(force, planned);
+      const cached = reusable ? cache.peek(key) : undefined;
+      const whole = (record: StepRecord | undefined): record is StepRecord => record !== undefined && Object.values(record.outputs).every((o) => store.has(o.digest));
+      const settle = async (record: StepRecord | undefined) => {
+        if (whole(record)) {
+          outputs.set(planned.id, record.outputs);
+          planned.cache = 'cached';
+          planned.estimatedCostUsd = 0;
+          return;
+        }
+        if (planned.backend === 'local' || !step.model.limits) return;
         // A file the kind check found unreadable has its own error already, at its own value.
         const unreadableSaid = plan.diagnostics.some((d) => d.rule === 'media-kind');
         const files = mediaValues(step.model.params, params);
@@ -79,13 +93,11 @@ export async function checkCache(plan: Plan, stateDir: string, options: CacheChe
           if (problem.unreadable && unreadableSaid) continue;
           said.once(problem.message, planned.source.at(['steps', step.id, 'with', ...problem.at], 'error', 'provider-limits', `${legName(planned)}: ${problem.message}`));
         }
-      }
-      continue;
+      };
+      if (reusable && options.shared && !whole(cached)) asked.push(options.shared(key, store).then(settle));
+      else await settle(cached);
     }
-    const record = cached;
-    outputs.set(planned.id, record.outputs);
-    planned.cache = 'cached';
-    planned.estimatedCostUsd = 0;
+    await Promise.all(asked);
   }
   plan.totalEstimatedCostUsd = roundUsd(plan.steps.reduce((sum, s) => sum + s.estimatedCostUsd, 0));
   plan.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);

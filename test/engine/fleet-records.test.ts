@@ -165,6 +165,21 @@ describe('slots for tasks in flight', () => {
   });
 });
 
+describe("the account's window of submissions", () => {
+  it('a submission waiting for room in the window has not begun its request (nor written its intent)', async () => {
+    // One submission per 60 s: the second waits for the window.
+    const limiter = new FleetLimiter(records, 'wavespeed:test-window', { concurrency: 5, submissions: 1, intervalMs: 60_000, pollIntervalMs: 1000 }, async () => {});
+    const begun: string[] = [];
+    expect(await limiter.submit(async () => (begun.push('first'), 'sent'))).toBe('sent');
+    const stop = new AbortController();
+    const second = limiter.submit(async () => (begun.push('second'), 'sent'), stop.signal);
+    await sleep(500);
+    stop.abort(new Error('worker killed'));
+    await expect(second).rejects.toBeInstanceOf(Error);
+    expect(begun).toEqual(['first']);
+  });
+});
+
 describe('blobs in a shared folder', () => {
   it('come back byte for byte, and a damaged one is refused and never enters the local store', async () => {
     const shared = new FolderBlobs(join(dir, 'nas'));

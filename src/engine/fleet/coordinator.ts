@@ -44,6 +44,8 @@ export class Coordinator {
   /** Inputs this coordinator stored (or found stored) already: a batch's legs mostly share their clips. */
   private readonly shared = new Map<string, Promise<void>>();
   private readonly missing = new Set<string>();
+  /** Keys the plan asks the shared cache about in this turn of the event loop, and their answer. */
+  private lookups?: { keys: Set<string>; found: Promise<Map<string, StepRecord>> };
   /** Jobs to add in the next turn of the event loop, by backend. */
   private readonly adding = new Map<Backend, { jobs: StepJob[]; added: Promise<void> }>();
   private watch?: { timer: NodeJS.Timeout; key: string; ticks: number };
@@ -59,13 +61,28 @@ export class Coordinator {
    */
   async reuse(key: string, store: ContentStore, signal?: AbortSignal): Promise<StepRecord | undefined> {
     if (this.missing.has(key)) return undefined;
-    const record = await this.services.records.step(key);
+    const record = await this.lookUp(key);
     if (!record) {
       this.missing.add(key);
       return undefined;
     }
     for (const output of Object.values(record.outputs)) if (!(await fetchBlob(this.services.blobs, output.digest, store, signal))) return undefined;
     return record;
+  }
+
+  /** The record of `key`, asked for with the others asked for in the same turn of the event loop: one query for a batch's legs. */
+  private lookUp(key: string): Promise<StepRecord | undefined> {
+    if (!this.lookups) {
+      const keys = new Set<string>();
+      const found = new Promise<void>((next) => setImmediate(next)).then(() => {
+        this.lookups = undefined;
+        return this.services.records.steps([...keys]);
+      });
+      this.lookups = { keys, found };
+    }
+    const { keys, found } = this.lookups;
+    keys.add(key);
+    return found.then((records) => records.get(key));
   }
 
   /** Runs the step on the fleet and returns its record, its outputs in `store`. */

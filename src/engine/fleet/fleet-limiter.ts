@@ -118,14 +118,18 @@ export class FleetLimiter {
     await lease.freeSlot(this.account);
   }
 
+  /**
+   * Takes the submission's place in the account's window first, then runs `request`: the step writes its
+   * intent only once the request can leave, so a worker killed while it waits for the window leaves no
+   * unanswered submit behind (which would stop the step until someone checked the provider's task list).
+   * The place counts from the answer, as on one machine.
+   */
   async submit<T>(request: (ready: () => Promise<void>) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    let place: string | undefined;
+    const place = await this.reserve(signal);
     try {
-      return await request(async () => {
-        place = await this.reserve(signal);
-      });
+      return await request(async () => {});
     } finally {
-      if (place) await this.pool.query('UPDATE vidrecipe_submissions SET answered_at = clock_timestamp() WHERE id = $1', [place]).catch(() => {});
+      await this.pool.query('UPDATE vidrecipe_submissions SET answered_at = clock_timestamp() WHERE id = $1', [place]).catch(() => {});
     }
   }
 

@@ -21,15 +21,19 @@ export class Records {
   ) {}
 
   /** Connects, checks the credentials and creates the tables when missing; a clear {@link ServiceError} otherwise. */
-  static async open(setting: ServiceSetting): Promise<Records> {
+  /** `kept`: connections held open even while idle (a worker's), so a burst of steps does not wait to connect. */
+  static async open(setting: ServiceSetting, kept = 0): Promise<Records> {
     // A worker runs dozens of steps at once, each a few short queries at its start and end: with fewer
     // connections they queue for one and the account's freed slots wait with them.
-    const pool = new pg.Pool({ connectionString: setting.url.href, connectionTimeoutMillis: 5_000, max: 20, idleTimeoutMillis: 10_000, application_name: 'vidrecipe' });
+    const pool = new pg.Pool({ connectionString: setting.url.href, connectionTimeoutMillis: 5_000, max: 20, min: kept, idleTimeoutMillis: 10_000, application_name: 'vidrecipe' });
     // A connection dropped while idle must not crash the process; the next query reconnects or fails.
     pool.on('error', () => {});
     const records = new Records(pool, setting);
     try {
       await records.migrate();
+      // Opened now, beside the one the schema check used.
+      const clients = await Promise.all(Array.from({ length: Math.max(0, kept - 1) }, () => pool.connect()));
+      for (const client of clients) client.release();
     } catch (error) {
       await pool.end().catch(() => {});
       throw records.explain(error);
@@ -103,6 +107,12 @@ export class Records {
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('vidrecipe-schema'))`);
       await client.query(SCHEMA);
     });
+  }
+
+  /** The finished steps of `keys` in the shared cache, by key: those it has. */
+  async steps(keys: readonly string[]): Promise<Map<string, StepRecord>> {
+    const { rows } = await this.pool.query<{ key: string; record: StepRecord }>('SELECT key, record FROM vidrecipe_steps WHERE key = ANY($1)', [keys]);
+    return new Map(rows.map((r) => [r.key, r.record]));
   }
 
   /** The finished step of `key` in the shared cache, if any. */

@@ -24,9 +24,9 @@ export interface FleetServices {
  * not answer or credentials that are refused fail here, naming the setting. All three are checked at
  * once, and what was opened is closed again when one fails.
  */
-export async function openFleet(config: EngineConfig & { fleet: Fleet }, env: Env = process.env): Promise<FleetServices> {
+export async function openFleet(config: EngineConfig & { fleet: Fleet }, env: Env = process.env, options: { keptConnections?: number } = {}): Promise<FleetServices> {
   const { fleet } = config;
-  const [redis, records, blobs] = await Promise.allSettled([checkRedis(fleet.queue, env), Records.open(fleet.records), openBlobs(fleet, env)]);
+  const [redis, records, blobs] = await Promise.allSettled([checkRedis(fleet.queue, env), Records.open(fleet.records, options.keptConnections), openBlobs(fleet, env)]);
   const failed = [redis, records, blobs].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.length) {
     if (records.status === 'fulfilled') await records.value.close();

@@ -92,7 +92,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     return worker;
   });
   const applyLimits = () => Promise.all(options.backends.map((b) => services.queues.applyLimits(b))).catch((error: Error) => options.log(`could not write the account limits to the queue: ${error.message}`));
-  await applyLimits();
+  // The HTTP client loads at its first request: done now, not while the first steps wait behind it.
+  await Promise.all([applyLimits(), fetch('data:,').then((r) => r.arrayBuffer()).catch(() => {})]);
   const timer = setInterval(() => void applyLimits(), LIMITS_EVERY_MS);
   options.log(`worker ${id} takes steps from ${options.backends.map((b) => `${QUEUE_NAMES[b]} (${options.concurrency(b)} at once)`).join(', ')}`);
   const running = workers.map((w) => w.run());
