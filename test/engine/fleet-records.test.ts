@@ -53,7 +53,8 @@ describe('leases on steps', () => {
 
     // The first holder, back from a stall: every write is refused, nothing it says lands.
     await expect(first.tasks.submitted((await first.tasks.get(key))!, 'task-from-a-stale-worker')).rejects.toBeInstanceOf(LeaseLost);
-    await expect(first.publish(record(key, 'r1'))).rejects.toBeInstanceOf(LeaseLost);
+    await expect(first.publish(record(key, 'r1'), false, [{ store: 'test://stale', digest: sha256('stale output'), bytes: 5 }])).rejects.toBeInstanceOf(LeaseLost);
+    expect((await records.usage('test://stale')).blobs).toBe(0);
     await first.tasks.clear(key);
     expect(await first.renew()).toBe(false);
     expect(first.held()).toBe(false);
@@ -62,12 +63,14 @@ describe('leases on steps', () => {
 
     // The holder publishes: the record appears and the task is closed in the same transaction.
     await second.tasks.submitted((await second.tasks.get(key))!, 'task-1');
-    await second.publish(record(key, 'r2'));
+    await second.publish(record(key, 'r2'), false, [{ store: 'test://fresh', digest: sha256('output'), bytes: 6 }]);
     expect(await records.step(key)).toMatchObject({ run: 'r2' });
     expect(await second.tasks.get(key)).toBeUndefined();
+    expect(await records.usage('test://fresh')).toMatchObject({ blobs: 1, bytes: 6 });
     await second.release();
     // A released lease is free at once, and its token goes on growing: a stale lease 1 never matches again.
-    expect(await records.claim(key, 'worker-c', 1000)).toMatchObject({ token: 3, tookOver: false });
+    // The claim brings the published record with it.
+    expect(await records.claim(key, 'worker-c', 1000)).toMatchObject({ token: 3, tookOver: false, published: { run: 'r2' } });
   });
 
   it('of several workers claiming one free step at once, exactly one gets it', async () => {

@@ -155,21 +155,29 @@ export class Records {
    */
   async claim(key: string, holder: string, leaseMs: number): Promise<Lease | { heldBy: string; expiresInMs: number }> {
     // `taken`: the lease before ran out instead of being released (its holder died or was cut off).
-    const { rows } = await this.pool.query<{ token: string; taken: boolean | null }>(
+    // `published`: the step's record, should it be in the shared cache already (in the same round trip).
+    const { rows } = await this.pool.query<{ token: string; taken: boolean | null; published: StepRecord | null }>(
       `WITH before AS (SELECT expires_at > '-infinity' AS ran_out FROM vidrecipe_leases WHERE key = $1)
        INSERT INTO vidrecipe_leases AS l (key, token, holder, expires_at) VALUES ($1, 1, $2, clock_timestamp() + $3 * interval '1 millisecond')
        ON CONFLICT (key) DO UPDATE SET token = l.token + 1, holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
        WHERE l.expires_at < clock_timestamp()
-       RETURNING token, (SELECT ran_out FROM before) AS taken`,
+       RETURNING token, (SELECT ran_out FROM before) AS taken, (SELECT record FROM vidrecipe_steps WHERE key = $1) AS published`,
       [key, holder, leaseMs],
     );
-    if (rows[0]) return new Lease(this.pool, key, Number(rows[0].token), holder, leaseMs, rows[0].taken === true);
+    if (rows[0]) return new Lease(this.pool, key, Number(rows[0].token), holder, leaseMs, rows[0].taken === true, rows[0].published ?? undefined);
     const held = await this.pool.query<{ holder: string; ms: string }>(`SELECT holder, greatest(0, extract(epoch FROM expires_at - clock_timestamp()) * 1000) AS ms FROM vidrecipe_leases WHERE key = $1`, [key]);
     const row = held.rows[0];
     // Gone between the two statements (the tables were emptied by hand): free now.
     if (!row) return this.claim(key, holder, leaseMs);
     return { heldBy: row.holder, expiresInMs: Math.ceil(Number(row.ms)) };
   }
+}
+
+/** A blob put in the shared store named `store`, counted for `status`. */
+export interface StoredBlob {
+  store: string;
+  digest: string;
+  bytes: number;
 }
 
 /** The step's lease was taken over by another worker: this one must write nothing more for it. */
@@ -191,6 +199,8 @@ export class Lease {
     readonly leaseMs: number,
     /** The step was held by a worker whose lease ran out: it is taken over, and its task re-attached to. */
     readonly tookOver: boolean,
+    /** The step's record in the shared cache when the lease was taken, if it was there. */
+    readonly published?: StepRecord,
   ) {
     this.validUntil = Date.now() + leaseMs;
   }
@@ -276,16 +286,22 @@ export class Lease {
   }
 
   /**
-   * Publishes the finished step (its blobs are already stored) and closes its task, in one transaction
-   * under the lease. A record already there stays, unless `replace` (`--force` asked for a new result).
+   * Publishes the finished step (its blobs are already stored, and counted in `blobs` for `status`) and
+   * closes its task, in one statement under the lease: one round trip, all of it or none. A record
+   * already there stays, unless `replace` (`--force` asked for a new result).
    */
-  publish(record: StepRecord, replace = false): Promise<void> {
-    return transaction(this.pool, async (client) => {
-      const { rowCount } = await client.query('SELECT 1 FROM vidrecipe_leases WHERE key = $1 AND token = $2 FOR UPDATE', [this.key, this.token]);
-      if (!rowCount) throw this.lostError();
-      await client.query(`INSERT INTO vidrecipe_steps (key, record) VALUES ($1, $2) ON CONFLICT (key) DO ${replace ? 'UPDATE SET record = EXCLUDED.record, created_at = clock_timestamp()' : 'NOTHING'}`, [record.key, JSON.stringify(record)]);
-      await client.query('DELETE FROM vidrecipe_tasks WHERE key = $1', [record.key]);
-    });
+  async publish(record: StepRecord, replace = false, blobs: readonly StoredBlob[] = []): Promise<void> {
+    const { rows } = await this.pool.query<{ held: number }>(
+      `WITH lease AS (SELECT 1 FROM vidrecipe_leases WHERE key = $1 AND token = $2 FOR UPDATE),
+       step AS (INSERT INTO vidrecipe_steps (key, record) SELECT $1, $3::jsonb FROM lease
+         ON CONFLICT (key) DO ${replace ? 'UPDATE SET record = EXCLUDED.record, created_at = clock_timestamp()' : 'NOTHING'}),
+       task AS (DELETE FROM vidrecipe_tasks WHERE key = $1 AND EXISTS (SELECT 1 FROM lease)),
+       blob AS (INSERT INTO vidrecipe_blobs (store, digest, bytes) SELECT b.* FROM unnest($4::text[], $5::text[], $6::bigint[]) AS b, lease
+         ON CONFLICT (store, digest) DO NOTHING)
+       SELECT count(*)::int AS held FROM lease`,
+      [this.key, this.token, JSON.stringify(record), blobs.map((b) => b.store), blobs.map((b) => b.digest), blobs.map((b) => b.bytes)],
+    );
+    if (!rows[0]!.held) throw this.lostError();
   }
 
   /** Runs `sql` with `lease` bound to this lease's row (locked): affects nothing once another worker took it. */

@@ -24,7 +24,7 @@ import { fetchBlob, shareBlob } from './blobs.js';
 import { FleetLimiter } from './fleet-limiter.js';
 import { fromJobParams } from './job-params.js';
 import { PREFIX, QUEUE_NAMES, redisOptions, type JobProgress, type JobResult, type StepJob } from './queues.js';
-import type { Lease } from './records.js';
+import type { Lease, StoredBlob } from './records.js';
 import { tell, type Reply } from './replies.js';
 import type { FleetServices } from './services.js';
 
@@ -171,10 +171,10 @@ class StepRunner {
     this.journal.append({ event: 'job-start', step: data.step, key: data.key, run: data.run, lease: lease.token, took_over: lease.tookOver });
     try {
       // Published already (by another run's job, or by the worker this lease was taken from): that result stands.
-      const published = await records.step(data.key);
+      const published = lease.published;
       if (published && (!data.force || published.run === data.run)) return { outcome: 'cached', run: published.run, record: published };
-      const { record, attempts } = await this.compute(job, backend, lease, controller.signal);
-      await lease.publish(record, data.force);
+      const { record, attempts, stored } = await this.compute(job, backend, lease, controller.signal);
+      await lease.publish(record, data.force, stored);
       this.journal.append({ event: 'job-end', step: data.step, key: data.key, run: data.run, outcome: 'succeeded' });
       return { outcome: 'succeeded', run: data.run, attempts, record };
     } catch (error) {
@@ -209,7 +209,8 @@ class StepRunner {
     }
   }
 
-  private async compute(job: Job<StepJob>, backend: Backend, lease: Lease, signal: AbortSignal): Promise<{ record: StepRecord; attempts: number }> {
+  /** Runs the step's attempts and stores its outputs in the shared cache: its record, and the blobs stored (for `status`). */
+  private async compute(job: Job<StepJob>, backend: Backend, lease: Lease, signal: AbortSignal): Promise<{ record: StepRecord; attempts: number; stored: StoredBlob[] }> {
     const data = job.data;
     const { services } = this.options;
     const model = findModel(data.model);
@@ -238,6 +239,7 @@ class StepRunner {
     };
     const started = Date.now();
     let result: AttemptsResult;
+    const stored: StoredBlob[] = [];
     try {
       result = await runAttempts(
         { step: data.step, model, backend, key: data.key, params, executor, retries: data.retries, timeoutMs: data.timeoutMs, force: data.force },
@@ -278,8 +280,7 @@ class StepRunner {
         if (output) this.urls.remember(output.digest, url);
       }
       for (const output of Object.values(result.outputs)) {
-        const bytes = await shareBlob(services.blobs, output.digest, this.store.path(output.digest));
-        await services.records.blobStored(services.blobs.name, output.digest, bytes);
+        stored.push({ store: services.blobs.name, digest: output.digest, bytes: await shareBlob(services.blobs, output.digest, this.store.path(output.digest)) });
       }
     } finally {
       rmSync(workDir, { recursive: true, force: true });
@@ -303,7 +304,7 @@ class StepRunner {
       ...(result.actualPrompt ? { actualPrompt: result.actualPrompt } : {}),
       ...(warnings.length ? { warnings } : {}),
     };
-    return { record, attempts: result.attempts };
+    return { record, attempts: result.attempts, stored };
   }
 
   private limiter(backend: Backend, lease: Lease): SubmitLimiter {
