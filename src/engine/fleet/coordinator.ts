@@ -6,6 +6,7 @@ import type { ContentStore } from '../store.js';
 import { fetchBlob, shareBlob } from './blobs.js';
 import { PREFIX, type JobProgress, type JobResult, type StepJob } from './queues.js';
 import { ReplyInbox, type Reply } from './replies.js';
+import { TurnBatch } from './turn-batch.js';
 import { stepRecordProblem } from '../record-guards.js';
 import type { FleetServices } from './services.js';
 
@@ -44,10 +45,13 @@ export class Coordinator {
   /** Inputs this coordinator stored (or found stored) already: a batch's legs mostly share their clips. */
   private readonly shared = new Map<string, Promise<void>>();
   private readonly missing = new Set<string>();
-  /** Keys the plan asks the shared cache about in this turn of the event loop, and their answer. */
-  private lookups?: { keys: Set<string>; found: Promise<Map<string, StepRecord>> };
-  /** Jobs to add in the next turn of the event loop, by backend. */
-  private readonly adding = new Map<Backend, { jobs: StepJob[]; added: Promise<void> }>();
+  /** The plan's questions to the shared cache: one query for the legs of a round of the DAG. */
+  private readonly lookups = new TurnBatch<string, StepRecord | undefined>(async (keys) => {
+    const found = await this.services.records.steps(keys);
+    return keys.map((key) => found.get(key));
+  });
+  /** Jobs to add, by backend: one round trip for the legs that became ready together. */
+  private readonly adding = new Map<Backend, TurnBatch<StepJob, void>>();
   private watch?: { timer: NodeJS.Timeout; key: string; ticks: number };
 
   constructor(readonly services: FleetServices) {
@@ -61,28 +65,13 @@ export class Coordinator {
    */
   async reuse(key: string, store: ContentStore, signal?: AbortSignal): Promise<StepRecord | undefined> {
     if (this.missing.has(key)) return undefined;
-    const record = await this.lookUp(key);
+    const record = await this.lookups.add(key);
     if (!record) {
       this.missing.add(key);
       return undefined;
     }
     for (const output of Object.values(record.outputs)) if (!(await fetchBlob(this.services.blobs, output.digest, store, signal))) return undefined;
     return record;
-  }
-
-  /** The record of `key`, asked for with the others asked for in the same turn of the event loop: one query for a batch's legs. */
-  private lookUp(key: string): Promise<StepRecord | undefined> {
-    if (!this.lookups) {
-      const keys = new Set<string>();
-      const found = new Promise<void>((next) => setImmediate(next)).then(() => {
-        this.lookups = undefined;
-        return this.services.records.steps([...keys]);
-      });
-      this.lookups = { keys, found };
-    }
-    const { keys, found } = this.lookups;
-    keys.add(key);
-    return found.then((records) => records.get(key));
   }
 
   /** Runs the step on the fleet and returns its record, its outputs in `store`. */
@@ -212,24 +201,21 @@ export class Coordinator {
   }
 
   /**
-   * Adds the job to its queue, with the others added in the same turn of the event loop: one round trip
-   * for a batch's ready legs. One attempt per job: the step's own retries run inside it, on the worker.
-   * A completed job is removed (its record is the result); a failed one is kept a day, so a second
-   * coordinator waiting on it reads why.
+   * Adds the job to its queue, with the others that became ready with it. One attempt per job: the step's
+   * own retries run inside it, on the worker. A completed job is removed (its record is the result); a
+   * failed one is kept a day, so a second coordinator waiting on it reads why.
    */
   private enqueue(job: StepJob): Promise<void> {
     let batch = this.adding.get(job.backend);
     if (!batch) {
-      const jobs: StepJob[] = [];
       const queue = this.services.queues.queue(job.backend);
-      const added = new Promise<void>((next) => setImmediate(next)).then(async () => {
-        this.adding.delete(job.backend);
+      batch = new TurnBatch(async (jobs) => {
         await queue.addBulk(jobs.map((data) => ({ name: 'step', data, opts: { jobId: data.key, attempts: 1, removeOnComplete: true, removeOnFail: { age: 86_400 } } })));
+        return jobs.map(() => undefined);
       });
-      this.adding.set(job.backend, (batch = { jobs, added }));
+      this.adding.set(job.backend, batch);
     }
-    batch.jobs.push(job);
-    return batch.added;
+    return batch.add(job);
   }
 
   /** The account's limits on its queue: at the first step, and again after Redis lost its data. */

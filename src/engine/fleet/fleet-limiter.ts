@@ -13,6 +13,14 @@ const STALE_MS = 60_000;
  */
 const SLOT_RETRY_MS = 2_000;
 
+/** A step of this worker in line for a slot. */
+interface SlotWaiter {
+  lease: Lease;
+  /** Resolves once a step of this worker took it out of line: true when it handed it its slot. */
+  handed: Promise<boolean>;
+  hand(got: boolean): void;
+}
+
 /**
  * One provider account's limits shared by every worker, kept in PostgreSQL: the tasks in flight, each
  * slot held on the step's lease from its submit to the provider's final answer (as on one machine:
@@ -23,13 +31,6 @@ const SLOT_RETRY_MS = 2_000;
  * tasks running and requests arriving in a sliding window. Each place is taken by the database's clock,
  * one clock for every machine.
  */
-interface SlotWaiter {
-  lease: Lease;
-  /** Resolves once a step of this worker took it out of line: true when it handed it its slot. */
-  handed: Promise<boolean>;
-  hand(got: boolean): void;
-}
-
 export class FleetLimiter {
   private readonly cap: number;
   private readonly intervalMs: number;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { PREFIX, type JobProgress, type JobResult } from './queues.js';
+import { TurnBatch } from './turn-batch.js';
 
 /**
  * What a worker tells the coordinators that follow a step. Each coordinator reads only what concerns
@@ -44,17 +45,21 @@ export async function tell(redis: Redis, reply: Reply): Promise<void> {
   await redis.eval(TELL, 1, followersKey(reply.key), INBOX, JSON.stringify(reply), TTL_S, reply.kind === 'progress' ? '0' : '1');
 }
 
-type Following = { key: string; jobKey: string; settle(queued: boolean): void; fail(error: unknown): void };
-
 /**
  * A coordinator's list of replies, read by one blocking connection of its own until that is closed. The
- * steps it starts following in one turn of the event loop are registered in one round trip: a batch of
- * ready legs is hundreds of them.
+ * steps it starts following together are registered in one round trip.
  */
 export class ReplyInbox {
   readonly id = randomBytes(8).toString('hex');
   private reading?: Promise<void>;
-  private batch: Following[] = [];
+  private readonly registering = new TurnBatch<{ key: string; jobKey: string }, boolean>(async (steps) => {
+    const multi = this.redis.multi();
+    for (const { key, jobKey } of steps) multi.sadd(followersKey(key), this.id).expire(followersKey(key), TTL_S).exists(jobKey);
+    const results = (await multi.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed || results.length < steps.length * 3) throw failed?.[0] ?? new Error('Redis did not answer every command');
+    return steps.map((_, i) => results[i * 3 + 2]![1] === 1);
+  });
 
   constructor(
     /** For following: any connection. */
@@ -67,27 +72,7 @@ export class ReplyInbox {
   /** Asks the workers to tell this inbox about `key`; says whether the queue holds a job of that id (`jobKey`, BullMQ's hash of it) now. */
   follow(key: string, jobKey: string): Promise<boolean> {
     this.reading ??= this.read();
-    return new Promise<boolean>((settle, fail) => {
-      if (!this.batch.length) setImmediate(() => void this.register());
-      this.batch.push({ key, jobKey, settle, fail });
-    });
-  }
-
-  private async register(): Promise<void> {
-    const batch = this.batch;
-    this.batch = [];
-    const multi = this.redis.multi();
-    for (const f of batch) multi.sadd(followersKey(f.key), this.id).expire(followersKey(f.key), TTL_S).exists(f.jobKey);
-    try {
-      const results = (await multi.exec()) ?? [];
-      batch.forEach((f, i) => {
-        const [error, exists] = results[i * 3 + 2] ?? [new Error('no answer from Redis')];
-        if (error) f.fail(error);
-        else f.settle(exists === 1);
-      });
-    } catch (error) {
-      for (const f of batch) f.fail(error);
-    }
+    return this.registering.add({ key, jobKey });
   }
 
   private async read(): Promise<void> {
