@@ -91,7 +91,8 @@ export async function checkRedis(setting: ServiceSetting, env: Env = process.env
   try {
     await redis.connect();
     await redis.ping();
-    version = /^redis_version:(\S+)/m.exec(await redis.info('server'))?.[1];
+    // A server that refuses INFO (some hosted ones rename it) is not refused for that.
+    version = /^redis_version:(\S+)/m.exec(await redis.info('server').catch(() => ''))?.[1];
   } catch (failure) {
     const error = cause ?? failure;
     const text = causeText(error);
