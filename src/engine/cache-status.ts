@@ -49,6 +49,7 @@ export async function checkCache(plan: Plan, stateDir: string, options: CacheChe
   // A step found done makes the steps that read its outputs resolvable: rounds until none is left. On
   // many machines the shared cache is asked once per round for all of its steps, not once per step.
   const seen = new Set<PlannedStep>();
+  const whole = (record: StepRecord | undefined): record is StepRecord => record !== undefined && Object.values(record.outputs).every((o) => store.has(o.digest));
   for (let more = true; more; ) {
     more = false;
     const asked: Promise<void>[] = [];
@@ -75,7 +76,6 @@ export async function checkCache(plan: Plan, stateDir: string, options: CacheChe
       keyed.set(planned.id, material);
       const reusable = step.cache && !options.noCache && !forced(force, planned);
       const cached = reusable ? cache.peek(key) : undefined;
-      const whole = (record: StepRecord | undefined): record is StepRecord => record !== undefined && Object.values(record.outputs).every((o) => store.has(o.digest));
       const settle = async (record: StepRecord | undefined) => {
         if (whole(record)) {
           outputs.set(planned.id, record.outputs);

@@ -20,8 +20,11 @@ export class Records {
     private readonly setting: ServiceSetting,
   ) {}
 
-  /** Connects, checks the credentials and creates the tables when missing; a clear {@link ServiceError} otherwise. */
-  /** `kept`: connections held open even while idle (a worker's), so a burst of steps does not wait to connect. */
+  /**
+   * Connects, checks the credentials and creates the tables when missing; a clear {@link ServiceError}
+   * otherwise. `kept` connections are opened now and held open while idle (a worker's), so a burst of
+   * steps does not wait to connect.
+   */
   static async open(setting: ServiceSetting, kept = 0): Promise<Records> {
     // A worker runs dozens of steps at once, each a few short queries at its start and end: with fewer
     // connections they queue for one and the account's freed slots wait with them.
