@@ -32,6 +32,8 @@ afterAll(async () => {
 });
 
 const record = (key: string, run: string): StepRecord => ({ format: 1, key, model: 'local/trim', specVersion: 1, backend: 'local', step: 'cut', run, createdAt: new Date().toISOString(), durationMs: 1, outputs: {}, costUsd: 0 });
+/** A notice sent by another connection has reached this process's listener (a round trip on it follows the notice). */
+const noticeHeard = async () => void (await (await records.slots.listening()).query('SELECT 1'));
 const task = (key: string) => ({ key, step: 'remove', run: 'r1', backend: 'wavespeed' as const, model: 'wavespeed-ai/void-video-inpainting/mask' });
 
 describe('leases on steps', () => {
@@ -100,10 +102,12 @@ describe('slots for tasks in flight', () => {
     // Asking again for a slot one holds is not a second slot.
     expect(await leases[0]!.takeSlot(account, 2)).toBe(true);
 
-    await records.listening();
-    const woken = records.slotFreed(60_000);
+    await records.slots.listening();
+    const watch = records.slots.watch();
+    const woken = watch.next(60_000);
     await leases[0]!.freeSlot(account);
     expect(await woken).toBe('notice');
+    watch.close();
     expect(await leases[2]!.takeSlot(account, 2)).toBe(true);
 
     // The second holder dies: once its lease has run out, its slot no longer counts.
@@ -113,6 +117,31 @@ describe('slots for tasks in flight', () => {
     // And its own writes are refused after a takeover.
     await records.claim(sha256('s2'), 'w9', 10_000);
     await expect(leases[1]!.takeSlot(account, 2)).rejects.toBeInstanceOf(LeaseLost);
+  });
+
+  it('a notice that comes while a step asks for a slot is kept for it; one unused goes to the next step watching; one notice wakes one step', async () => {
+    const account = 'wavespeed:test-watch';
+    const [a, b, c] = await Promise.all(['w1', 'w2', 'w3'].map(async (k, i) => (await records.claim(sha256(k), `w${i}`, 10_000)) as Lease));
+    expect(await a!.takeSlot(account, 1)).toBe(true);
+    await records.slots.listening();
+    const first = records.slots.watch();
+    const second = records.slots.watch();
+    // b asks and is refused; a frees its slot before b begins to wait.
+    expect(await b!.takeSlot(account, 1)).toBe(false);
+    await a!.freeSlot(account);
+    await noticeHeard();
+    expect(await first.next(60_000)).toBe('notice');
+    // The one notice went to the oldest watch only.
+    expect(await second.next(300)).toBe('timeout');
+
+    // A watch whose step got its slot otherwise hands the notice it held to the next one.
+    expect(await b!.takeSlot(account, 1)).toBe(true);
+    await b!.freeSlot(account);
+    await noticeHeard();
+    first.close();
+    expect(await second.next(60_000)).toBe('notice');
+    second.close();
+    expect(await c!.takeSlot(account, 1)).toBe(true);
   });
 
   it('a slot handed from one lease to another stays one slot; not to a lease that ended, nor from one that holds none', async () => {

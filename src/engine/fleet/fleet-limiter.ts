@@ -85,25 +85,31 @@ export class FleetLimiter {
   }
 
   private async takeSlot(lease: Lease, signal?: AbortSignal): Promise<void> {
-    await this.records.listening();
-    for (let got = await lease.takeSlot(this.account, this.slots); !got; got = await lease.takeSlot(this.account, this.slots)) {
-      signal?.throwIfAborted();
-      let hand!: (got: boolean) => void;
-      const waiter: SlotWaiter = { lease, handed: new Promise<boolean>((resolve) => (hand = resolve)), hand: (got) => hand(got) };
-      this.waiting.push(waiter);
-      // Woken by a notice, by the periodic retry, or by this worker's step that hands it its slot.
-      const done = new AbortController();
-      await Promise.race([waiter.handed, this.records.slotFreed(SLOT_RETRY_MS, signal ? AbortSignal.any([signal, done.signal]) : done.signal)]);
-      done.abort();
-      const at = this.waiting.indexOf(waiter);
-      // Still in line: no step is handing it a slot, so it asks for a free one itself.
-      if (at >= 0) this.waiting.splice(at, 1);
-      else if (await waiter.handed) {
-        // Handed a slot while being stopped: it goes on to the next in line.
-        if (signal?.aborted) await this.giveSlot(lease).catch(() => {});
+    await this.records.slots.listening();
+    // Watching from before the first ask: a slot freed while an ask is on its way is not missed.
+    const watch = this.records.slots.watch();
+    try {
+      for (let got = await lease.takeSlot(this.account, this.slots); !got; got = await lease.takeSlot(this.account, this.slots)) {
         signal?.throwIfAborted();
-        return;
+        let hand!: (got: boolean) => void;
+        const waiter: SlotWaiter = { lease, handed: new Promise<boolean>((resolve) => (hand = resolve)), hand: (got) => hand(got) };
+        this.waiting.push(waiter);
+        // Woken by a notice, by the periodic retry, or by this worker's step that hands it its slot.
+        const done = new AbortController();
+        await Promise.race([waiter.handed, watch.next(SLOT_RETRY_MS, signal ? AbortSignal.any([signal, done.signal]) : done.signal)]);
+        done.abort();
+        const at = this.waiting.indexOf(waiter);
+        // Still in line: no step is handing it a slot, so it asks for a free one itself.
+        if (at >= 0) this.waiting.splice(at, 1);
+        else if (await waiter.handed) {
+          // Handed a slot while being stopped: it goes on to the next in line.
+          if (signal?.aborted) await this.giveSlot(lease).catch(() => {});
+          signal?.throwIfAborted();
+          return;
+        }
       }
+    } finally {
+      watch.close();
     }
   }
 

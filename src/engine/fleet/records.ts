@@ -4,6 +4,7 @@ import type { StepRecord } from '../step-cache.js';
 import type { TaskBook, TaskRecord } from '../tasks.js';
 import { causeText, errorCode, ServiceError } from './service-error.js';
 import type { ServiceSetting } from './settings.js';
+import { SlotNotices } from './slot-notices.js';
 
 /**
  * The durable half of the many-machines mode, in PostgreSQL: the never-pay-twice records (intent before
@@ -54,54 +55,12 @@ export class Records {
     return new ServiceError(this.setting, `PostgreSQL failed: ${causeText(error)}`, 'check the server and the URL', { cause: error });
   }
 
-  private listener?: Promise<pg.Client>;
-  /** In the order they began to wait. */
-  private readonly slotWaiters = new Set<() => void>();
+  /** Freed slots announced by any machine, heard by this process's steps waiting for one. */
+  readonly slots = new SlotNotices(() => new pg.Client({ connectionString: this.setting.url.href, connectionTimeoutMillis: 5_000, application_name: 'vidrecipe-listen' }));
 
   async close(): Promise<void> {
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.then((client) => client.end()).catch(() => {});
+    await this.slots.close();
     await this.pool.end();
-  }
-
-  /** The connection that hears freed slots, listening: awaited before a first wait, so no notice is missed. */
-  listening(): Promise<pg.Client> {
-    this.listener ??= (async () => {
-      const client = new pg.Client({ connectionString: this.setting.url.href, connectionTimeoutMillis: 5_000, application_name: 'vidrecipe-listen' });
-      client.on('error', () => {});
-      client.on('notification', () => {
-        const [first] = this.slotWaiters;
-        first?.();
-      });
-      await client.connect();
-      await client.query('LISTEN vidrecipe_slots');
-      return client;
-    })();
-    return this.listener;
-  }
-
-  /**
-   * Resolves when a machine frees a slot of an account in flight (PostgreSQL's NOTIFY), or after `maxMs`,
-   * or when `signal` aborts, saying which. Each notice wakes the one waiter of this process that has
-   * waited longest: a freed slot can be taken once, and waking every waiter of every machine for it would
-   * be a query each. `maxMs` covers a notice lost with a dropped connection.
-   */
-  slotFreed(maxMs: number, signal?: AbortSignal): Promise<'notice' | 'timeout' | 'stopped'> {
-    void this.listening().catch(() => {});
-    return new Promise((resolve) => {
-      const wake = (why: 'notice' | 'timeout' | 'stopped') => {
-        this.slotWaiters.delete(onNotice);
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        resolve(why);
-      };
-      const onNotice = () => wake('notice');
-      const onAbort = () => wake('stopped');
-      const timer = setTimeout(() => wake('timeout'), maxMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.slotWaiters.add(onNotice);
-    });
   }
 
   private migrate(): Promise<void> {
