@@ -86,28 +86,43 @@ describe('services that cannot be used stop the run before anything runs, naming
     expect(stderr).toMatch(/queue at vidrecipe\.config\.yaml:3:8: redis:\/\/127\.0\.0\.1:1: Redis does not answer at 127\.0\.0\.1:1 \(.*ECONNREFUSED.*\); start it \(docs\/running\.md, "Running on many machines"\) or fix the URL/);
   });
 
-  it('a Redis older than 7', async () => {
-    // A server that speaks Redis's protocol as Redis 6.2 would: PONG, and its version in INFO.
+  /** A server that speaks Redis's protocol as Redis 6.2 would (PONG, no LMPOP), its version in INFO unless it refuses INFO. */
+  async function oldRedis(info: boolean, test: (port: number) => Promise<void>) {
     const server = createServer((socket) => {
       socket.on('data', (data) => {
         for (const command of data.toString().split('*').slice(1)) {
-          if (/\bPING\b/i.test(command)) socket.write('+PONG\r\n');
-          else if (/\bINFO\b/i.test(command)) {
-            const info = '# Server\r\nredis_version:6.2.14\r\nloading:0\r\n';
-            socket.write(`$${Buffer.byteLength(info)}\r\n${info}\r\n`);
-          } else socket.write('+OK\r\n');
+          const name = /\$\d+\r\n(\w+)/.exec(command)?.[1]?.toUpperCase();
+          if (name === 'PING') socket.write('+PONG\r\n');
+          else if (name === 'INFO' && info) {
+            const text = '# Server\r\nredis_version:6.2.14\r\nloading:0\r\n';
+            socket.write(`$${Buffer.byteLength(text)}\r\n${text}\r\n`);
+          } else if (name === 'INFO' || name === 'LMPOP') socket.write(`-ERR unknown command '${name}', with args beginning with: \r\n`);
+          else socket.write('+OK\r\n');
         }
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const port = (server.address() as AddressInfo).port;
-      const { code, stderr } = await run(lines({ queue: `redis://127.0.0.1:${port}` }), ['run', 'recipe.yaml']);
-      expect(code).toBe(2);
-      expect(stderr).toMatch(new RegExp(`queue at vidrecipe\\.config\\.yaml:3:8: redis://127\\.0\\.0\\.1:${port}: Redis 6\\.2\\.14 at 127\\.0\\.0\\.1:${port} is too old: vidrecipe needs Redis 7 or later; upgrade it`));
+      await test((server.address() as AddressInfo).port);
     } finally {
       server.close();
     }
+  }
+
+  it('a Redis older than 7', async () => {
+    await oldRedis(true, async (port) => {
+      const { code, stderr } = await run(lines({ queue: `redis://127.0.0.1:${port}` }), ['run', 'recipe.yaml']);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(new RegExp(`queue at vidrecipe\\.config\\.yaml:3:8: redis://127\\.0\\.0\\.1:${port}: Redis 6\\.2\\.14 at 127\\.0\\.0\\.1:${port} does not know LMPOP, which vidrecipe's coordinators read their workers' replies with: vidrecipe needs Redis 7 or later; upgrade it`));
+    });
+  });
+
+  it('a server that refuses INFO, which BullMQ asks when it connects: not taken for one that does not answer', async () => {
+    await oldRedis(false, async (port) => {
+      const { code, stderr } = await run(lines({ queue: `redis://127.0.0.1:${port}` }), ['run', 'recipe.yaml']);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(new RegExp(`queue at vidrecipe\\.config\\.yaml:3:8: redis://127\\.0\\.0\\.1:${port}: the server at 127\\.0\\.0\\.1:${port} refuses INFO \\(ERR unknown command 'INFO'.*\\), which BullMQ and its Redis client ask when they connect; allow INFO for this URL's user \\(its ACL\\), or use a server that answers it`));
+    });
   });
 
   it('a PostgreSQL role that does not exist, and a database that does not', async () => {

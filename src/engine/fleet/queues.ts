@@ -87,24 +87,36 @@ export async function checkRedis(setting: ServiceSetting, env: Env = process.env
   // The connection's own error says why (ECONNREFUSED …); the command's says only that it closed.
   let cause: unknown;
   redis.on('error', (error) => (cause ??= error));
+  const where = `${setting.url.hostname}:${setting.url.port || 6379}`;
   let version: string | undefined;
+  let lmpop: Error | undefined;
   try {
+    // ioredis's ready check asks INFO at once, as BullMQ does when it connects (for the server's version).
     await redis.connect();
     await redis.ping();
-    // A server that refuses INFO (some hosted ones rename it) is not refused for that.
-    version = /^redis_version:(\S+)/m.exec(await redis.info('server').catch(() => ''))?.[1];
+    version = /^redis_version:(\S+)/m.exec(await redis.info('server'))?.[1];
+    // What the coordinator needs, asked for itself (a key that never exists: nothing is popped).
+    lmpop = await redis.call('LMPOP', 1, `${PREFIX}:probe`, 'LEFT').then(
+      () => undefined,
+      (error: Error) => error,
+    );
   } catch (failure) {
     const error = cause ?? failure;
     const text = causeText(error);
-    const where = `${setting.url.hostname}:${setting.url.port || 6379}`;
     if (/NOAUTH|WRONGPASS|invalid password|invalid username/i.test(text)) throw new ServiceError(setting, `Redis refused the credentials (${text})`, `check the user in the URL and ${PASSWORD_ENV.queue} in the environment`, { cause: error });
+    // The server answered, with an error: it is there, so "start it" would send the user the wrong way.
+    if ((error as Error).name === 'ReplyError') {
+      if (/\bINFO\b/i.test(text)) throw new ServiceError(setting, `the server at ${where} refuses INFO (${text}), which BullMQ and its Redis client ask when they connect`, "allow INFO for this URL's user (its ACL), or use a server that answers it", { cause: error });
+      throw new ServiceError(setting, `the server at ${where} answered with an error (${text})`, 'check the server and the URL', { cause: error });
+    }
     const code = errorCode(error);
     throw new ServiceError(setting, `Redis does not answer at ${where} (${code && !text.includes(code) ? `${code}: ` : ''}${text})`, 'start it (docs/running.md, "Running on many machines") or fix the URL', { cause: error });
   } finally {
     redis.disconnect();
   }
-  // A coordinator reads its workers' replies with BLMPOP (Redis 7): one round trip for many.
-  if (version && Number(version.split('.')[0]) < 7) throw new ServiceError(setting, `Redis ${version} at ${setting.url.hostname}:${setting.url.port || 6379} is too old: vidrecipe needs Redis 7 or later`, 'upgrade it (docs/running.md, "Running on many machines")');
+  // A coordinator reads its workers' replies with BLMPOP (Redis 7): one round trip for many. Without it
+  // every reply would be missed, and each step's end heard only at the 30 s look.
+  if (lmpop && /unknown command/i.test(lmpop.message)) throw new ServiceError(setting, `${version ? `Redis ${version}` : 'the server'} at ${where} does not know LMPOP, which vidrecipe's coordinators read their workers' replies with: vidrecipe needs Redis 7 or later`, 'upgrade it (docs/running.md, "Running on many machines")');
 }
 
 /** The queues of a fleet, opened on demand; each holds its own connection. */
