@@ -1,11 +1,10 @@
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCli } from './support/cli.js';
 import { useFakeProviders } from './support/fake-pair.js';
 import type { FaultRule, FakeProvider, LoggedRequest } from './support/fake-providers/index.mjs';
-import { eventually, startTestFleet, type TestFleet } from './support/test-fleet.mjs';
-import { makeClip, makeTmpDir, probeFile, removeDir } from './support/media.js';
+import { openFleetGround, type FleetGround } from './support/fleet-ground.js';
+import { eventually, type TestFleet } from './support/test-fleet.mjs';
+import { probeFile } from './support/media.js';
 
 // kill -9 of a worker in each phase of a remote step, on the real services: another worker takes the step
 // over when its lease runs out, re-attaches to a task by the id PostgreSQL kept, and never submits twice.
@@ -16,7 +15,7 @@ const LEASE = '3s';
 /** Long enough that the worker is surely killed while the request hangs. */
 const HANG_MS = 6_000;
 
-let root: string;
+let ground: FleetGround;
 let fleet: TestFleet;
 const children: ReturnType<typeof startCli>[] = [];
 
@@ -28,16 +27,9 @@ interface RunJson {
 }
 
 function workspace(name: string, prompts: string[], rate = '100/s'): string {
-  const dir = join(root, name);
-  mkdirSync(dir, { recursive: true });
-  for (const f of ['clip.mp4', 'mask.mp4']) copyFileSync(join(root, f), join(dir, f));
   const list = `[${prompts.join(', ')}]`;
-  writeFileSync(
-    join(dir, 'recipe.yaml'),
-    `version: 1\nname: ${name}\nsteps:\n  remove:\n    uses: wavespeed-ai/void-video-inpainting/mask\n    matrix: { prompt: ${list} }\n    with: { video: clip.mp4, mask_video: mask.mp4, prompt: "\${{ matrix.prompt }}" }\n`,
-  );
-  writeFileSync(join(dir, 'vidrecipe.config.yaml'), `${fleet.configLines()}wavespeed:\n  concurrency: 4\n  poll_interval: 50ms\n  rate: ${rate}\n`);
-  return dir;
+  const recipe = `version: 1\nname: ${name}\nsteps:\n  remove:\n    uses: wavespeed-ai/void-video-inpainting/mask\n    matrix: { prompt: ${list} }\n    with: { video: clip.mp4, mask_video: mask.mp4, prompt: "\${{ matrix.prompt }}" }\n`;
+  return ground.workspace(name, recipe, `wavespeed:\n  concurrency: 4\n  poll_interval: 50ms\n  rate: ${rate}\n`);
 }
 
 const env = () => fakes.env({ ...fleet.env });
@@ -78,10 +70,8 @@ async function killDuring(name: string, fault: FaultRule, hanging: (r: LoggedReq
 }
 
 beforeAll(async () => {
-  root = await makeTmpDir('vidrecipe-fleet-kill-');
-  await makeClip(join(root, 'clip.mp4'), { width: 64, height: 48, fps: 16, duration: 1 });
-  await makeClip(join(root, 'mask.mp4'), { width: 64, height: 48, fps: 16, duration: 1, source: 'color', color: 'white' });
-  fleet = await startTestFleet();
+  ground = await openFleetGround('vidrecipe-fleet-kill-');
+  fleet = ground.fleet;
 }, 60_000);
 
 // Each scenario's workers go with it: a worker left alive would take the next scenario's steps.
@@ -93,8 +83,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await fleet?.close();
-  await removeDir(root);
+  await ground?.close();
 });
 
 describe('kill -9 of a worker', () => {

@@ -1,11 +1,12 @@
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startCli } from './support/cli.js';
 import { useFakeProviders } from './support/fake-pair.js';
 import type { FakeProvider } from './support/fake-providers/index.mjs';
-import { eventually, startTestFleet, type TestFleet } from './support/test-fleet.mjs';
-import { makeClip, makeTmpDir, probeFile, removeDir } from './support/media.js';
+import { openFleetGround, type FleetGround } from './support/fleet-ground.js';
+import { eventually, type TestFleet } from './support/test-fleet.mjs';
+import { probeFile } from './support/media.js';
 
 // Many machines on the real services: workers are separate processes taking steps from BullMQ on Redis,
 // the records live in PostgreSQL, the blobs in an S3 API server; the fake WaveSpeed counts what it is
@@ -15,6 +16,7 @@ const WS_KEY = 'ws-fleet-key-71c2';
 const LIMITS = { concurrency: 3, rate: 4 };
 const fakes = useFakeProviders({ wsKey: WS_KEY, dsKey: 'sk-unused', concurrency: 50, taskMs: 600, resetEach: false });
 
+let ground: FleetGround;
 let root: string;
 let fleet: TestFleet;
 const workers: ReturnType<typeof startCli>[] = [];
@@ -50,14 +52,7 @@ outputs:
 
 const prompts = (prefix: string, from: number, to: number) => Array.from({ length: to - from }, (_, i) => `${prefix}${from + i}`);
 
-function workspace(name: string, recipe: string): string {
-  const dir = join(root, name);
-  mkdirSync(dir, { recursive: true });
-  for (const f of ['clip.mp4', 'mask.mp4']) copyFileSync(join(root, f), join(dir, f));
-  writeFileSync(join(dir, 'recipe.yaml'), recipe);
-  writeFileSync(join(dir, 'vidrecipe.config.yaml'), `${fleet.configLines()}wavespeed:\n  concurrency: ${LIMITS.concurrency}\n  rate: ${LIMITS.rate}/s\n  poll_interval: 50ms\n`);
-  return dir;
-}
+const workspace = (name: string, recipe: string) => ground.workspace(name, recipe, `wavespeed:\n  concurrency: ${LIMITS.concurrency}\n  rate: ${LIMITS.rate}/s\n  poll_interval: 50ms\n`);
 
 const env = () => fakes.env({ ...fleet.env });
 
@@ -93,17 +88,14 @@ function computed(dir: string): { worker: string; step: string }[] {
 }
 
 beforeAll(async () => {
-  root = await makeTmpDir('vidrecipe-fleet-');
-  await makeClip(join(root, 'clip.mp4'), { width: 64, height: 48, fps: 16, duration: 1 });
-  await makeClip(join(root, 'mask.mp4'), { width: 64, height: 48, fps: 16, duration: 1, source: 'color', color: 'white' });
-  fleet = await startTestFleet();
+  ground = await openFleetGround('vidrecipe-fleet-');
+  ({ root, fleet } = ground);
 }, 60_000);
 
 afterAll(async () => {
   for (const w of workers) w.kill('SIGKILL');
   await Promise.all(workers.map((w) => w.exited));
-  await fleet?.close();
-  await removeDir(root);
+  await ground?.close();
 });
 
 describe('a team: three workers, two coordinators, one account', () => {
