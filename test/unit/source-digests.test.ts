@@ -16,7 +16,8 @@ describe('local implementation versions', () => {
 
   it('every local executor has a version, and every model that can run locally an executor', () => {
     expect(Object.keys(LOCAL_VERSIONS).sort()).toEqual(Object.keys(localExecutors).sort());
-    for (const id of Object.keys(localExecutors)) expect(findModel(id), id).toBeDefined();
+    // Each under its own model's id: an executor's parameter type is its model's.
+    for (const [id, executor] of Object.entries(localExecutors)) expect([findModel(id)?.id, executor.model], id).toEqual([id, id]);
     for (const model of MODELS.filter((m) => m.provider === 'local' || m.local)) expect(localExecutors[model.id], model.id).toBeDefined();
   });
 });
@@ -58,7 +59,7 @@ describe('the source table', () => {
   it('is satisfied by a bump once the script has recorded it, and not before', () => {
     const root = sourcesCopy();
     const recorded = computeTable(root, LOCAL_VERSIONS);
-    edit(root, 'src/providers/local/trim.ts', (t) => t.replace("kind: 'local',", "kind: 'local' as const,"));
+    edit(root, 'src/providers/local/trim.ts', (t) => t.replace('const params = ctx.params;', 'const params = { ...ctx.params };'));
     const bumped = { ...LOCAL_VERSIONS, 'local/trim': LOCAL_VERSIONS['local/trim']! + 1 };
     const before = compareTable(root, bumped, recorded);
     expect(before.bump).toEqual([]);
@@ -79,7 +80,7 @@ describe('the source table', () => {
   it('follows value imports, not type-only ones', () => {
     const root = sourcesCopy();
     const table = computeTable(root, LOCAL_VERSIONS);
-    // trim.ts imports only types from models/ and providers/types.ts; it runs ffmpeg through media/.
+    // trim.ts runs ffmpeg through media/; its model (models/) and providers/types.ts do not decide what it writes.
     expect(table.implementations['local/trim']!.files).toContain('src/media/process.ts');
     expect(table.implementations['local/trim']!.files.some((f) => f.startsWith('src/models/'))).toBe(false);
     writeFileSync(join(root, 'src/media/only-a-type.ts'), 'export interface OnlyAType { x: number }\n');

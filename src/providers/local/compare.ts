@@ -5,8 +5,8 @@ import { runFfmpeg } from '../../media/ffmpeg.js';
 import { H264_OUTPUT, even } from '../../media/h264.js';
 import { probe } from '../../media/probe.js';
 import { MediaError, type MediaInfo } from '../../media/types.js';
-import type { compare as compareModel } from '../../models/local/compare.js';
-import type { ExecContext, LocalExecutor } from '../types.js';
+import { compare as compareModel } from '../../models/local/compare.js';
+import { localExecutor, type ExecContext } from '../types.js';
 import { ffmpegProgress } from './progress.js';
 
 type CompareParams = z.output<typeof compareModel.params>;
@@ -18,29 +18,26 @@ type Layout = CompareParams['layout'];
  * at the highest frame rate among them (so no clip loses frames), and a clip that ends early holds its last
  * frame until the longest one ends.
  */
-export const compare: LocalExecutor = {
-  kind: 'local',
-  async run(ctx) {
-    const params = ctx.params as CompareParams;
-    const infos = await Promise.all(params.videos.map((file) => probe(file, { signal: ctx.signal })));
-    const labels = params.labels?.some((label) => label.trim() !== '') ? params.labels : undefined;
-    const out = join(ctx.workDir, 'video.mp4');
-    if (labels) {
-      try {
-        await render(ctx, params.videos, infos, params.layout, out, labels);
-        return { outputs: { video: out } };
-      } catch (error) {
-        if (ctx.signal.aborted || !fontMissing(error)) throw error;
-        ctx.warn(
-          `labels were not drawn: ffmpeg found no font to draw them with (${fontComplaint(error)}); ` +
-            'install a font package (e.g. fonts-dejavu-core) so fontconfig finds one',
-        );
-      }
+export const compare = localExecutor(compareModel, async (ctx) => {
+  const params = ctx.params;
+  const infos = await Promise.all(params.videos.map((file) => probe(file, { signal: ctx.signal })));
+  const labels = params.labels?.some((label) => label.trim() !== '') ? params.labels : undefined;
+  const out = join(ctx.workDir, 'video.mp4');
+  if (labels) {
+    try {
+      await render(ctx, params.videos, infos, params.layout, out, labels);
+      return { outputs: { video: out } };
+    } catch (error) {
+      if (ctx.signal.aborted || !fontMissing(error)) throw error;
+      ctx.warn(
+        `labels were not drawn: ffmpeg found no font to draw them with (${fontComplaint(error)}); ` +
+          'install a font package (e.g. fonts-dejavu-core) so fontconfig finds one',
+      );
     }
-    await render(ctx, params.videos, infos, params.layout, out);
-    return { outputs: { video: out } };
-  },
-};
+  }
+  await render(ctx, params.videos, infos, params.layout, out);
+  return { outputs: { video: out } };
+});
 
 function fontMissing(error: unknown): error is MediaError {
   return error instanceof MediaError && /drawtext|font/i.test(error.stderr ?? error.message);

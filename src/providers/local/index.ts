@@ -1,4 +1,4 @@
-import type { LocalExecutor } from '../types.js';
+import type { ModelExecutor } from '../types.js';
 import { compare } from './compare.js';
 import { concat } from './concat.js';
 import { extractFrame } from './extract-frame.js';
@@ -9,8 +9,11 @@ import { vaceExtension } from './vace-extension.js';
 import { vaceOutpainting } from './vace-outpainting.js';
 import { voidRemoval } from './void-removal.js';
 
-/** The executors of the local glue steps and of the remote models' offline previews, by model id. */
-export const localExecutors: Readonly<Record<string, LocalExecutor>> = {
+/**
+ * The executors of the local glue steps and of the remote models' offline previews, by model id: a literal
+ * table, which scripts/source-digests.js reads to know each implementation's file.
+ */
+export const localExecutors: Readonly<Record<string, ModelExecutor>> = {
   'local/trim': trim,
   'local/concat': concat,
   'local/transcode': transcode,

@@ -3,34 +3,31 @@ import type { z } from 'zod';
 import { runFfmpeg } from '../../media/ffmpeg.js';
 import { AAC_OUTPUT, H264_OUTPUT, even } from '../../media/h264.js';
 import { probe } from '../../media/probe.js';
-import type { transcode as transcodeModel } from '../../models/local/transcode.js';
-import type { ExecContext, LocalExecutor } from '../types.js';
+import { transcode as transcodeModel } from '../../models/local/transcode.js';
+import { localExecutor, type ExecContext } from '../types.js';
 import { ffmpegProgress } from './progress.js';
 
 type TranscodeParams = z.output<typeof transcodeModel.params>;
 
 /** Re-encodes to MP4 H.264 yuv420p, optionally resized, at another frame rate or cut to a maximum length. */
-export const transcode: LocalExecutor = {
-  kind: 'local',
-  async run(ctx) {
-    const params = ctx.params as TranscodeParams;
-    const info = await probe(params.video, { signal: ctx.signal });
-    const filters = [...sizeFilters(params, ctx), ...(params.fps ? [`fps=${params.fps}`] : [])];
-    const length = params.max_duration !== undefined ? Math.min(params.max_duration, info.duration) : info.duration;
-    const out = join(ctx.workDir, 'video.mp4');
-    await runFfmpeg(
-      [
-        '-i', params.video,
-        '-map', '0:v:0', '-map', '0:a:0?',
-        '-vf', filters.join(','),
-        ...(params.max_duration !== undefined ? ['-t', params.max_duration.toFixed(6)] : []),
-        ...H264_OUTPUT, ...AAC_OUTPUT, out,
-      ],
-      { signal: ctx.signal, file: params.video, expectedSec: length, onProgress: ffmpegProgress(ctx) },
-    );
-    return { outputs: { video: out } };
-  },
-};
+export const transcode = localExecutor(transcodeModel, async (ctx) => {
+  const params = ctx.params;
+  const info = await probe(params.video, { signal: ctx.signal });
+  const filters = [...sizeFilters(params, ctx), ...(params.fps ? [`fps=${params.fps}`] : [])];
+  const length = params.max_duration !== undefined ? Math.min(params.max_duration, info.duration) : info.duration;
+  const out = join(ctx.workDir, 'video.mp4');
+  await runFfmpeg(
+    [
+      '-i', params.video,
+      '-map', '0:v:0', '-map', '0:a:0?',
+      '-vf', filters.join(','),
+      ...(params.max_duration !== undefined ? ['-t', params.max_duration.toFixed(6)] : []),
+      ...H264_OUTPUT, ...AAC_OUTPUT, out,
+    ],
+    { signal: ctx.signal, file: params.video, expectedSec: length, onProgress: ffmpegProgress(ctx) },
+  );
+  return { outputs: { video: out } };
+});
 
 function sizeFilters(params: TranscodeParams, ctx: ExecContext): string[] {
   const width = params.width !== undefined ? evenOrWarn('width', params.width, ctx) : undefined;

@@ -8,8 +8,8 @@ import { probe } from '../../media/probe.js';
 import { decodeToRawFile, RawFrameFile } from '../../media/raw-frame-file.js';
 import { capTo720p, type Size } from '../../media/size-cap.js';
 import type { MediaInfo } from '../../media/types.js';
-import type { videoExtension } from '../../models/dashscope/video-extension.js';
-import { PermanentError, type ExecContext, type LocalExecutor } from '../types.js';
+import { videoExtension } from '../../models/dashscope/video-extension.js';
+import { localExecutor, PermanentError, type ExecContext } from '../types.js';
 import { frameProgress } from './progress.js';
 
 type ExtensionParams = z.output<typeof videoExtension.params>;
@@ -43,80 +43,77 @@ interface AnchorInput {
  * decoded once into raw frame files in the work folder and read back frame by frame, so memory stays a few
  * frames whatever the size.
  */
-export const vaceExtension: LocalExecutor = {
-  kind: 'local',
-  async run(ctx) {
-    const params = ctx.params as ExtensionParams;
-    const { signal } = ctx;
-    if (params.video_url) ctx.warn('video_url (the motion reference) and control_condition are not followed offline: the motion comes from the clips and frames alone');
-    const head = await chooseAnchor(ctx, params, 'first_clip_url', 'first_frame_url');
-    const tail = await chooseAnchor(ctx, params, 'last_clip_url', 'last_frame_url');
-    if (!head && !tail) {
-      throw new PermanentError('video_extension needs something to extend: give first_clip_url, last_clip_url, first_frame_url or last_frame_url');
+export const vaceExtension = localExecutor(videoExtension, async (ctx) => {
+  const params = ctx.params;
+  const { signal } = ctx;
+  if (params.video_url) ctx.warn('video_url (the motion reference) and control_condition are not followed offline: the motion comes from the clips and frames alone');
+  const head = await chooseAnchor(ctx, params, 'first_clip_url', 'first_frame_url');
+  const tail = await chooseAnchor(ctx, params, 'last_clip_url', 'last_frame_url');
+  if (!head && !tail) {
+    throw new PermanentError('video_extension needs something to extend: give first_clip_url, last_clip_url, first_frame_url or last_frame_url');
+  }
+  checkClipLengths([head, tail]);
+
+  const headClip = head?.clip ? head : undefined;
+  const tailClip = tail?.clip ? tail : undefined;
+  const fps = OUTPUT_FPS;
+  for (const clip of [headClip, tailClip]) {
+    if (!clip) continue;
+    if (clip.info.fps < MIN_FPS) ctx.warn(`${clip.param} runs at ${clip.info.fps} fps; the hosted function needs at least ${MIN_FPS} fps and would refuse it`);
+    if (clip !== headClip && headClip && Math.abs(clip.info.fps - headClip.info.fps) > 0.01) {
+      ctx.warn(`${clip.param} runs at ${clip.info.fps} fps and ${headClip.param} at ${headClip.info.fps} fps; the hosted function wants the same rate`);
     }
-    checkClipLengths([head, tail]);
+  }
+  const first = (head ?? tail)!;
+  const size = capTo720p(first.info);
+  const total = Math.round(params.duration * fps);
 
-    const headClip = head?.clip ? head : undefined;
-    const tailClip = tail?.clip ? tail : undefined;
-    const fps = OUTPUT_FPS;
-    for (const clip of [headClip, tailClip]) {
-      if (!clip) continue;
-      if (clip.info.fps < MIN_FPS) ctx.warn(`${clip.param} runs at ${clip.info.fps} fps; the hosted function needs at least ${MIN_FPS} fps and would refuse it`);
-      if (clip !== headClip && headClip && Math.abs(clip.info.fps - headClip.info.fps) > 0.01) {
-        ctx.warn(`${clip.param} runs at ${clip.info.fps} fps and ${headClip.param} at ${headClip.info.fps} fps; the hosted function wants the same rate`);
-      }
-    }
-    const first = (head ?? tail)!;
-    const size = capTo720p(first.info);
-    const total = Math.round(params.duration * fps);
+  const files: string[] = [];
+  const sources: RawFrameFile[] = [];
+  const load = async (anchor: AnchorInput | undefined, name: string): Promise<{ anchor: Anchor; frames: RawFrameFile } | undefined> => {
+    if (!anchor) return undefined;
+    const file = join(ctx.workDir, `${name}.rgb`);
+    files.push(file);
+    const resample = anchor.clip ? { fps } : {};
+    const flattenAlpha = /^(rgba|bgra|argb|abgr|ya|yuva|gbrap)/.test(anchor.info.pixFmt);
+    if (flattenAlpha) ctx.warn(`${anchor.param} has transparency; offline it is laid over black`);
+    const count = await decodeToRawFile(anchor.file, file, { ...size, ...resample, maxFrames: anchor.clip ? Math.round(MAX_CLIP_SECONDS * fps) : 1, flattenAlpha, signal });
+    const frames = await RawFrameFile.open(file, size.width, size.height);
+    sources.push(frames);
+    return { anchor: anchor.clip ? { kind: 'clip', frames: count } : { kind: 'still' }, frames };
+  };
 
-    const files: string[] = [];
-    const sources: RawFrameFile[] = [];
-    const load = async (anchor: AnchorInput | undefined, name: string): Promise<{ anchor: Anchor; frames: RawFrameFile } | undefined> => {
-      if (!anchor) return undefined;
-      const file = join(ctx.workDir, `${name}.rgb`);
-      files.push(file);
-      const resample = anchor.clip ? { fps } : {};
-      const flattenAlpha = /^(rgba|bgra|argb|abgr|ya|yuva|gbrap)/.test(anchor.info.pixFmt);
-      if (flattenAlpha) ctx.warn(`${anchor.param} has transparency; offline it is laid over black`);
-      const count = await decodeToRawFile(anchor.file, file, { ...size, ...resample, maxFrames: anchor.clip ? Math.round(MAX_CLIP_SECONDS * fps) : 1, flattenAlpha, signal });
-      const frames = await RawFrameFile.open(file, size.width, size.height);
-      sources.push(frames);
-      return { anchor: anchor.clip ? { kind: 'clip', frames: count } : { kind: 'still' }, frames };
-    };
-
-    const out = join(ctx.workDir, 'video.mp4');
+  const out = join(ctx.workDir, 'video.mp4');
+  try {
+    const headSource = await load(head, 'head');
+    const tailSource = await load(tail, 'tail');
+    const timeline = extensionTimeline(total, headSource?.anchor, tailSource?.anchor);
+    const bytes = frameBytes(size.width, size.height, 'rgb24');
+    const headFrame = Buffer.allocUnsafe(bytes);
+    const tailFrame = Buffer.allocUnsafe(bytes);
+    const frame = Buffer.allocUnsafe(bytes);
+    const writer = openFrameWriter(out, { ...size, fps, pixFmt: 'rgb24', signal });
+    const progress = frameProgress(ctx, total);
     try {
-      const headSource = await load(head, 'head');
-      const tailSource = await load(tail, 'tail');
-      const timeline = extensionTimeline(total, headSource?.anchor, tailSource?.anchor);
-      const bytes = frameBytes(size.width, size.height, 'rgb24');
-      const headFrame = Buffer.allocUnsafe(bytes);
-      const tailFrame = Buffer.allocUnsafe(bytes);
-      const frame = Buffer.allocUnsafe(bytes);
-      const writer = openFrameWriter(out, { ...size, fps, pixFmt: 'rgb24', signal });
-      const progress = frameProgress(ctx, total);
-      try {
-        for (const step of timeline) {
-          const a = step.head && headSource ? await render(headSource.frames, step.head, size, headFrame) : undefined;
-          const b = step.tail && tailSource ? await render(tailSource.frames, step.tail, size, tailFrame) : undefined;
-          if (a && b) mixFrames(a, b, step.mix, frame);
-          await writer.write(a && b ? frame : (a ?? b)!);
-          progress(writer.frames);
-        }
-        await writer.end();
-      } catch (error) {
-        writer.abort();
-        throw error;
+      for (const step of timeline) {
+        const a = step.head && headSource ? await render(headSource.frames, step.head, size, headFrame) : undefined;
+        const b = step.tail && tailSource ? await render(tailSource.frames, step.tail, size, tailFrame) : undefined;
+        if (a && b) mixFrames(a, b, step.mix, frame);
+        await writer.write(a && b ? frame : (a ?? b)!);
+        progress(writer.frames);
       }
-    } finally {
-      await Promise.all(sources.map((source) => source.close()));
-      // The raw frames are large (a 3 s clip at 720P is about 250 MB) and no longer needed.
-      await Promise.all(files.map((file) => rm(file, { force: true })));
+      await writer.end();
+    } catch (error) {
+      writer.abort();
+      throw error;
     }
-    return { outputs: { video: out } };
-  },
-};
+  } finally {
+    await Promise.all(sources.map((source) => source.close()));
+    // The raw frames are large (a 3 s clip at 720P is about 250 MB) and no longer needed.
+    await Promise.all(files.map((file) => rm(file, { force: true })));
+  }
+  return { outputs: { video: out } };
+});
 
 /** The clip if given, else the frame; both given is allowed, but only the clip is used. */
 async function chooseAnchor(

@@ -3,8 +3,8 @@ import type { z } from 'zod';
 import { probe } from '../../media/probe.js';
 import { type RemovalStats, removeObject } from '../../media/remove-object.js';
 import type { MediaInfo } from '../../media/types.js';
-import type { voidVideoInpaintingMask as voidModel } from '../../models/wavespeed/void-video-inpainting-mask.js';
-import { type ExecContext, type LocalExecutor, PermanentError } from '../types.js';
+import { voidVideoInpaintingMask as voidModel } from '../../models/wavespeed/void-video-inpainting-mask.js';
+import { localExecutor, PermanentError, type ExecContext } from '../types.js';
 
 type VoidParams = z.output<typeof voidModel.params>;
 
@@ -24,34 +24,31 @@ const TUNING: readonly (keyof VoidParams)[] = ['negative_prompt', 'enable_pass2_
  * (it then warns how much that is). It removes what the mask covers and nothing else: no shadows or
  * reflections outside the mask, no generation from the prompt.
  */
-export const voidRemoval: LocalExecutor = {
-  kind: 'local',
-  async run(ctx) {
-    const params = ctx.params as VoidParams;
-    const { signal } = ctx;
-    if (!params.mask_video) {
-      throw new PermanentError('the local removal needs a mask_video; mask_prompt (SAM-3 auto-masking) only runs on WaveSpeed');
-    }
-    const [video, mask] = await Promise.all([probe(params.video, { signal }), probe(params.mask_video, { signal })]);
-    checkInputs(video, mask);
-    warnIgnored(params, ctx);
-    const out = join(ctx.workDir, 'video.mp4');
-    const stats = await removeObject({
-      video: params.video,
-      mask: params.mask_video,
-      output: out,
-      width: video.width,
-      height: video.height,
-      fps: video.fps || 25,
-      frames: video.frames,
-      audioFrom: video.hasAudio ? { file: params.video, audioCodec: video.audioCodec } : undefined,
-      signal,
-      onProgress: (fraction) => ctx.progress({ state: 'running', fraction }),
-    });
-    if (stats.neverSeenPixels) ctx.warn(neverSeenNote(stats));
-    return { outputs: { video: out } };
-  },
-};
+export const voidRemoval = localExecutor(voidModel, async (ctx) => {
+  const params = ctx.params;
+  const { signal } = ctx;
+  if (!params.mask_video) {
+    throw new PermanentError('the local removal needs a mask_video; mask_prompt (SAM-3 auto-masking) only runs on WaveSpeed');
+  }
+  const [video, mask] = await Promise.all([probe(params.video, { signal }), probe(params.mask_video, { signal })]);
+  checkInputs(video, mask);
+  warnIgnored(params, ctx);
+  const out = join(ctx.workDir, 'video.mp4');
+  const stats = await removeObject({
+    video: params.video,
+    mask: params.mask_video,
+    output: out,
+    width: video.width,
+    height: video.height,
+    fps: video.fps || 25,
+    frames: video.frames,
+    audioFrom: video.hasAudio ? { file: params.video, audioCodec: video.audioCodec } : undefined,
+    signal,
+    onProgress: (fraction) => ctx.progress({ state: 'running', fraction }),
+  });
+  if (stats.neverSeenPixels) ctx.warn(neverSeenNote(stats));
+  return { outputs: { video: out } };
+});
 
 function checkInputs(video: MediaInfo, mask: MediaInfo): void {
   if (video.width % 2 || video.height % 2) {
