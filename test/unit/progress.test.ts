@@ -1,34 +1,10 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { captureStream, stepView } from '../support/progress-view.js';
 import { waitFor } from '../support/cli.js';
 import { progressView, statusWord } from '../../src/cli/progress.js';
-import type { StepView } from '../../src/engine/events.js';
 
-function stream(tty: boolean): NodeJS.WriteStream & { text: () => string } {
-  let text = '';
-  const out = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  }) as unknown as NodeJS.WriteStream & { text: () => string };
-  Object.assign(out, { isTTY: tty, columns: tty ? 100 : undefined, rows: 40, text: () => text });
-  return out;
-}
-
-const step = (id: string, change: Partial<StepView> = {}): StepView => ({
-  id,
-  step: id,
-  uses: 'local/trim',
-  backend: 'local',
-  status: 'waiting',
-  attempts: 0,
-  estimatedCostUsd: 0,
-  costUsd: 0,
-  outputs: {},
-  warnings: [],
-  ...change,
-});
+const stream = (tty: boolean) => captureStream(tty, 100);
+const step = stepView;
 
 describe('progress', () => {
   it('names states as a person reads them', () => {
