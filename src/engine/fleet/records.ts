@@ -79,8 +79,7 @@ export class Records {
 
   /** The finished step of `key` in the shared cache, if any. */
   async step(key: string): Promise<StepRecord | undefined> {
-    const { rows } = await this.pool.query<{ record: StepRecord }>('SELECT record FROM vidrecipe_steps WHERE key = $1', [key]);
-    return rows[0]?.record;
+    return (await this.steps([key])).get(key);
   }
 
   /**
